@@ -1,0 +1,57 @@
+using Kiln.Core.Audit;
+using Kiln.Storage.Audit;
+using Kiln.Storage.Sqlite;
+
+namespace Kiln.Storage.Tests;
+
+public sealed class AuditLogTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    private static AuditEvent Event(int i, string account) => new(
+        DateTimeOffset.UnixEpoch.AddSeconds(i), $"req-{i}", account, "us-east-1", $"arn:aws:iam::{account}:root",
+        "AKIAEXAMPLE", "sts", "GetCallerIdentity", "127.0.0.1", "test-agent", i % 2 == 0 ? 200 : 403,
+        i % 2 == 0 ? null : "SignatureDoesNotMatch", null);
+
+    [Fact]
+    public async Task Append_ThenFlush_EveryEventIsDurableInOrder()
+    {
+        var db = new SqliteDatabase(_dir.Data.MetadataDatabase);
+        await using (var log = new SqliteAuditLog(db))
+        {
+            for (var i = 0; i < 5000; i++)
+            {
+                log.Append(Event(i, i % 3 == 0 ? "111111111111" : "222222222222"));
+            }
+
+            await log.FlushAsync(default);
+        }
+
+        await using var reopened = new SqliteAuditLog(new SqliteDatabase(_dir.Data.MetadataDatabase));
+        var all = await reopened.ListAsync(null, null, 10_000, default);
+        var mine = await reopened.ListAsync("111111111111", null, 10_000, default);
+
+        Assert.Equal(5000, all.Count);
+        Assert.Equal("req-4999", all[0].RequestId);
+        Assert.Equal(1667, mine.Count);
+        Assert.All(mine, e => Assert.Equal("111111111111", e.AccountId));
+        Assert.Equal("SignatureDoesNotMatch", all.First(e => e.RequestId == "req-1").ErrorCode);
+    }
+
+    [Fact]
+    public async Task Dispose_DrainsWhatIsQueued()
+    {
+        await using (var log = new SqliteAuditLog(new SqliteDatabase(_dir.Data.MetadataDatabase)))
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                log.Append(Event(i, "333333333333"));
+            }
+        }
+
+        await using var reopened = new SqliteAuditLog(new SqliteDatabase(_dir.Data.MetadataDatabase));
+        Assert.Equal(100, (await reopened.ListAsync(null, null, 1000, default)).Count);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
