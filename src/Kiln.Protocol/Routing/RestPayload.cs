@@ -1,0 +1,65 @@
+using System.IO.Pipelines;
+using System.Text;
+using Kiln.Core.Shapes;
+using Microsoft.AspNetCore.Http;
+
+namespace Kiln.Protocol.Routing;
+
+/// <summary>Writes the payload member of a rest-xml or rest-json output: a streaming blob is copied
+/// from its <see cref="Stream"/> to the response as it is read (never buffered) and always disposed;
+/// a byte array or string goes out raw; a structure is left to the codec's document writer.</summary>
+internal static class RestPayload
+{
+    public const string BinaryContentType = "application/octet-stream";
+    public const string TextContentType = "text/plain";
+
+    public static async Task WriteRawOrAsync(MemberInfo payload, object? value, HttpResponse response, bool noBody,
+        Func<object, CancellationToken, Task> writeStructure, CancellationToken cancellationToken)
+    {
+        switch (value)
+        {
+            case null:
+                return;
+            case Stream stream:
+                // Content-Length, if known, came from a header member (S3 ContentLength); without it
+                // Kestrel sends the body chunked.
+                await using (stream.ConfigureAwait(false))
+                {
+                    if (!noBody)
+                    {
+                        await stream.CopyToAsync(response.BodyWriter, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                return;
+            case byte[] bytes:
+                await WriteBytesAsync(bytes, BinaryContentType, response, noBody, cancellationToken).ConfigureAwait(false);
+                return;
+            case ReadOnlyMemory<byte> memory:
+                await WriteBytesAsync(memory, BinaryContentType, response, noBody, cancellationToken).ConfigureAwait(false);
+                return;
+            case string text when payload.Shape.Type == ShapeType.String:
+                await WriteBytesAsync(Encoding.UTF8.GetBytes(text), TextContentType, response, noBody, cancellationToken)
+                    .ConfigureAwait(false);
+                return;
+            default:
+                if (!noBody)
+                {
+                    await writeStructure(value, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+        }
+    }
+
+    private static async Task WriteBytesAsync(ReadOnlyMemory<byte> bytes, string contentType, HttpResponse response,
+        bool noBody, CancellationToken cancellationToken)
+    {
+        response.ContentType ??= contentType;
+        response.ContentLength ??= bytes.Length;
+        if (!noBody && bytes.Length > 0)
+        {
+            await response.BodyWriter.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
