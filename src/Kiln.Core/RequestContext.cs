@@ -27,6 +27,9 @@ public sealed class RequestContext
 /// <param name="AccessKeyId">The access key the request was signed with.</param>
 public sealed record Principal(string AccountId, string Arn, string UserId, PrincipalKind Kind, string AccessKeyId)
 {
+    /// <summary>The caller of an operation that needs no signature (authtype "none").</summary>
+    public static readonly Principal Anonymous = new("", "*", "", PrincipalKind.Anonymous, "");
+
     public string? SessionToken { get; init; }
     public DateTimeOffset? Expiration { get; init; }
 }
@@ -36,4 +39,5 @@ public enum PrincipalKind
     Root,
     IamUser,
     AssumedRole,
+    Anonymous,
 }
