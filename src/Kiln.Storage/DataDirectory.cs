@@ -12,6 +12,7 @@ public sealed class DataDirectory
     public string MetadataDatabase => Path.Combine(Root, "metadata.db");
     public string MasterKeyFile => Path.Combine(Root, "master.key");
     public string RootCredentialsFile => Path.Combine(Root, "root-credentials");
+    public string AuditDirectory => Path.Combine(Root, "audit");
 
     /// <summary>Creates the folder (owner-only) when it is missing.</summary>
     public void Ensure()

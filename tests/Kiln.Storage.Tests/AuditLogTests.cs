@@ -1,6 +1,5 @@
 using Kiln.Core.Audit;
 using Kiln.Storage.Audit;
-using Kiln.Storage.Sqlite;
 
 namespace Kiln.Storage.Tests;
 
@@ -16,8 +15,7 @@ public sealed class AuditLogTests : IDisposable
     [Fact]
     public async Task Append_ThenFlush_EveryEventIsDurableInOrder()
     {
-        var db = new SqliteDatabase(_dir.Data.MetadataDatabase);
-        await using (var log = new SqliteAuditLog(db))
+        await using (var log = new FileAuditLog(_dir.Data.AuditDirectory))
         {
             for (var i = 0; i < 5000; i++)
             {
@@ -27,7 +25,7 @@ public sealed class AuditLogTests : IDisposable
             await log.FlushAsync(default);
         }
 
-        await using var reopened = new SqliteAuditLog(new SqliteDatabase(_dir.Data.MetadataDatabase));
+        await using var reopened = new FileAuditLog(_dir.Data.AuditDirectory);
         var all = await reopened.ListAsync(null, null, 10_000, default);
         var mine = await reopened.ListAsync("111111111111", null, 10_000, default);
 
@@ -41,7 +39,7 @@ public sealed class AuditLogTests : IDisposable
     [Fact]
     public async Task Dispose_DrainsWhatIsQueued()
     {
-        await using (var log = new SqliteAuditLog(new SqliteDatabase(_dir.Data.MetadataDatabase)))
+        await using (var log = new FileAuditLog(_dir.Data.AuditDirectory))
         {
             for (var i = 0; i < 100; i++)
             {
@@ -49,8 +47,36 @@ public sealed class AuditLogTests : IDisposable
             }
         }
 
-        await using var reopened = new SqliteAuditLog(new SqliteDatabase(_dir.Data.MetadataDatabase));
+        await using var reopened = new FileAuditLog(_dir.Data.AuditDirectory);
         Assert.Equal(100, (await reopened.ListAsync(null, null, 1000, default)).Count);
+    }
+
+    [Fact]
+    public async Task List_TornLastLine_IsSkipped()
+    {
+        await using (var log = new FileAuditLog(_dir.Data.AuditDirectory))
+        {
+            log.Append(Event(1, "444444444444"));
+            await log.FlushAsync(default);
+        }
+
+        var segment = Directory.GetFiles(_dir.Data.AuditDirectory).Single();
+        await File.AppendAllTextAsync(segment, "{\"v\":1,\"eventTime\":\"2026-");
+
+        await using var reopened = new FileAuditLog(_dir.Data.AuditDirectory);
+        Assert.Single(await reopened.ListAsync(null, null, 10, default));
+    }
+
+    [Fact]
+    public async Task Append_EventsOfDifferentHours_GoToTheirOwnSegments()
+    {
+        await using var log = new FileAuditLog(_dir.Data.AuditDirectory);
+        log.Append(Event(0, "555555555555"));
+        log.Append(Event(7200, "555555555555"));
+        await log.FlushAsync(default);
+
+        Assert.Equal(2, Directory.GetFiles(_dir.Data.AuditDirectory, "audit-v1-*.jsonl").Length);
+        Assert.Equal(["req-7200", "req-0"], (await log.ListAsync(null, null, 10, default)).Select(e => e.RequestId));
     }
 
     public void Dispose() => _dir.Dispose();
