@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using Kiln.Core;
+using Kiln.Protocol.SigV4;
+using Kiln.Storage.Accounts;
+
+namespace Kiln.Host;
+
+/// <summary>SigV4's view of the account store. Found keys are cached for a few seconds so a hot
+/// path does not open the database and unseal a secret per request; keys made by
+/// <c>kiln accounts create</c> in another process are seen at once, because misses are not cached.</summary>
+internal sealed class AccountCredentialSource(IAccountStore accounts, IClock clock) : ICredentialSource
+{
+    private static readonly TimeSpan s_lifetime = TimeSpan.FromSeconds(10);
+    private const int MaxEntries = 10_000;
+
+    private readonly ConcurrentDictionary<string, (Credential Credential, DateTimeOffset Until)> _cache =
+        new(StringComparer.Ordinal);
+
+    public async ValueTask<Credential?> FindAsync(string accessKeyId, CancellationToken cancellationToken)
+    {
+        var now = clock.UtcNow;
+        if (_cache.TryGetValue(accessKeyId, out var hit) && hit.Until > now)
+        {
+            return hit.Credential;
+        }
+
+        var found = await accounts.FindAccessKeyAsync(accessKeyId, cancellationToken).ConfigureAwait(false);
+        if (found is null)
+        {
+            _cache.TryRemove(accessKeyId, out _);
+            return null;
+        }
+
+        var credential = new Credential(accessKeyId, found.SecretAccessKey, found.Key.ToPrincipal())
+        {
+            Active = found.Key.Active,
+        };
+        if (_cache.Count >= MaxEntries)
+        {
+            _cache.Clear();
+        }
+
+        _cache[accessKeyId] = (credential, now + s_lifetime);
+        return credential;
+    }
+}

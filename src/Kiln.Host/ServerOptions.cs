@@ -1,0 +1,14 @@
+namespace Kiln.Host;
+
+/// <summary>What <c>kiln serve</c> is told on its command line.</summary>
+public sealed class ServerOptions
+{
+    public string Host { get; set; } = "127.0.0.1";
+    public int Port { get; set; } = 4600;
+    public string DataDir { get; set; } = ".kiln";
+    public string Region { get; set; } = "us-east-1";
+    /// <summary>Allows plain HTTP on a non-loopback address.</summary>
+    public bool Insecure { get; set; }
+    public string? TlsCertificate { get; set; }
+    public string? TlsKey { get; set; }
+}
