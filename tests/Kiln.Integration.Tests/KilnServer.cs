@@ -35,7 +35,7 @@ public sealed class KilnServer : IAsyncDisposable
 
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    public static string KilnDll => Path.Combine(RepoRoot, "src", "Kiln.Cli", "bin", "Release", "net10.0", "kiln.dll");
+    public static string KilnDll => Path.Combine(RepoRoot, "artifacts", "kiln", "kiln.dll");
 
     public static async Task<KilnServer> StartAsync(string? dataDir = null,
         IReadOnlyDictionary<string, string>? environment = null)
