@@ -151,9 +151,9 @@ public sealed class SqliteAccountStore : IAccountStore
         return command.ExecuteScalar() is not null;
     }
 
-    internal static string Format(DateTimeOffset time) =>
+    private static string Format(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    internal static DateTimeOffset Parse(string text) =>
+    private static DateTimeOffset Parse(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 }
