@@ -51,7 +51,7 @@ public static partial class Generator
         {
             files.AddRange(ShapeClassEmitter.Emit(plan, version));
             files.AddRange(ModelEmitter.Emit(plan, version));
-            files.Add(ApiBaseEmitter.Emit(plan, version));
+            files.AddRange(ApiBaseEmitter.Emit(plan, version));
         }
 
         files.Add(CommonEmitter.GeneratedServices(plans, version));

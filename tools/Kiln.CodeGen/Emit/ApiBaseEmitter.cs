@@ -2,19 +2,20 @@ using Kiln.CodeGen.Model;
 
 namespace Kiln.CodeGen.Emit;
 
-/// <summary>Writes <c>&lt;Pascal&gt;ApiBase.cs</c>: one virtual method per listed operation that answers
-/// NotImplemented until a service overrides it, and InvokeAsync, the gateway's single entry point.</summary>
+/// <summary>Writes <c>&lt;Pascal&gt;ApiBase.cs</c>, one virtual method per listed operation that answers
+/// NotImplemented until a service overrides it, and <c>&lt;Pascal&gt;ApiBase.Dispatch.cs</c>, InvokeAsync,
+/// the gateway's single entry point (two partial files keep the largest service under 800 lines).</summary>
 public static class ApiBaseEmitter
 {
     private const string Task = "global::System.Threading.Tasks.Task";
     private const string Context = "global::Kiln.Core.RequestContext";
 
-    public static SourceFile Emit(ServicePlan plan, string botocoreVersion)
+    public static IEnumerable<SourceFile> Emit(ServicePlan plan, string botocoreVersion)
     {
         var lines = Source.Header(botocoreVersion, plan.Namespace);
         lines.Add($"/// <summary>The <c>{plan.ServiceId}</c> operations listed in api-coverage.json. Override a method to implement");
         lines.Add("/// it; the rest answer NotImplemented in the service's own protocol.</summary>");
-        lines.Add($"public abstract class {plan.ApiBaseClass} : global::Kiln.Core.IServiceApi");
+        lines.Add($"public abstract partial class {plan.ApiBaseClass} : global::Kiln.Core.IServiceApi");
         lines.Add("{");
         lines.Add($"    public global::Kiln.Core.Shapes.ServiceInfo Service => {plan.ModelClass}.Service;");
         lines.Add("");
@@ -26,14 +27,22 @@ public static class ApiBaseEmitter
             lines.Add("");
         }
 
-        lines.Add("    /// <summary>Dispatches on the operation name to the method above; any operation not listed in");
+        lines.RemoveAt(lines.Count - 1);
+        lines.Add("}");
+        yield return Source.File($"{plan.Pascal}/{plan.ApiBaseClass}.cs", lines);
+
+        lines = Source.Header(botocoreVersion, plan.Namespace);
+        lines.Add($"public abstract partial class {plan.ApiBaseClass}");
+        lines.Add("{");
+        lines.Add("    /// <summary>Dispatches on the operation name to its virtual method; any operation not listed in");
         lines.Add("    /// api-coverage.json answers NotImplemented.</summary>");
         if (plan.ListedOperations.Count == 0)
         {
             lines.Add($"    public {Task}<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, {Context} context) =>");
             lines.Add($"        {Task}.FromException<object?>(global::Kiln.Core.Errors.AwsException.NotImplemented({Naming.Literal(plan.ServiceId)}, operation.Name));");
             lines.Add("}");
-            return Source.File($"{plan.Pascal}/{plan.ApiBaseClass}.cs", lines);
+            yield return Source.File($"{plan.Pascal}/{plan.ApiBaseClass}.Dispatch.cs", lines);
+            yield break;
         }
 
         lines.Add($"    public async {Task}<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, {Context} context)");
@@ -62,7 +71,7 @@ public static class ApiBaseEmitter
         lines.Add("        }");
         lines.Add("    }");
         lines.Add("}");
-        return Source.File($"{plan.Pascal}/{plan.ApiBaseClass}.cs", lines);
+        yield return Source.File($"{plan.Pascal}/{plan.ApiBaseClass}.Dispatch.cs", lines);
     }
 
     private static string InputType(ServicePlan plan, OperationModel op) =>
