@@ -5,7 +5,7 @@ namespace Kiln.Model.ApplicationAutoScaling;
 
 /// <summary>The <c>application-autoscaling</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class ApplicationAutoScalingApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class ApplicationAutoScalingApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => ApplicationAutoScalingModel.Service;
 
@@ -48,35 +48,4 @@ public abstract class ApplicationAutoScalingApiBase : global::Kiln.Core.IService
     /// <summary>Registers or updates a scalable target.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.ApplicationAutoScaling.RegisterScalableTargetResponse> RegisterScalableTargetAsync(global::Kiln.Model.ApplicationAutoScaling.RegisterScalableTargetRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("application-autoscaling", "RegisterScalableTarget");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "DeleteScalingPolicy":
-                return await DeleteScalingPolicyAsync((global::Kiln.Model.ApplicationAutoScaling.DeleteScalingPolicyRequest)input!, context).ConfigureAwait(false);
-            case "DeleteScheduledAction":
-                return await DeleteScheduledActionAsync((global::Kiln.Model.ApplicationAutoScaling.DeleteScheduledActionRequest)input!, context).ConfigureAwait(false);
-            case "DeregisterScalableTarget":
-                return await DeregisterScalableTargetAsync((global::Kiln.Model.ApplicationAutoScaling.DeregisterScalableTargetRequest)input!, context).ConfigureAwait(false);
-            case "DescribeScalableTargets":
-                return await DescribeScalableTargetsAsync((global::Kiln.Model.ApplicationAutoScaling.DescribeScalableTargetsRequest)input!, context).ConfigureAwait(false);
-            case "DescribeScalingActivities":
-                return await DescribeScalingActivitiesAsync((global::Kiln.Model.ApplicationAutoScaling.DescribeScalingActivitiesRequest)input!, context).ConfigureAwait(false);
-            case "DescribeScalingPolicies":
-                return await DescribeScalingPoliciesAsync((global::Kiln.Model.ApplicationAutoScaling.DescribeScalingPoliciesRequest)input!, context).ConfigureAwait(false);
-            case "DescribeScheduledActions":
-                return await DescribeScheduledActionsAsync((global::Kiln.Model.ApplicationAutoScaling.DescribeScheduledActionsRequest)input!, context).ConfigureAwait(false);
-            case "PutScalingPolicy":
-                return await PutScalingPolicyAsync((global::Kiln.Model.ApplicationAutoScaling.PutScalingPolicyRequest)input!, context).ConfigureAwait(false);
-            case "PutScheduledAction":
-                return await PutScheduledActionAsync((global::Kiln.Model.ApplicationAutoScaling.PutScheduledActionRequest)input!, context).ConfigureAwait(false);
-            case "RegisterScalableTarget":
-                return await RegisterScalableTargetAsync((global::Kiln.Model.ApplicationAutoScaling.RegisterScalableTargetRequest)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("application-autoscaling", operation.Name);
-        }
-    }
 }

@@ -5,7 +5,7 @@ namespace Kiln.Model.Athena;
 
 /// <summary>The <c>athena</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class AthenaApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class AthenaApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => AthenaModel.Service;
 
@@ -132,77 +132,4 @@ public abstract class AthenaApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Updates the workgroup with the specified name.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.Athena.UpdateWorkGroupOutput> UpdateWorkGroupAsync(global::Kiln.Model.Athena.UpdateWorkGroupInput input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("athena", "UpdateWorkGroup");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "BatchGetNamedQuery":
-                return await BatchGetNamedQueryAsync((global::Kiln.Model.Athena.BatchGetNamedQueryInput)input!, context).ConfigureAwait(false);
-            case "BatchGetQueryExecution":
-                return await BatchGetQueryExecutionAsync((global::Kiln.Model.Athena.BatchGetQueryExecutionInput)input!, context).ConfigureAwait(false);
-            case "CreateNamedQuery":
-                return await CreateNamedQueryAsync((global::Kiln.Model.Athena.CreateNamedQueryInput)input!, context).ConfigureAwait(false);
-            case "CreatePreparedStatement":
-                return await CreatePreparedStatementAsync((global::Kiln.Model.Athena.CreatePreparedStatementInput)input!, context).ConfigureAwait(false);
-            case "CreateWorkGroup":
-                return await CreateWorkGroupAsync((global::Kiln.Model.Athena.CreateWorkGroupInput)input!, context).ConfigureAwait(false);
-            case "DeleteNamedQuery":
-                return await DeleteNamedQueryAsync((global::Kiln.Model.Athena.DeleteNamedQueryInput)input!, context).ConfigureAwait(false);
-            case "DeletePreparedStatement":
-                return await DeletePreparedStatementAsync((global::Kiln.Model.Athena.DeletePreparedStatementInput)input!, context).ConfigureAwait(false);
-            case "DeleteWorkGroup":
-                return await DeleteWorkGroupAsync((global::Kiln.Model.Athena.DeleteWorkGroupInput)input!, context).ConfigureAwait(false);
-            case "GetDataCatalog":
-                return await GetDataCatalogAsync((global::Kiln.Model.Athena.GetDataCatalogInput)input!, context).ConfigureAwait(false);
-            case "GetDatabase":
-                return await GetDatabaseAsync((global::Kiln.Model.Athena.GetDatabaseInput)input!, context).ConfigureAwait(false);
-            case "GetNamedQuery":
-                return await GetNamedQueryAsync((global::Kiln.Model.Athena.GetNamedQueryInput)input!, context).ConfigureAwait(false);
-            case "GetPreparedStatement":
-                return await GetPreparedStatementAsync((global::Kiln.Model.Athena.GetPreparedStatementInput)input!, context).ConfigureAwait(false);
-            case "GetQueryExecution":
-                return await GetQueryExecutionAsync((global::Kiln.Model.Athena.GetQueryExecutionInput)input!, context).ConfigureAwait(false);
-            case "GetQueryResults":
-                return await GetQueryResultsAsync((global::Kiln.Model.Athena.GetQueryResultsInput)input!, context).ConfigureAwait(false);
-            case "GetQueryRuntimeStatistics":
-                return await GetQueryRuntimeStatisticsAsync((global::Kiln.Model.Athena.GetQueryRuntimeStatisticsInput)input!, context).ConfigureAwait(false);
-            case "GetTableMetadata":
-                return await GetTableMetadataAsync((global::Kiln.Model.Athena.GetTableMetadataInput)input!, context).ConfigureAwait(false);
-            case "GetWorkGroup":
-                return await GetWorkGroupAsync((global::Kiln.Model.Athena.GetWorkGroupInput)input!, context).ConfigureAwait(false);
-            case "ListDataCatalogs":
-                return await ListDataCatalogsAsync((global::Kiln.Model.Athena.ListDataCatalogsInput)input!, context).ConfigureAwait(false);
-            case "ListDatabases":
-                return await ListDatabasesAsync((global::Kiln.Model.Athena.ListDatabasesInput)input!, context).ConfigureAwait(false);
-            case "ListEngineVersions":
-                return await ListEngineVersionsAsync((global::Kiln.Model.Athena.ListEngineVersionsInput)input!, context).ConfigureAwait(false);
-            case "ListNamedQueries":
-                return await ListNamedQueriesAsync((global::Kiln.Model.Athena.ListNamedQueriesInput)input!, context).ConfigureAwait(false);
-            case "ListPreparedStatements":
-                return await ListPreparedStatementsAsync((global::Kiln.Model.Athena.ListPreparedStatementsInput)input!, context).ConfigureAwait(false);
-            case "ListQueryExecutions":
-                return await ListQueryExecutionsAsync((global::Kiln.Model.Athena.ListQueryExecutionsInput)input!, context).ConfigureAwait(false);
-            case "ListTableMetadata":
-                return await ListTableMetadataAsync((global::Kiln.Model.Athena.ListTableMetadataInput)input!, context).ConfigureAwait(false);
-            case "ListTagsForResource":
-                return await ListTagsForResourceAsync((global::Kiln.Model.Athena.ListTagsForResourceInput)input!, context).ConfigureAwait(false);
-            case "ListWorkGroups":
-                return await ListWorkGroupsAsync((global::Kiln.Model.Athena.ListWorkGroupsInput)input!, context).ConfigureAwait(false);
-            case "StartQueryExecution":
-                return await StartQueryExecutionAsync((global::Kiln.Model.Athena.StartQueryExecutionInput)input!, context).ConfigureAwait(false);
-            case "StopQueryExecution":
-                return await StopQueryExecutionAsync((global::Kiln.Model.Athena.StopQueryExecutionInput)input!, context).ConfigureAwait(false);
-            case "TagResource":
-                return await TagResourceAsync((global::Kiln.Model.Athena.TagResourceInput)input!, context).ConfigureAwait(false);
-            case "UntagResource":
-                return await UntagResourceAsync((global::Kiln.Model.Athena.UntagResourceInput)input!, context).ConfigureAwait(false);
-            case "UpdateWorkGroup":
-                return await UpdateWorkGroupAsync((global::Kiln.Model.Athena.UpdateWorkGroupInput)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("athena", operation.Name);
-        }
-    }
 }

@@ -5,7 +5,7 @@ namespace Kiln.Model.CloudTrail;
 
 /// <summary>The <c>cloudtrail</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class CloudTrailApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class CloudTrailApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => CloudTrailModel.Service;
 
@@ -68,45 +68,4 @@ public abstract class CloudTrailApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Updates trail settings that control what events you are logging, and how to handle log files.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.CloudTrail.UpdateTrailResponse> UpdateTrailAsync(global::Kiln.Model.CloudTrail.UpdateTrailRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("cloudtrail", "UpdateTrail");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "AddTags":
-                return await AddTagsAsync((global::Kiln.Model.CloudTrail.AddTagsRequest)input!, context).ConfigureAwait(false);
-            case "CreateTrail":
-                return await CreateTrailAsync((global::Kiln.Model.CloudTrail.CreateTrailRequest)input!, context).ConfigureAwait(false);
-            case "DeleteTrail":
-                return await DeleteTrailAsync((global::Kiln.Model.CloudTrail.DeleteTrailRequest)input!, context).ConfigureAwait(false);
-            case "DescribeTrails":
-                return await DescribeTrailsAsync((global::Kiln.Model.CloudTrail.DescribeTrailsRequest)input!, context).ConfigureAwait(false);
-            case "GetEventSelectors":
-                return await GetEventSelectorsAsync((global::Kiln.Model.CloudTrail.GetEventSelectorsRequest)input!, context).ConfigureAwait(false);
-            case "GetTrail":
-                return await GetTrailAsync((global::Kiln.Model.CloudTrail.GetTrailRequest)input!, context).ConfigureAwait(false);
-            case "GetTrailStatus":
-                return await GetTrailStatusAsync((global::Kiln.Model.CloudTrail.GetTrailStatusRequest)input!, context).ConfigureAwait(false);
-            case "ListTags":
-                return await ListTagsAsync((global::Kiln.Model.CloudTrail.ListTagsRequest)input!, context).ConfigureAwait(false);
-            case "ListTrails":
-                return await ListTrailsAsync((global::Kiln.Model.CloudTrail.ListTrailsRequest)input!, context).ConfigureAwait(false);
-            case "LookupEvents":
-                return await LookupEventsAsync((global::Kiln.Model.CloudTrail.LookupEventsRequest)input!, context).ConfigureAwait(false);
-            case "PutEventSelectors":
-                return await PutEventSelectorsAsync((global::Kiln.Model.CloudTrail.PutEventSelectorsRequest)input!, context).ConfigureAwait(false);
-            case "RemoveTags":
-                return await RemoveTagsAsync((global::Kiln.Model.CloudTrail.RemoveTagsRequest)input!, context).ConfigureAwait(false);
-            case "StartLogging":
-                return await StartLoggingAsync((global::Kiln.Model.CloudTrail.StartLoggingRequest)input!, context).ConfigureAwait(false);
-            case "StopLogging":
-                return await StopLoggingAsync((global::Kiln.Model.CloudTrail.StopLoggingRequest)input!, context).ConfigureAwait(false);
-            case "UpdateTrail":
-                return await UpdateTrailAsync((global::Kiln.Model.CloudTrail.UpdateTrailRequest)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("cloudtrail", operation.Name);
-        }
-    }
 }

@@ -5,7 +5,7 @@ namespace Kiln.Model.CloudWatch;
 
 /// <summary>The <c>cloudwatch</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class CloudWatchApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class CloudWatchApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => CloudWatchModel.Service;
 
@@ -100,68 +100,4 @@ public abstract class CloudWatchApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Removes one or more tags from the specified resource.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.CloudWatch.UntagResourceOutput> UntagResourceAsync(global::Kiln.Model.CloudWatch.UntagResourceInput input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("cloudwatch", "UntagResource");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "DeleteAlarms":
-                await DeleteAlarmsAsync((global::Kiln.Model.CloudWatch.DeleteAlarmsInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteAnomalyDetector":
-                return await DeleteAnomalyDetectorAsync((global::Kiln.Model.CloudWatch.DeleteAnomalyDetectorInput)input!, context).ConfigureAwait(false);
-            case "DeleteDashboards":
-                return await DeleteDashboardsAsync((global::Kiln.Model.CloudWatch.DeleteDashboardsInput)input!, context).ConfigureAwait(false);
-            case "DescribeAlarmHistory":
-                return await DescribeAlarmHistoryAsync((global::Kiln.Model.CloudWatch.DescribeAlarmHistoryInput)input!, context).ConfigureAwait(false);
-            case "DescribeAlarms":
-                return await DescribeAlarmsAsync((global::Kiln.Model.CloudWatch.DescribeAlarmsInput)input!, context).ConfigureAwait(false);
-            case "DescribeAlarmsForMetric":
-                return await DescribeAlarmsForMetricAsync((global::Kiln.Model.CloudWatch.DescribeAlarmsForMetricInput)input!, context).ConfigureAwait(false);
-            case "DescribeAnomalyDetectors":
-                return await DescribeAnomalyDetectorsAsync((global::Kiln.Model.CloudWatch.DescribeAnomalyDetectorsInput)input!, context).ConfigureAwait(false);
-            case "DisableAlarmActions":
-                await DisableAlarmActionsAsync((global::Kiln.Model.CloudWatch.DisableAlarmActionsInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "EnableAlarmActions":
-                await EnableAlarmActionsAsync((global::Kiln.Model.CloudWatch.EnableAlarmActionsInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "GetDashboard":
-                return await GetDashboardAsync((global::Kiln.Model.CloudWatch.GetDashboardInput)input!, context).ConfigureAwait(false);
-            case "GetMetricData":
-                return await GetMetricDataAsync((global::Kiln.Model.CloudWatch.GetMetricDataInput)input!, context).ConfigureAwait(false);
-            case "GetMetricStatistics":
-                return await GetMetricStatisticsAsync((global::Kiln.Model.CloudWatch.GetMetricStatisticsInput)input!, context).ConfigureAwait(false);
-            case "ListDashboards":
-                return await ListDashboardsAsync((global::Kiln.Model.CloudWatch.ListDashboardsInput)input!, context).ConfigureAwait(false);
-            case "ListMetrics":
-                return await ListMetricsAsync((global::Kiln.Model.CloudWatch.ListMetricsInput)input!, context).ConfigureAwait(false);
-            case "ListTagsForResource":
-                return await ListTagsForResourceAsync((global::Kiln.Model.CloudWatch.ListTagsForResourceInput)input!, context).ConfigureAwait(false);
-            case "PutAnomalyDetector":
-                return await PutAnomalyDetectorAsync((global::Kiln.Model.CloudWatch.PutAnomalyDetectorInput)input!, context).ConfigureAwait(false);
-            case "PutCompositeAlarm":
-                await PutCompositeAlarmAsync((global::Kiln.Model.CloudWatch.PutCompositeAlarmInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "PutDashboard":
-                return await PutDashboardAsync((global::Kiln.Model.CloudWatch.PutDashboardInput)input!, context).ConfigureAwait(false);
-            case "PutMetricAlarm":
-                await PutMetricAlarmAsync((global::Kiln.Model.CloudWatch.PutMetricAlarmInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "PutMetricData":
-                await PutMetricDataAsync((global::Kiln.Model.CloudWatch.PutMetricDataInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "SetAlarmState":
-                await SetAlarmStateAsync((global::Kiln.Model.CloudWatch.SetAlarmStateInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "TagResource":
-                return await TagResourceAsync((global::Kiln.Model.CloudWatch.TagResourceInput)input!, context).ConfigureAwait(false);
-            case "UntagResource":
-                return await UntagResourceAsync((global::Kiln.Model.CloudWatch.UntagResourceInput)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("cloudwatch", operation.Name);
-        }
-    }
 }

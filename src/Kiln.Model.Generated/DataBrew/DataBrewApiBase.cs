@@ -5,7 +5,7 @@ namespace Kiln.Model.DataBrew;
 
 /// <summary>The <c>databrew</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class DataBrewApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class DataBrewApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => DataBrewModel.Service;
 
@@ -156,89 +156,4 @@ public abstract class DataBrewApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Modifies the definition of an existing DataBrew recipe job.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.DataBrew.UpdateRecipeJobResponse> UpdateRecipeJobAsync(global::Kiln.Model.DataBrew.UpdateRecipeJobRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("databrew", "UpdateRecipeJob");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "CreateDataset":
-                return await CreateDatasetAsync((global::Kiln.Model.DataBrew.CreateDatasetRequest)input!, context).ConfigureAwait(false);
-            case "CreateProfileJob":
-                return await CreateProfileJobAsync((global::Kiln.Model.DataBrew.CreateProfileJobRequest)input!, context).ConfigureAwait(false);
-            case "CreateProject":
-                return await CreateProjectAsync((global::Kiln.Model.DataBrew.CreateProjectRequest)input!, context).ConfigureAwait(false);
-            case "CreateRecipe":
-                return await CreateRecipeAsync((global::Kiln.Model.DataBrew.CreateRecipeRequest)input!, context).ConfigureAwait(false);
-            case "CreateRecipeJob":
-                return await CreateRecipeJobAsync((global::Kiln.Model.DataBrew.CreateRecipeJobRequest)input!, context).ConfigureAwait(false);
-            case "CreateRuleset":
-                return await CreateRulesetAsync((global::Kiln.Model.DataBrew.CreateRulesetRequest)input!, context).ConfigureAwait(false);
-            case "CreateSchedule":
-                return await CreateScheduleAsync((global::Kiln.Model.DataBrew.CreateScheduleRequest)input!, context).ConfigureAwait(false);
-            case "DeleteDataset":
-                return await DeleteDatasetAsync((global::Kiln.Model.DataBrew.DeleteDatasetRequest)input!, context).ConfigureAwait(false);
-            case "DeleteJob":
-                return await DeleteJobAsync((global::Kiln.Model.DataBrew.DeleteJobRequest)input!, context).ConfigureAwait(false);
-            case "DeleteProject":
-                return await DeleteProjectAsync((global::Kiln.Model.DataBrew.DeleteProjectRequest)input!, context).ConfigureAwait(false);
-            case "DeleteRecipeVersion":
-                return await DeleteRecipeVersionAsync((global::Kiln.Model.DataBrew.DeleteRecipeVersionRequest)input!, context).ConfigureAwait(false);
-            case "DeleteRuleset":
-                return await DeleteRulesetAsync((global::Kiln.Model.DataBrew.DeleteRulesetRequest)input!, context).ConfigureAwait(false);
-            case "DeleteSchedule":
-                return await DeleteScheduleAsync((global::Kiln.Model.DataBrew.DeleteScheduleRequest)input!, context).ConfigureAwait(false);
-            case "DescribeDataset":
-                return await DescribeDatasetAsync((global::Kiln.Model.DataBrew.DescribeDatasetRequest)input!, context).ConfigureAwait(false);
-            case "DescribeJob":
-                return await DescribeJobAsync((global::Kiln.Model.DataBrew.DescribeJobRequest)input!, context).ConfigureAwait(false);
-            case "DescribeJobRun":
-                return await DescribeJobRunAsync((global::Kiln.Model.DataBrew.DescribeJobRunRequest)input!, context).ConfigureAwait(false);
-            case "DescribeProject":
-                return await DescribeProjectAsync((global::Kiln.Model.DataBrew.DescribeProjectRequest)input!, context).ConfigureAwait(false);
-            case "DescribeRecipe":
-                return await DescribeRecipeAsync((global::Kiln.Model.DataBrew.DescribeRecipeRequest)input!, context).ConfigureAwait(false);
-            case "DescribeRuleset":
-                return await DescribeRulesetAsync((global::Kiln.Model.DataBrew.DescribeRulesetRequest)input!, context).ConfigureAwait(false);
-            case "DescribeSchedule":
-                return await DescribeScheduleAsync((global::Kiln.Model.DataBrew.DescribeScheduleRequest)input!, context).ConfigureAwait(false);
-            case "ListDatasets":
-                return await ListDatasetsAsync((global::Kiln.Model.DataBrew.ListDatasetsRequest)input!, context).ConfigureAwait(false);
-            case "ListJobRuns":
-                return await ListJobRunsAsync((global::Kiln.Model.DataBrew.ListJobRunsRequest)input!, context).ConfigureAwait(false);
-            case "ListJobs":
-                return await ListJobsAsync((global::Kiln.Model.DataBrew.ListJobsRequest)input!, context).ConfigureAwait(false);
-            case "ListProjects":
-                return await ListProjectsAsync((global::Kiln.Model.DataBrew.ListProjectsRequest)input!, context).ConfigureAwait(false);
-            case "ListRecipeVersions":
-                return await ListRecipeVersionsAsync((global::Kiln.Model.DataBrew.ListRecipeVersionsRequest)input!, context).ConfigureAwait(false);
-            case "ListRecipes":
-                return await ListRecipesAsync((global::Kiln.Model.DataBrew.ListRecipesRequest)input!, context).ConfigureAwait(false);
-            case "ListRulesets":
-                return await ListRulesetsAsync((global::Kiln.Model.DataBrew.ListRulesetsRequest)input!, context).ConfigureAwait(false);
-            case "ListSchedules":
-                return await ListSchedulesAsync((global::Kiln.Model.DataBrew.ListSchedulesRequest)input!, context).ConfigureAwait(false);
-            case "PublishRecipe":
-                return await PublishRecipeAsync((global::Kiln.Model.DataBrew.PublishRecipeRequest)input!, context).ConfigureAwait(false);
-            case "SendProjectSessionAction":
-                return await SendProjectSessionActionAsync((global::Kiln.Model.DataBrew.SendProjectSessionActionRequest)input!, context).ConfigureAwait(false);
-            case "StartJobRun":
-                return await StartJobRunAsync((global::Kiln.Model.DataBrew.StartJobRunRequest)input!, context).ConfigureAwait(false);
-            case "StartProjectSession":
-                return await StartProjectSessionAsync((global::Kiln.Model.DataBrew.StartProjectSessionRequest)input!, context).ConfigureAwait(false);
-            case "StopJobRun":
-                return await StopJobRunAsync((global::Kiln.Model.DataBrew.StopJobRunRequest)input!, context).ConfigureAwait(false);
-            case "UpdateDataset":
-                return await UpdateDatasetAsync((global::Kiln.Model.DataBrew.UpdateDatasetRequest)input!, context).ConfigureAwait(false);
-            case "UpdateProfileJob":
-                return await UpdateProfileJobAsync((global::Kiln.Model.DataBrew.UpdateProfileJobRequest)input!, context).ConfigureAwait(false);
-            case "UpdateRecipe":
-                return await UpdateRecipeAsync((global::Kiln.Model.DataBrew.UpdateRecipeRequest)input!, context).ConfigureAwait(false);
-            case "UpdateRecipeJob":
-                return await UpdateRecipeJobAsync((global::Kiln.Model.DataBrew.UpdateRecipeJobRequest)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("databrew", operation.Name);
-        }
-    }
 }

@@ -5,7 +5,7 @@ namespace Kiln.Model.Events;
 
 /// <summary>The <c>events</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class EventsApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class EventsApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => EventsModel.Service;
 
@@ -84,57 +84,4 @@ public abstract class EventsApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Removes one or more tags from the specified EventBridge resource.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.Events.UntagResourceResponse> UntagResourceAsync(global::Kiln.Model.Events.UntagResourceRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("events", "UntagResource");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "CreateEventBus":
-                return await CreateEventBusAsync((global::Kiln.Model.Events.CreateEventBusRequest)input!, context).ConfigureAwait(false);
-            case "DeleteEventBus":
-                await DeleteEventBusAsync((global::Kiln.Model.Events.DeleteEventBusRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteRule":
-                await DeleteRuleAsync((global::Kiln.Model.Events.DeleteRuleRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DescribeEventBus":
-                return await DescribeEventBusAsync((global::Kiln.Model.Events.DescribeEventBusRequest)input!, context).ConfigureAwait(false);
-            case "DescribeRule":
-                return await DescribeRuleAsync((global::Kiln.Model.Events.DescribeRuleRequest)input!, context).ConfigureAwait(false);
-            case "DisableRule":
-                await DisableRuleAsync((global::Kiln.Model.Events.DisableRuleRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "EnableRule":
-                await EnableRuleAsync((global::Kiln.Model.Events.EnableRuleRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "ListEventBuses":
-                return await ListEventBusesAsync((global::Kiln.Model.Events.ListEventBusesRequest)input!, context).ConfigureAwait(false);
-            case "ListRuleNamesByTarget":
-                return await ListRuleNamesByTargetAsync((global::Kiln.Model.Events.ListRuleNamesByTargetRequest)input!, context).ConfigureAwait(false);
-            case "ListRules":
-                return await ListRulesAsync((global::Kiln.Model.Events.ListRulesRequest)input!, context).ConfigureAwait(false);
-            case "ListTagsForResource":
-                return await ListTagsForResourceAsync((global::Kiln.Model.Events.ListTagsForResourceRequest)input!, context).ConfigureAwait(false);
-            case "ListTargetsByRule":
-                return await ListTargetsByRuleAsync((global::Kiln.Model.Events.ListTargetsByRuleRequest)input!, context).ConfigureAwait(false);
-            case "PutEvents":
-                return await PutEventsAsync((global::Kiln.Model.Events.PutEventsRequest)input!, context).ConfigureAwait(false);
-            case "PutRule":
-                return await PutRuleAsync((global::Kiln.Model.Events.PutRuleRequest)input!, context).ConfigureAwait(false);
-            case "PutTargets":
-                return await PutTargetsAsync((global::Kiln.Model.Events.PutTargetsRequest)input!, context).ConfigureAwait(false);
-            case "RemoveTargets":
-                return await RemoveTargetsAsync((global::Kiln.Model.Events.RemoveTargetsRequest)input!, context).ConfigureAwait(false);
-            case "TagResource":
-                return await TagResourceAsync((global::Kiln.Model.Events.TagResourceRequest)input!, context).ConfigureAwait(false);
-            case "TestEventPattern":
-                return await TestEventPatternAsync((global::Kiln.Model.Events.TestEventPatternRequest)input!, context).ConfigureAwait(false);
-            case "UntagResource":
-                return await UntagResourceAsync((global::Kiln.Model.Events.UntagResourceRequest)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("events", operation.Name);
-        }
-    }
 }

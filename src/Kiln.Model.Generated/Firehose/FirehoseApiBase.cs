@@ -5,7 +5,7 @@ namespace Kiln.Model.Firehose;
 
 /// <summary>The <c>firehose</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class FirehoseApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class FirehoseApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => FirehoseModel.Service;
 
@@ -56,39 +56,4 @@ public abstract class FirehoseApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Updates the specified destination of the specified delivery stream.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.Firehose.UpdateDestinationOutput> UpdateDestinationAsync(global::Kiln.Model.Firehose.UpdateDestinationInput input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("firehose", "UpdateDestination");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "CreateDeliveryStream":
-                return await CreateDeliveryStreamAsync((global::Kiln.Model.Firehose.CreateDeliveryStreamInput)input!, context).ConfigureAwait(false);
-            case "DeleteDeliveryStream":
-                return await DeleteDeliveryStreamAsync((global::Kiln.Model.Firehose.DeleteDeliveryStreamInput)input!, context).ConfigureAwait(false);
-            case "DescribeDeliveryStream":
-                return await DescribeDeliveryStreamAsync((global::Kiln.Model.Firehose.DescribeDeliveryStreamInput)input!, context).ConfigureAwait(false);
-            case "ListDeliveryStreams":
-                return await ListDeliveryStreamsAsync((global::Kiln.Model.Firehose.ListDeliveryStreamsInput)input!, context).ConfigureAwait(false);
-            case "ListTagsForDeliveryStream":
-                return await ListTagsForDeliveryStreamAsync((global::Kiln.Model.Firehose.ListTagsForDeliveryStreamInput)input!, context).ConfigureAwait(false);
-            case "PutRecord":
-                return await PutRecordAsync((global::Kiln.Model.Firehose.PutRecordInput)input!, context).ConfigureAwait(false);
-            case "PutRecordBatch":
-                return await PutRecordBatchAsync((global::Kiln.Model.Firehose.PutRecordBatchInput)input!, context).ConfigureAwait(false);
-            case "StartDeliveryStreamEncryption":
-                return await StartDeliveryStreamEncryptionAsync((global::Kiln.Model.Firehose.StartDeliveryStreamEncryptionInput)input!, context).ConfigureAwait(false);
-            case "StopDeliveryStreamEncryption":
-                return await StopDeliveryStreamEncryptionAsync((global::Kiln.Model.Firehose.StopDeliveryStreamEncryptionInput)input!, context).ConfigureAwait(false);
-            case "TagDeliveryStream":
-                return await TagDeliveryStreamAsync((global::Kiln.Model.Firehose.TagDeliveryStreamInput)input!, context).ConfigureAwait(false);
-            case "UntagDeliveryStream":
-                return await UntagDeliveryStreamAsync((global::Kiln.Model.Firehose.UntagDeliveryStreamInput)input!, context).ConfigureAwait(false);
-            case "UpdateDestination":
-                return await UpdateDestinationAsync((global::Kiln.Model.Firehose.UpdateDestinationInput)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("firehose", operation.Name);
-        }
-    }
 }

@@ -5,7 +5,7 @@ namespace Kiln.Model.Kinesis;
 
 /// <summary>The <c>kinesis</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class KinesisApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class KinesisApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => KinesisModel.Service;
 
@@ -116,81 +116,4 @@ public abstract class KinesisApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Updates the capacity mode of the data stream.</summary>
     public virtual global::System.Threading.Tasks.Task UpdateStreamModeAsync(global::Kiln.Model.Kinesis.UpdateStreamModeInput input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("kinesis", "UpdateStreamMode");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "AddTagsToStream":
-                await AddTagsToStreamAsync((global::Kiln.Model.Kinesis.AddTagsToStreamInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "CreateStream":
-                await CreateStreamAsync((global::Kiln.Model.Kinesis.CreateStreamInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "DecreaseStreamRetentionPeriod":
-                await DecreaseStreamRetentionPeriodAsync((global::Kiln.Model.Kinesis.DecreaseStreamRetentionPeriodInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteStream":
-                await DeleteStreamAsync((global::Kiln.Model.Kinesis.DeleteStreamInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeregisterStreamConsumer":
-                await DeregisterStreamConsumerAsync((global::Kiln.Model.Kinesis.DeregisterStreamConsumerInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "DescribeLimits":
-                return await DescribeLimitsAsync((global::Kiln.Model.Kinesis.DescribeLimitsInput)input!, context).ConfigureAwait(false);
-            case "DescribeStream":
-                return await DescribeStreamAsync((global::Kiln.Model.Kinesis.DescribeStreamInput)input!, context).ConfigureAwait(false);
-            case "DescribeStreamConsumer":
-                return await DescribeStreamConsumerAsync((global::Kiln.Model.Kinesis.DescribeStreamConsumerInput)input!, context).ConfigureAwait(false);
-            case "DescribeStreamSummary":
-                return await DescribeStreamSummaryAsync((global::Kiln.Model.Kinesis.DescribeStreamSummaryInput)input!, context).ConfigureAwait(false);
-            case "GetRecords":
-                return await GetRecordsAsync((global::Kiln.Model.Kinesis.GetRecordsInput)input!, context).ConfigureAwait(false);
-            case "GetShardIterator":
-                return await GetShardIteratorAsync((global::Kiln.Model.Kinesis.GetShardIteratorInput)input!, context).ConfigureAwait(false);
-            case "IncreaseStreamRetentionPeriod":
-                await IncreaseStreamRetentionPeriodAsync((global::Kiln.Model.Kinesis.IncreaseStreamRetentionPeriodInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "ListShards":
-                return await ListShardsAsync((global::Kiln.Model.Kinesis.ListShardsInput)input!, context).ConfigureAwait(false);
-            case "ListStreamConsumers":
-                return await ListStreamConsumersAsync((global::Kiln.Model.Kinesis.ListStreamConsumersInput)input!, context).ConfigureAwait(false);
-            case "ListStreams":
-                return await ListStreamsAsync((global::Kiln.Model.Kinesis.ListStreamsInput)input!, context).ConfigureAwait(false);
-            case "ListTagsForStream":
-                return await ListTagsForStreamAsync((global::Kiln.Model.Kinesis.ListTagsForStreamInput)input!, context).ConfigureAwait(false);
-            case "MergeShards":
-                await MergeShardsAsync((global::Kiln.Model.Kinesis.MergeShardsInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "PutRecord":
-                return await PutRecordAsync((global::Kiln.Model.Kinesis.PutRecordInput)input!, context).ConfigureAwait(false);
-            case "PutRecords":
-                return await PutRecordsAsync((global::Kiln.Model.Kinesis.PutRecordsInput)input!, context).ConfigureAwait(false);
-            case "RegisterStreamConsumer":
-                return await RegisterStreamConsumerAsync((global::Kiln.Model.Kinesis.RegisterStreamConsumerInput)input!, context).ConfigureAwait(false);
-            case "RemoveTagsFromStream":
-                await RemoveTagsFromStreamAsync((global::Kiln.Model.Kinesis.RemoveTagsFromStreamInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "SplitShard":
-                await SplitShardAsync((global::Kiln.Model.Kinesis.SplitShardInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "StartStreamEncryption":
-                await StartStreamEncryptionAsync((global::Kiln.Model.Kinesis.StartStreamEncryptionInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "StopStreamEncryption":
-                await StopStreamEncryptionAsync((global::Kiln.Model.Kinesis.StopStreamEncryptionInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "SubscribeToShard":
-                return await SubscribeToShardAsync((global::Kiln.Model.Kinesis.SubscribeToShardInput)input!, context).ConfigureAwait(false);
-            case "UpdateShardCount":
-                return await UpdateShardCountAsync((global::Kiln.Model.Kinesis.UpdateShardCountInput)input!, context).ConfigureAwait(false);
-            case "UpdateStreamMode":
-                await UpdateStreamModeAsync((global::Kiln.Model.Kinesis.UpdateStreamModeInput)input!, context).ConfigureAwait(false);
-                return null;
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("kinesis", operation.Name);
-        }
-    }
 }

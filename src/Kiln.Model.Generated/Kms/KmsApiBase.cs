@@ -5,7 +5,7 @@ namespace Kiln.Model.Kms;
 
 /// <summary>The <c>kms</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class KmsApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class KmsApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => KmsModel.Service;
 
@@ -131,90 +131,4 @@ public abstract class KmsApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Updates the description of a KMS key.</summary>
     public virtual global::System.Threading.Tasks.Task UpdateKeyDescriptionAsync(global::Kiln.Model.Kms.UpdateKeyDescriptionRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("kms", "UpdateKeyDescription");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "CancelKeyDeletion":
-                return await CancelKeyDeletionAsync((global::Kiln.Model.Kms.CancelKeyDeletionRequest)input!, context).ConfigureAwait(false);
-            case "CreateAlias":
-                await CreateAliasAsync((global::Kiln.Model.Kms.CreateAliasRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "CreateGrant":
-                return await CreateGrantAsync((global::Kiln.Model.Kms.CreateGrantRequest)input!, context).ConfigureAwait(false);
-            case "CreateKey":
-                return await CreateKeyAsync((global::Kiln.Model.Kms.CreateKeyRequest)input!, context).ConfigureAwait(false);
-            case "Decrypt":
-                return await DecryptAsync((global::Kiln.Model.Kms.DecryptRequest)input!, context).ConfigureAwait(false);
-            case "DeleteAlias":
-                await DeleteAliasAsync((global::Kiln.Model.Kms.DeleteAliasRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DescribeKey":
-                return await DescribeKeyAsync((global::Kiln.Model.Kms.DescribeKeyRequest)input!, context).ConfigureAwait(false);
-            case "DisableKey":
-                await DisableKeyAsync((global::Kiln.Model.Kms.DisableKeyRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DisableKeyRotation":
-                await DisableKeyRotationAsync((global::Kiln.Model.Kms.DisableKeyRotationRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "EnableKey":
-                await EnableKeyAsync((global::Kiln.Model.Kms.EnableKeyRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "EnableKeyRotation":
-                await EnableKeyRotationAsync((global::Kiln.Model.Kms.EnableKeyRotationRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "Encrypt":
-                return await EncryptAsync((global::Kiln.Model.Kms.EncryptRequest)input!, context).ConfigureAwait(false);
-            case "GenerateDataKey":
-                return await GenerateDataKeyAsync((global::Kiln.Model.Kms.GenerateDataKeyRequest)input!, context).ConfigureAwait(false);
-            case "GenerateDataKeyWithoutPlaintext":
-                return await GenerateDataKeyWithoutPlaintextAsync((global::Kiln.Model.Kms.GenerateDataKeyWithoutPlaintextRequest)input!, context).ConfigureAwait(false);
-            case "GenerateRandom":
-                return await GenerateRandomAsync((global::Kiln.Model.Kms.GenerateRandomRequest)input!, context).ConfigureAwait(false);
-            case "GetKeyPolicy":
-                return await GetKeyPolicyAsync((global::Kiln.Model.Kms.GetKeyPolicyRequest)input!, context).ConfigureAwait(false);
-            case "GetKeyRotationStatus":
-                return await GetKeyRotationStatusAsync((global::Kiln.Model.Kms.GetKeyRotationStatusRequest)input!, context).ConfigureAwait(false);
-            case "ListAliases":
-                return await ListAliasesAsync((global::Kiln.Model.Kms.ListAliasesRequest)input!, context).ConfigureAwait(false);
-            case "ListGrants":
-                return await ListGrantsAsync((global::Kiln.Model.Kms.ListGrantsRequest)input!, context).ConfigureAwait(false);
-            case "ListKeyPolicies":
-                return await ListKeyPoliciesAsync((global::Kiln.Model.Kms.ListKeyPoliciesRequest)input!, context).ConfigureAwait(false);
-            case "ListKeys":
-                return await ListKeysAsync((global::Kiln.Model.Kms.ListKeysRequest)input!, context).ConfigureAwait(false);
-            case "ListResourceTags":
-                return await ListResourceTagsAsync((global::Kiln.Model.Kms.ListResourceTagsRequest)input!, context).ConfigureAwait(false);
-            case "PutKeyPolicy":
-                await PutKeyPolicyAsync((global::Kiln.Model.Kms.PutKeyPolicyRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "ReEncrypt":
-                return await ReEncryptAsync((global::Kiln.Model.Kms.ReEncryptRequest)input!, context).ConfigureAwait(false);
-            case "RetireGrant":
-                await RetireGrantAsync((global::Kiln.Model.Kms.RetireGrantRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "RevokeGrant":
-                await RevokeGrantAsync((global::Kiln.Model.Kms.RevokeGrantRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "ScheduleKeyDeletion":
-                return await ScheduleKeyDeletionAsync((global::Kiln.Model.Kms.ScheduleKeyDeletionRequest)input!, context).ConfigureAwait(false);
-            case "TagResource":
-                await TagResourceAsync((global::Kiln.Model.Kms.TagResourceRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "UntagResource":
-                await UntagResourceAsync((global::Kiln.Model.Kms.UntagResourceRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "UpdateAlias":
-                await UpdateAliasAsync((global::Kiln.Model.Kms.UpdateAliasRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "UpdateKeyDescription":
-                await UpdateKeyDescriptionAsync((global::Kiln.Model.Kms.UpdateKeyDescriptionRequest)input!, context).ConfigureAwait(false);
-                return null;
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("kms", operation.Name);
-        }
-    }
 }

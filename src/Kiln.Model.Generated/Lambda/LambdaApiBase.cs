@@ -5,7 +5,7 @@ namespace Kiln.Model.Lambda;
 
 /// <summary>The <c>lambda</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class LambdaApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class LambdaApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => LambdaModel.Service;
 
@@ -132,83 +132,4 @@ public abstract class LambdaApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Modify the version-specific settings of a Lambda function.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.Lambda.FunctionConfiguration> UpdateFunctionConfigurationAsync(global::Kiln.Model.Lambda.UpdateFunctionConfigurationRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("lambda", "UpdateFunctionConfiguration");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "AddPermission":
-                return await AddPermissionAsync((global::Kiln.Model.Lambda.AddPermissionRequest)input!, context).ConfigureAwait(false);
-            case "CreateAlias":
-                return await CreateAliasAsync((global::Kiln.Model.Lambda.CreateAliasRequest)input!, context).ConfigureAwait(false);
-            case "CreateEventSourceMapping":
-                return await CreateEventSourceMappingAsync((global::Kiln.Model.Lambda.CreateEventSourceMappingRequest)input!, context).ConfigureAwait(false);
-            case "CreateFunction":
-                return await CreateFunctionAsync((global::Kiln.Model.Lambda.CreateFunctionRequest)input!, context).ConfigureAwait(false);
-            case "DeleteAlias":
-                await DeleteAliasAsync((global::Kiln.Model.Lambda.DeleteAliasRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteEventSourceMapping":
-                return await DeleteEventSourceMappingAsync((global::Kiln.Model.Lambda.DeleteEventSourceMappingRequest)input!, context).ConfigureAwait(false);
-            case "DeleteFunction":
-                await DeleteFunctionAsync((global::Kiln.Model.Lambda.DeleteFunctionRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteLayerVersion":
-                await DeleteLayerVersionAsync((global::Kiln.Model.Lambda.DeleteLayerVersionRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "GetAlias":
-                return await GetAliasAsync((global::Kiln.Model.Lambda.GetAliasRequest)input!, context).ConfigureAwait(false);
-            case "GetEventSourceMapping":
-                return await GetEventSourceMappingAsync((global::Kiln.Model.Lambda.GetEventSourceMappingRequest)input!, context).ConfigureAwait(false);
-            case "GetFunction":
-                return await GetFunctionAsync((global::Kiln.Model.Lambda.GetFunctionRequest)input!, context).ConfigureAwait(false);
-            case "GetFunctionConfiguration":
-                return await GetFunctionConfigurationAsync((global::Kiln.Model.Lambda.GetFunctionConfigurationRequest)input!, context).ConfigureAwait(false);
-            case "GetLayerVersion":
-                return await GetLayerVersionAsync((global::Kiln.Model.Lambda.GetLayerVersionRequest)input!, context).ConfigureAwait(false);
-            case "GetPolicy":
-                return await GetPolicyAsync((global::Kiln.Model.Lambda.GetPolicyRequest)input!, context).ConfigureAwait(false);
-            case "Invoke":
-                return await InvokeAsync((global::Kiln.Model.Lambda.InvocationRequest)input!, context).ConfigureAwait(false);
-            case "ListAliases":
-                return await ListAliasesAsync((global::Kiln.Model.Lambda.ListAliasesRequest)input!, context).ConfigureAwait(false);
-            case "ListEventSourceMappings":
-                return await ListEventSourceMappingsAsync((global::Kiln.Model.Lambda.ListEventSourceMappingsRequest)input!, context).ConfigureAwait(false);
-            case "ListFunctions":
-                return await ListFunctionsAsync((global::Kiln.Model.Lambda.ListFunctionsRequest)input!, context).ConfigureAwait(false);
-            case "ListLayerVersions":
-                return await ListLayerVersionsAsync((global::Kiln.Model.Lambda.ListLayerVersionsRequest)input!, context).ConfigureAwait(false);
-            case "ListLayers":
-                return await ListLayersAsync((global::Kiln.Model.Lambda.ListLayersRequest)input!, context).ConfigureAwait(false);
-            case "ListTags":
-                return await ListTagsAsync((global::Kiln.Model.Lambda.ListTagsRequest)input!, context).ConfigureAwait(false);
-            case "ListVersionsByFunction":
-                return await ListVersionsByFunctionAsync((global::Kiln.Model.Lambda.ListVersionsByFunctionRequest)input!, context).ConfigureAwait(false);
-            case "PublishLayerVersion":
-                return await PublishLayerVersionAsync((global::Kiln.Model.Lambda.PublishLayerVersionRequest)input!, context).ConfigureAwait(false);
-            case "PublishVersion":
-                return await PublishVersionAsync((global::Kiln.Model.Lambda.PublishVersionRequest)input!, context).ConfigureAwait(false);
-            case "RemovePermission":
-                await RemovePermissionAsync((global::Kiln.Model.Lambda.RemovePermissionRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "TagResource":
-                await TagResourceAsync((global::Kiln.Model.Lambda.TagResourceRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "UntagResource":
-                await UntagResourceAsync((global::Kiln.Model.Lambda.UntagResourceRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "UpdateAlias":
-                return await UpdateAliasAsync((global::Kiln.Model.Lambda.UpdateAliasRequest)input!, context).ConfigureAwait(false);
-            case "UpdateEventSourceMapping":
-                return await UpdateEventSourceMappingAsync((global::Kiln.Model.Lambda.UpdateEventSourceMappingRequest)input!, context).ConfigureAwait(false);
-            case "UpdateFunctionCode":
-                return await UpdateFunctionCodeAsync((global::Kiln.Model.Lambda.UpdateFunctionCodeRequest)input!, context).ConfigureAwait(false);
-            case "UpdateFunctionConfiguration":
-                return await UpdateFunctionConfigurationAsync((global::Kiln.Model.Lambda.UpdateFunctionConfigurationRequest)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("lambda", operation.Name);
-        }
-    }
 }

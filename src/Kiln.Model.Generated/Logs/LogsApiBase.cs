@@ -5,7 +5,7 @@ namespace Kiln.Model.Logs;
 
 /// <summary>The <c>logs</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class LogsApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class LogsApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => LogsModel.Service;
 
@@ -112,81 +112,4 @@ public abstract class LogsApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Removes one or more tags from the specified resource.</summary>
     public virtual global::System.Threading.Tasks.Task UntagResourceAsync(global::Kiln.Model.Logs.UntagResourceRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("logs", "UntagResource");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "AssociateKmsKey":
-                await AssociateKmsKeyAsync((global::Kiln.Model.Logs.AssociateKmsKeyRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "CreateLogGroup":
-                await CreateLogGroupAsync((global::Kiln.Model.Logs.CreateLogGroupRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "CreateLogStream":
-                await CreateLogStreamAsync((global::Kiln.Model.Logs.CreateLogStreamRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteLogGroup":
-                await DeleteLogGroupAsync((global::Kiln.Model.Logs.DeleteLogGroupRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteLogStream":
-                await DeleteLogStreamAsync((global::Kiln.Model.Logs.DeleteLogStreamRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteMetricFilter":
-                await DeleteMetricFilterAsync((global::Kiln.Model.Logs.DeleteMetricFilterRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteRetentionPolicy":
-                await DeleteRetentionPolicyAsync((global::Kiln.Model.Logs.DeleteRetentionPolicyRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteSubscriptionFilter":
-                await DeleteSubscriptionFilterAsync((global::Kiln.Model.Logs.DeleteSubscriptionFilterRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DescribeLogGroups":
-                return await DescribeLogGroupsAsync((global::Kiln.Model.Logs.DescribeLogGroupsRequest)input!, context).ConfigureAwait(false);
-            case "DescribeLogStreams":
-                return await DescribeLogStreamsAsync((global::Kiln.Model.Logs.DescribeLogStreamsRequest)input!, context).ConfigureAwait(false);
-            case "DescribeMetricFilters":
-                return await DescribeMetricFiltersAsync((global::Kiln.Model.Logs.DescribeMetricFiltersRequest)input!, context).ConfigureAwait(false);
-            case "DescribeQueries":
-                return await DescribeQueriesAsync((global::Kiln.Model.Logs.DescribeQueriesRequest)input!, context).ConfigureAwait(false);
-            case "DescribeSubscriptionFilters":
-                return await DescribeSubscriptionFiltersAsync((global::Kiln.Model.Logs.DescribeSubscriptionFiltersRequest)input!, context).ConfigureAwait(false);
-            case "DisassociateKmsKey":
-                await DisassociateKmsKeyAsync((global::Kiln.Model.Logs.DisassociateKmsKeyRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "FilterLogEvents":
-                return await FilterLogEventsAsync((global::Kiln.Model.Logs.FilterLogEventsRequest)input!, context).ConfigureAwait(false);
-            case "GetLogEvents":
-                return await GetLogEventsAsync((global::Kiln.Model.Logs.GetLogEventsRequest)input!, context).ConfigureAwait(false);
-            case "GetQueryResults":
-                return await GetQueryResultsAsync((global::Kiln.Model.Logs.GetQueryResultsRequest)input!, context).ConfigureAwait(false);
-            case "ListTagsForResource":
-                return await ListTagsForResourceAsync((global::Kiln.Model.Logs.ListTagsForResourceRequest)input!, context).ConfigureAwait(false);
-            case "PutLogEvents":
-                return await PutLogEventsAsync((global::Kiln.Model.Logs.PutLogEventsRequest)input!, context).ConfigureAwait(false);
-            case "PutMetricFilter":
-                await PutMetricFilterAsync((global::Kiln.Model.Logs.PutMetricFilterRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "PutRetentionPolicy":
-                await PutRetentionPolicyAsync((global::Kiln.Model.Logs.PutRetentionPolicyRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "PutSubscriptionFilter":
-                await PutSubscriptionFilterAsync((global::Kiln.Model.Logs.PutSubscriptionFilterRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "StartQuery":
-                return await StartQueryAsync((global::Kiln.Model.Logs.StartQueryRequest)input!, context).ConfigureAwait(false);
-            case "StopQuery":
-                return await StopQueryAsync((global::Kiln.Model.Logs.StopQueryRequest)input!, context).ConfigureAwait(false);
-            case "TagResource":
-                await TagResourceAsync((global::Kiln.Model.Logs.TagResourceRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "UntagResource":
-                await UntagResourceAsync((global::Kiln.Model.Logs.UntagResourceRequest)input!, context).ConfigureAwait(false);
-                return null;
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("logs", operation.Name);
-        }
-    }
 }

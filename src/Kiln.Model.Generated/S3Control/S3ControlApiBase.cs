@@ -5,7 +5,7 @@ namespace Kiln.Model.S3Control;
 
 /// <summary>The <c>s3control</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class S3ControlApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class S3ControlApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => S3ControlModel.Service;
 
@@ -20,23 +20,4 @@ public abstract class S3ControlApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Creates or modifies the PublicAccessBlock configuration for an Amazon Web Services account.</summary>
     public virtual global::System.Threading.Tasks.Task PutPublicAccessBlockAsync(global::Kiln.Model.S3Control.PutPublicAccessBlockRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3control", "PutPublicAccessBlock");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "DeletePublicAccessBlock":
-                await DeletePublicAccessBlockAsync((global::Kiln.Model.S3Control.DeletePublicAccessBlockRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "GetPublicAccessBlock":
-                return await GetPublicAccessBlockAsync((global::Kiln.Model.S3Control.GetPublicAccessBlockRequest)input!, context).ConfigureAwait(false);
-            case "PutPublicAccessBlock":
-                await PutPublicAccessBlockAsync((global::Kiln.Model.S3Control.PutPublicAccessBlockRequest)input!, context).ConfigureAwait(false);
-                return null;
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3control", operation.Name);
-        }
-    }
 }

@@ -5,7 +5,7 @@ namespace Kiln.Model.SageMakerFeatureStoreRuntime;
 
 /// <summary>The <c>sagemaker-featurestore-runtime</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class SageMakerFeatureStoreRuntimeApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class SageMakerFeatureStoreRuntimeApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => SageMakerFeatureStoreRuntimeModel.Service;
 
@@ -24,25 +24,4 @@ public abstract class SageMakerFeatureStoreRuntimeApiBase : global::Kiln.Core.IS
     /// <summary>Used for data ingestion into the FeatureStore.</summary>
     public virtual global::System.Threading.Tasks.Task PutRecordAsync(global::Kiln.Model.SageMakerFeatureStoreRuntime.PutRecordRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("sagemaker-featurestore-runtime", "PutRecord");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "BatchGetRecord":
-                return await BatchGetRecordAsync((global::Kiln.Model.SageMakerFeatureStoreRuntime.BatchGetRecordRequest)input!, context).ConfigureAwait(false);
-            case "DeleteRecord":
-                await DeleteRecordAsync((global::Kiln.Model.SageMakerFeatureStoreRuntime.DeleteRecordRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "GetRecord":
-                return await GetRecordAsync((global::Kiln.Model.SageMakerFeatureStoreRuntime.GetRecordRequest)input!, context).ConfigureAwait(false);
-            case "PutRecord":
-                await PutRecordAsync((global::Kiln.Model.SageMakerFeatureStoreRuntime.PutRecordRequest)input!, context).ConfigureAwait(false);
-                return null;
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("sagemaker-featurestore-runtime", operation.Name);
-        }
-    }
 }

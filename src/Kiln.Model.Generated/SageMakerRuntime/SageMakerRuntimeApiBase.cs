@@ -5,7 +5,7 @@ namespace Kiln.Model.SageMakerRuntime;
 
 /// <summary>The <c>sagemaker-runtime</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class SageMakerRuntimeApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class SageMakerRuntimeApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => SageMakerRuntimeModel.Service;
 
@@ -16,19 +16,4 @@ public abstract class SageMakerRuntimeApiBase : global::Kiln.Core.IServiceApi
     /// <summary>After you deploy a model into production using Amazon SageMaker hosting services, your client applications use this API to get inferences from the model hosted at the specified endpoint in an asynchronous manner.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.SageMakerRuntime.InvokeEndpointAsyncOutput> InvokeEndpointAsyncAsync(global::Kiln.Model.SageMakerRuntime.InvokeEndpointAsyncInput input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("sagemaker-runtime", "InvokeEndpointAsync");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "InvokeEndpoint":
-                return await InvokeEndpointAsync((global::Kiln.Model.SageMakerRuntime.InvokeEndpointInput)input!, context).ConfigureAwait(false);
-            case "InvokeEndpointAsync":
-                return await InvokeEndpointAsyncAsync((global::Kiln.Model.SageMakerRuntime.InvokeEndpointAsyncInput)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("sagemaker-runtime", operation.Name);
-        }
-    }
 }

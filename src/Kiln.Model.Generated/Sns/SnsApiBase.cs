@@ -5,7 +5,7 @@ namespace Kiln.Model.Sns;
 
 /// <summary>The <c>sns</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class SnsApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class SnsApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => SnsModel.Service;
 
@@ -56,42 +56,4 @@ public abstract class SnsApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Deletes a subscription.</summary>
     public virtual global::System.Threading.Tasks.Task UnsubscribeAsync(global::Kiln.Model.Sns.UnsubscribeInput input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("sns", "Unsubscribe");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "ConfirmSubscription":
-                return await ConfirmSubscriptionAsync((global::Kiln.Model.Sns.ConfirmSubscriptionInput)input!, context).ConfigureAwait(false);
-            case "CreateTopic":
-                return await CreateTopicAsync((global::Kiln.Model.Sns.CreateTopicInput)input!, context).ConfigureAwait(false);
-            case "DeleteTopic":
-                await DeleteTopicAsync((global::Kiln.Model.Sns.DeleteTopicInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "GetSubscriptionAttributes":
-                return await GetSubscriptionAttributesAsync((global::Kiln.Model.Sns.GetSubscriptionAttributesInput)input!, context).ConfigureAwait(false);
-            case "GetTopicAttributes":
-                return await GetTopicAttributesAsync((global::Kiln.Model.Sns.GetTopicAttributesInput)input!, context).ConfigureAwait(false);
-            case "ListSubscriptions":
-                return await ListSubscriptionsAsync((global::Kiln.Model.Sns.ListSubscriptionsInput)input!, context).ConfigureAwait(false);
-            case "ListSubscriptionsByTopic":
-                return await ListSubscriptionsByTopicAsync((global::Kiln.Model.Sns.ListSubscriptionsByTopicInput)input!, context).ConfigureAwait(false);
-            case "ListTopics":
-                return await ListTopicsAsync((global::Kiln.Model.Sns.ListTopicsInput)input!, context).ConfigureAwait(false);
-            case "Publish":
-                return await PublishAsync((global::Kiln.Model.Sns.PublishInput)input!, context).ConfigureAwait(false);
-            case "SetTopicAttributes":
-                await SetTopicAttributesAsync((global::Kiln.Model.Sns.SetTopicAttributesInput)input!, context).ConfigureAwait(false);
-                return null;
-            case "Subscribe":
-                return await SubscribeAsync((global::Kiln.Model.Sns.SubscribeInput)input!, context).ConfigureAwait(false);
-            case "Unsubscribe":
-                await UnsubscribeAsync((global::Kiln.Model.Sns.UnsubscribeInput)input!, context).ConfigureAwait(false);
-                return null;
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("sns", operation.Name);
-        }
-    }
 }

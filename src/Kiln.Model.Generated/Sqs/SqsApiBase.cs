@@ -5,7 +5,7 @@ namespace Kiln.Model.Sqs;
 
 /// <summary>The <c>sqs</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class SqsApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class SqsApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => SqsModel.Service;
 
@@ -44,36 +44,4 @@ public abstract class SqsApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Sets the value of one or more queue attributes.</summary>
     public virtual global::System.Threading.Tasks.Task SetQueueAttributesAsync(global::Kiln.Model.Sqs.SetQueueAttributesRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("sqs", "SetQueueAttributes");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "CreateQueue":
-                return await CreateQueueAsync((global::Kiln.Model.Sqs.CreateQueueRequest)input!, context).ConfigureAwait(false);
-            case "DeleteMessage":
-                await DeleteMessageAsync((global::Kiln.Model.Sqs.DeleteMessageRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "DeleteQueue":
-                await DeleteQueueAsync((global::Kiln.Model.Sqs.DeleteQueueRequest)input!, context).ConfigureAwait(false);
-                return null;
-            case "GetQueueAttributes":
-                return await GetQueueAttributesAsync((global::Kiln.Model.Sqs.GetQueueAttributesRequest)input!, context).ConfigureAwait(false);
-            case "GetQueueUrl":
-                return await GetQueueUrlAsync((global::Kiln.Model.Sqs.GetQueueUrlRequest)input!, context).ConfigureAwait(false);
-            case "ListQueues":
-                return await ListQueuesAsync((global::Kiln.Model.Sqs.ListQueuesRequest)input!, context).ConfigureAwait(false);
-            case "ReceiveMessage":
-                return await ReceiveMessageAsync((global::Kiln.Model.Sqs.ReceiveMessageRequest)input!, context).ConfigureAwait(false);
-            case "SendMessage":
-                return await SendMessageAsync((global::Kiln.Model.Sqs.SendMessageRequest)input!, context).ConfigureAwait(false);
-            case "SetQueueAttributes":
-                await SetQueueAttributesAsync((global::Kiln.Model.Sqs.SetQueueAttributesRequest)input!, context).ConfigureAwait(false);
-                return null;
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("sqs", operation.Name);
-        }
-    }
 }

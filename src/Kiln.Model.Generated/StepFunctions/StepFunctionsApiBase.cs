@@ -5,7 +5,7 @@ namespace Kiln.Model.StepFunctions;
 
 /// <summary>The <c>stepfunctions</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class StepFunctionsApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class StepFunctionsApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => StepFunctionsModel.Service;
 
@@ -100,61 +100,4 @@ public abstract class StepFunctionsApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Updates an existing state machine by modifying its definition, roleArn, or loggingConfiguration.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.StepFunctions.UpdateStateMachineOutput> UpdateStateMachineAsync(global::Kiln.Model.StepFunctions.UpdateStateMachineInput input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("stepfunctions", "UpdateStateMachine");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "CreateActivity":
-                return await CreateActivityAsync((global::Kiln.Model.StepFunctions.CreateActivityInput)input!, context).ConfigureAwait(false);
-            case "CreateStateMachine":
-                return await CreateStateMachineAsync((global::Kiln.Model.StepFunctions.CreateStateMachineInput)input!, context).ConfigureAwait(false);
-            case "DeleteActivity":
-                return await DeleteActivityAsync((global::Kiln.Model.StepFunctions.DeleteActivityInput)input!, context).ConfigureAwait(false);
-            case "DeleteStateMachine":
-                return await DeleteStateMachineAsync((global::Kiln.Model.StepFunctions.DeleteStateMachineInput)input!, context).ConfigureAwait(false);
-            case "DescribeActivity":
-                return await DescribeActivityAsync((global::Kiln.Model.StepFunctions.DescribeActivityInput)input!, context).ConfigureAwait(false);
-            case "DescribeExecution":
-                return await DescribeExecutionAsync((global::Kiln.Model.StepFunctions.DescribeExecutionInput)input!, context).ConfigureAwait(false);
-            case "DescribeStateMachine":
-                return await DescribeStateMachineAsync((global::Kiln.Model.StepFunctions.DescribeStateMachineInput)input!, context).ConfigureAwait(false);
-            case "DescribeStateMachineForExecution":
-                return await DescribeStateMachineForExecutionAsync((global::Kiln.Model.StepFunctions.DescribeStateMachineForExecutionInput)input!, context).ConfigureAwait(false);
-            case "GetActivityTask":
-                return await GetActivityTaskAsync((global::Kiln.Model.StepFunctions.GetActivityTaskInput)input!, context).ConfigureAwait(false);
-            case "GetExecutionHistory":
-                return await GetExecutionHistoryAsync((global::Kiln.Model.StepFunctions.GetExecutionHistoryInput)input!, context).ConfigureAwait(false);
-            case "ListActivities":
-                return await ListActivitiesAsync((global::Kiln.Model.StepFunctions.ListActivitiesInput)input!, context).ConfigureAwait(false);
-            case "ListExecutions":
-                return await ListExecutionsAsync((global::Kiln.Model.StepFunctions.ListExecutionsInput)input!, context).ConfigureAwait(false);
-            case "ListStateMachines":
-                return await ListStateMachinesAsync((global::Kiln.Model.StepFunctions.ListStateMachinesInput)input!, context).ConfigureAwait(false);
-            case "ListTagsForResource":
-                return await ListTagsForResourceAsync((global::Kiln.Model.StepFunctions.ListTagsForResourceInput)input!, context).ConfigureAwait(false);
-            case "SendTaskFailure":
-                return await SendTaskFailureAsync((global::Kiln.Model.StepFunctions.SendTaskFailureInput)input!, context).ConfigureAwait(false);
-            case "SendTaskHeartbeat":
-                return await SendTaskHeartbeatAsync((global::Kiln.Model.StepFunctions.SendTaskHeartbeatInput)input!, context).ConfigureAwait(false);
-            case "SendTaskSuccess":
-                return await SendTaskSuccessAsync((global::Kiln.Model.StepFunctions.SendTaskSuccessInput)input!, context).ConfigureAwait(false);
-            case "StartExecution":
-                return await StartExecutionAsync((global::Kiln.Model.StepFunctions.StartExecutionInput)input!, context).ConfigureAwait(false);
-            case "StartSyncExecution":
-                return await StartSyncExecutionAsync((global::Kiln.Model.StepFunctions.StartSyncExecutionInput)input!, context).ConfigureAwait(false);
-            case "StopExecution":
-                return await StopExecutionAsync((global::Kiln.Model.StepFunctions.StopExecutionInput)input!, context).ConfigureAwait(false);
-            case "TagResource":
-                return await TagResourceAsync((global::Kiln.Model.StepFunctions.TagResourceInput)input!, context).ConfigureAwait(false);
-            case "UntagResource":
-                return await UntagResourceAsync((global::Kiln.Model.StepFunctions.UntagResourceInput)input!, context).ConfigureAwait(false);
-            case "UpdateStateMachine":
-                return await UpdateStateMachineAsync((global::Kiln.Model.StepFunctions.UpdateStateMachineInput)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("stepfunctions", operation.Name);
-        }
-    }
 }

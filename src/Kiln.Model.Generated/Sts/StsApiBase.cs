@@ -5,7 +5,7 @@ namespace Kiln.Model.Sts;
 
 /// <summary>The <c>sts</c> operations listed in api-coverage.json. Override a method to implement
 /// it; the rest answer NotImplemented in the service's own protocol.</summary>
-public abstract class StsApiBase : global::Kiln.Core.IServiceApi
+public abstract partial class StsApiBase : global::Kiln.Core.IServiceApi
 {
     public global::Kiln.Core.Shapes.ServiceInfo Service => StsModel.Service;
 
@@ -32,27 +32,4 @@ public abstract class StsApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Returns a set of temporary credentials for an Amazon Web Services account or IAM user.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.Sts.GetSessionTokenResponse> GetSessionTokenAsync(global::Kiln.Model.Sts.GetSessionTokenRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("sts", "GetSessionToken");
-
-    /// <summary>Dispatches on the operation name to the method above; any operation not listed in
-    /// api-coverage.json answers NotImplemented.</summary>
-    public async global::System.Threading.Tasks.Task<object?> InvokeAsync(global::Kiln.Core.Shapes.OperationInfo operation, object? input, global::Kiln.Core.RequestContext context)
-    {
-        switch (operation.Name)
-        {
-            case "AssumeRole":
-                return await AssumeRoleAsync((global::Kiln.Model.Sts.AssumeRoleRequest)input!, context).ConfigureAwait(false);
-            case "AssumeRoleWithWebIdentity":
-                return await AssumeRoleWithWebIdentityAsync((global::Kiln.Model.Sts.AssumeRoleWithWebIdentityRequest)input!, context).ConfigureAwait(false);
-            case "DecodeAuthorizationMessage":
-                return await DecodeAuthorizationMessageAsync((global::Kiln.Model.Sts.DecodeAuthorizationMessageRequest)input!, context).ConfigureAwait(false);
-            case "GetAccessKeyInfo":
-                return await GetAccessKeyInfoAsync((global::Kiln.Model.Sts.GetAccessKeyInfoRequest)input!, context).ConfigureAwait(false);
-            case "GetCallerIdentity":
-                return await GetCallerIdentityAsync((global::Kiln.Model.Sts.GetCallerIdentityRequest)input!, context).ConfigureAwait(false);
-            case "GetSessionToken":
-                return await GetSessionTokenAsync((global::Kiln.Model.Sts.GetSessionTokenRequest)input!, context).ConfigureAwait(false);
-            default:
-                throw global::Kiln.Core.Errors.AwsException.NotImplemented("sts", operation.Name);
-        }
-    }
 }
