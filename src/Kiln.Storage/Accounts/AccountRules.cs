@@ -12,7 +12,20 @@ public static class AccountRules
     private const string KeyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     private const string SecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-    public static void CheckName(string name)
+    /// <summary>Checks a new account's input, generating the root key and secret not given.</summary>
+    /// <exception cref="AccountException">Any of them is invalid.</exception>
+    public static (string AccessKeyId, string SecretAccessKey) CheckNewAccount(string name, string? accessKeyId,
+        string? secretAccessKey)
+    {
+        CheckName(name);
+        accessKeyId ??= NewAccessKeyId();
+        secretAccessKey ??= NewSecretAccessKey();
+        CheckAccessKeyId(accessKeyId);
+        CheckSecret(secretAccessKey);
+        return (accessKeyId, secretAccessKey);
+    }
+
+    private static void CheckName(string name)
     {
         if (name.Length is < 1 or > 50 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
@@ -21,7 +34,7 @@ public static class AccountRules
         }
     }
 
-    public static void CheckAccessKeyId(string id)
+    private static void CheckAccessKeyId(string id)
     {
         if (id.Length is < 16 or > 128 || !id.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c)))
         {
@@ -29,7 +42,7 @@ public static class AccountRules
         }
     }
 
-    public static void CheckSecret(string secret)
+    private static void CheckSecret(string secret)
     {
         if (secret.Length is < 16 or > 128 || !secret.All(c => c is > ' ' and < (char)127))
         {

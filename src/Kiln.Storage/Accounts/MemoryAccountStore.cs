@@ -12,11 +12,7 @@ public sealed class MemoryAccountStore(IClock clock) : IAccountStore
     public Task<NewAccount> CreateAccountAsync(string name, string? accessKeyId, string? secretAccessKey,
         CancellationToken cancellationToken)
     {
-        AccountRules.CheckName(name);
-        accessKeyId ??= AccountRules.NewAccessKeyId();
-        secretAccessKey ??= AccountRules.NewSecretAccessKey();
-        AccountRules.CheckAccessKeyId(accessKeyId);
-        AccountRules.CheckSecret(secretAccessKey);
+        (accessKeyId, secretAccessKey) = AccountRules.CheckNewAccount(name, accessKeyId, secretAccessKey);
         lock (_lock)
         {
             if (_accounts.Any(a => a.Name == name))

@@ -46,11 +46,7 @@ public sealed class SqliteAccountStore : IAccountStore
     public Task<NewAccount> CreateAccountAsync(string name, string? accessKeyId, string? secretAccessKey,
         CancellationToken cancellationToken)
     {
-        AccountRules.CheckName(name);
-        accessKeyId ??= AccountRules.NewAccessKeyId();
-        secretAccessKey ??= AccountRules.NewSecretAccessKey();
-        AccountRules.CheckAccessKeyId(accessKeyId);
-        AccountRules.CheckSecret(secretAccessKey);
+        (accessKeyId, secretAccessKey) = AccountRules.CheckNewAccount(name, accessKeyId, secretAccessKey);
 
         var now = _clock.UtcNow;
         using var connection = _db.Open();
