@@ -105,6 +105,32 @@ public sealed class AuthenticationTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task PresignedUrl_SigV2AsDebianBoto3MakesByDefault_IsVerified()
+    {
+        // Debian's botocore 1.29 presigns S3 URLs with Signature Version 2 unless configured otherwise.
+        var result = await Clients.PythonAsync(Server, Py.Signed + """
+            import boto3, time, json as j
+            s3 = boto3.client('s3', endpoint_url=E, region_name='us-east-1')
+            good = s3.generate_presigned_url('get_object', Params={'Bucket': 'b', 'Key': 'dir/k y'}, ExpiresIn=300)
+            assert 'AWSAccessKeyId=' in good and 'Signature=' in good, good
+            raw('GET', good)
+            raw('GET', good.replace('Signature=', 'Signature=AAAA'))
+            short = s3.generate_presigned_url('get_object', Params={'Bucket': 'b', 'Key': 'k'}, ExpiresIn=1)
+            time.sleep(2.2)
+            raw('GET', short)
+            """);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("body").GetString()!).ToList();
+        Assert.DoesNotContain("<Code>AccessDenied</Code>", lines[0]);
+        Assert.DoesNotContain("<Code>SignatureDoesNotMatch</Code>", lines[0]);
+        Assert.Contains("<Code>SignatureDoesNotMatch</Code>", lines[1]);
+        Assert.Contains("<Code>AccessDenied</Code>", lines[2]);
+        Assert.Contains("Request has expired", lines[2]);
+    }
+
+    [Fact]
     public async Task Request_NoAuthentication_ReturnsMissingAuthenticationToken()
     {
         var result = await Clients.PythonAsync(Server, Py.Signed + """

@@ -1,4 +1,5 @@
 using Kiln.Core;
+using Kiln.Protocol.SigV2;
 using Kiln.Protocol.SigV4;
 
 namespace Kiln.Protocol.Gateway.Stages;
@@ -13,6 +14,7 @@ public sealed class Authenticator(ICredentialSource credentials, IClock clock, G
     private const string ContentSha256 = "x-amz-content-sha256";
 
     private readonly SigV4Authenticator _sigV4 = new(credentials, clock);
+    private readonly S3QueryAuthenticator _sigV2 = new(credentials, clock);
     private readonly OperationResolver _operations = new(catalog);
 
     internal async ValueTask AuthenticateAsync(GatewayRequest request)
@@ -20,6 +22,15 @@ public sealed class Authenticator(ICredentialSource credentials, IClock clock, G
         var http = request.Request;
         var info = request.Service!.Info;
         var style = AuthErrors.StyleFor(info.SigningName, info.Protocol);
+        if (style == AuthErrorStyle.S3 && S3QueryAuthenticator.IsPresigned(http))
+        {
+            // A legacy SigV2 presigned URL: the body (a presigned PUT) is not covered by it.
+            request.Principal = await _sigV2.AuthenticateAsync(http, request.HostBucket, request.Aborted)
+                .ConfigureAwait(false);
+            request.StreamingBody = http.Body;
+            return;
+        }
+
         SigV4Payload payload;
         // S3 always streams: a presigned PUT carries no x-amz-content-sha256 but may be 5 GiB.
         if (style == AuthErrorStyle.S3 || http.Headers.ContainsKey(ContentSha256))
