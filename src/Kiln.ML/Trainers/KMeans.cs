@@ -1,0 +1,383 @@
+using System.Text.Json;
+using Kiln.ML.Artifacts;
+using Kiln.ML.Data;
+using Kiln.ML.Kernels;
+using Kiln.ML.Metrics;
+
+namespace Kiln.ML.Trainers;
+
+/// <summary>
+/// SageMaker's K-Means (web-scale mini-batch k-means, Sculley 2010): K = k × extra_center_factor
+/// centers are seeded (random rows or k-means++), moved by mini-batch updates for a number of
+/// epochs, then reduced to k by a weighted local Lloyd run over the K centers. Each epoch restarts
+/// the running counts, so with one batch per epoch every epoch is exactly one Lloyd iteration.
+/// Missing values are replaced by the training mean of their column.
+/// </summary>
+public sealed class KMeansTrainer : ITrainer
+{
+    public const string Name = "kmeans";
+
+    public string Algorithm => Name;
+
+    public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context)
+    {
+        var k = hp.Int("k", null, 1);
+        if (hp.IsSet("feature_dim") && hp.Int("feature_dim", null, 1) != train.Features.Cols)
+        {
+            throw new HyperparameterException("feature_dim", $"is {hp.Raw("feature_dim")} but the data has {train.Features.Cols} features");
+        }
+        var batch = hp.Int("mini_batch_size", 5000, 1);
+        var epochs = hp.Int("epochs", 1, 1);
+        var init = hp.Choice("init_method", "random", "random", "kmeans++");
+        var factor = hp.Int("extra_center_factor", 1, 1);
+        var lloydIter = hp.Int("local_lloyd_max_iter", 300, 1);
+        var lloydTol = hp.Float("local_lloyd_tol", 0.0001, 0, 1);
+        var lloydInit = hp.Choice("local_lloyd_init_method", "kmeans++", "random", "kmeans++");
+        hp.Int("local_lloyd_num_trials", 1, 1);
+        hp.Int("half_life_time_size", 0, 0);
+        var metrics = ParseEvalMetrics(hp.Raw("eval_metrics"));
+        hp.Accept("feature_dim");
+        hp.RejectUnknown(Name);
+
+        var stats = ColumnStats.Compute(train.Features);
+        var x = stats.Apply(train.Features, standardize: false, context);
+        var big = Math.Min(k * factor, x.Rows);
+        if (k > x.Rows)
+        {
+            throw new HyperparameterException("k", $"{k} is more than the {x.Rows} training rows");
+        }
+        var rng = new Random(context.Seed);
+        var centers = init == "kmeans++" ? KMeansPlusPlus(x, null, big, rng, context) : RandomRows(x, big, rng);
+        var counts = MiniBatch(x, centers, big, batch, epochs, rng, context);
+        if (big > k)
+        {
+            var points = new DenseMatrix(centers, big, x.Cols);
+            var start = lloydInit == "kmeans++" ? KMeansPlusPlus(points, counts, k, rng, context) : RandomRows(points, k, rng);
+            centers = Lloyd(points, counts, start, k, lloydIter, lloydTol, context);
+        }
+        var model = new KMeansModel(k, x.Cols, centers, stats.Mean, new Dictionary<string, double>());
+        var result = new Dictionary<string, double>();
+        foreach (var (channel, data) in new[] { ("train", train), ("test", validation) })
+        {
+            if (data is null)
+            {
+                continue;
+            }
+            var (_, d2) = model.Assign(data.Features, context.Threads);
+            foreach (var metric in metrics)
+            {
+                result[$"{channel}:{metric}"] = metric == "msd" ? ClusteringMetrics.Msd(d2) : ClusteringMetrics.Ssd(d2);
+            }
+        }
+        return model.WithMetrics(result);
+    }
+
+    private static string[] ParseEvalMetrics(string? raw)
+    {
+        if (raw is null)
+        {
+            return ["msd"];
+        }
+        string[]? list;
+        try
+        {
+            // SageMaker passes a JSON list, sometimes with its quotes escaped once more.
+            list = JsonSerializer.Deserialize<string[]>(raw.Replace("\\\"", "\""));
+        }
+        catch (JsonException)
+        {
+            list = raw.Trim('[', ']').Split(',').Select(s => s.Trim().Trim('"', '\'')).ToArray();
+        }
+        if (list is null || list.Length == 0 || list.Any(m => m is not ("msd" or "ssd")))
+        {
+            throw new HyperparameterException("eval_metrics", $"'{raw}' is not a JSON list of \"msd\" and \"ssd\"");
+        }
+        return list.Distinct().ToArray();
+    }
+
+    private static float[] RandomRows(DenseMatrix x, int count, Random rng)
+    {
+        var rows = Enumerable.Range(0, x.Rows).ToArray();
+        rng.Shuffle(rows);
+        var centers = new float[count * x.Cols];
+        for (var c = 0; c < count; c++)
+        {
+            x.Row(rows[c]).CopyTo(centers.AsSpan(c * x.Cols));
+        }
+        return centers;
+    }
+
+    /// <summary>k-means++ seeding (Arthur and Vassilvitskii 2007), optionally weighting each point.</summary>
+    internal static float[] KMeansPlusPlus(DenseMatrix x, float[]? weights, int count, Random rng, TrainingContext context)
+    {
+        var d = x.Cols;
+        var centers = new float[count * d];
+        var closest = new double[x.Rows];
+        Array.Fill(closest, double.PositiveInfinity);
+        var first = weights is null ? rng.Next(x.Rows) : Sample(weights.Select(w => (double)w).ToArray(), rng);
+        x.Row(first).CopyTo(centers);
+        for (var c = 1; c <= count; c++)
+        {
+            var center = centers.AsSpan((c - 1) * d, d).ToArray();
+            Parallel.For(0, (x.Rows + 2047) / 2048, context.Parallel, block =>
+            {
+                var end = Math.Min(x.Rows, (block + 1) * 2048);
+                for (var i = block * 2048; i < end; i++)
+                {
+                    closest[i] = Math.Min(closest[i], Blas.SquaredDistance(x.Row(i), center));
+                }
+            });
+            if (c == count)
+            {
+                break;
+            }
+            var p = new double[x.Rows];
+            for (var i = 0; i < x.Rows; i++)
+            {
+                p[i] = closest[i] * (weights?[i] ?? 1);
+            }
+            x.Row(Sample(p, rng)).CopyTo(centers.AsSpan(c * d));
+        }
+        return centers;
+    }
+
+    private static int Sample(double[] weights, Random rng)
+    {
+        var total = weights.Sum();
+        if (total <= 0)
+        {
+            return rng.Next(weights.Length);
+        }
+        var target = rng.NextDouble() * total;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            target -= weights[i];
+            if (target <= 0)
+            {
+                return i;
+            }
+        }
+        return weights.Length - 1;
+    }
+
+    /// <summary>Mini-batch epochs; updates <paramref name="centers"/> in place and returns each center's row count in the last epoch.</summary>
+    internal static float[] MiniBatch(DenseMatrix x, float[] centers, int k, int batchSize, int epochs, Random rng, TrainingContext context)
+    {
+        var d = x.Cols;
+        var counts = new float[k];
+        var assignment = new int[x.Rows];
+        var distance = new float[x.Rows];
+        for (var epoch = 0; epoch < epochs; epoch++)
+        {
+            Array.Clear(counts);
+            var ssd = 0.0;
+            for (var start = 0; start < x.Rows; start += batchSize)
+            {
+                var n = Math.Min(batchSize, x.Rows - start);
+                var rows = new DenseMatrix(x.Array.AsSpan(start * d, n * d).ToArray(), n, d);
+                KMeansModel.Nearest(rows, centers, k, assignment.AsSpan(start, n), distance.AsSpan(start, n), context.Threads);
+                var sums = new double[k * d];
+                var batchCounts = new int[k];
+                for (var i = 0; i < n; i++)
+                {
+                    var c = assignment[start + i];
+                    batchCounts[c]++;
+                    var row = rows.Row(i);
+                    for (var j = 0; j < d; j++)
+                    {
+                        sums[c * d + j] += row[j];
+                    }
+                    ssd += distance[start + i];
+                }
+                for (var c = 0; c < k; c++)
+                {
+                    if (batchCounts[c] == 0)
+                    {
+                        continue;
+                    }
+                    // Running mean: the center is the average of every row assigned to it this epoch.
+                    var total = counts[c] + batchCounts[c];
+                    for (var j = 0; j < d; j++)
+                    {
+                        centers[c * d + j] = (float)((counts[c] * centers[c * d + j] + sums[c * d + j]) / total);
+                    }
+                    counts[c] = total;
+                }
+            }
+            context.Progress($"epoch {epoch + 1}: train_msd={ssd / x.Rows:G6}");
+        }
+        return counts;
+    }
+
+    /// <summary>Weighted Lloyd iterations from <paramref name="centers"/> until the relative SSD change is below <paramref name="tol"/>.</summary>
+    internal static float[] Lloyd(DenseMatrix x, float[]? weights, float[] centers, int k, int maxIter, double tol, TrainingContext context)
+    {
+        var d = x.Cols;
+        var assignment = new int[x.Rows];
+        var distance = new float[x.Rows];
+        var previous = double.PositiveInfinity;
+        for (var iter = 0; iter < maxIter; iter++)
+        {
+            KMeansModel.Nearest(x, centers, k, assignment, distance, context.Threads);
+            var sums = new double[k * d];
+            var mass = new double[k];
+            var ssd = 0.0;
+            for (var i = 0; i < x.Rows; i++)
+            {
+                var w = weights?[i] ?? 1;
+                var c = assignment[i];
+                mass[c] += w;
+                ssd += w * distance[i];
+                var row = x.Row(i);
+                for (var j = 0; j < d; j++)
+                {
+                    sums[c * d + j] += w * row[j];
+                }
+            }
+            for (var c = 0; c < k; c++)
+            {
+                if (mass[c] > 0)
+                {
+                    for (var j = 0; j < d; j++)
+                    {
+                        centers[c * d + j] = (float)(sums[c * d + j] / mass[c]);
+                    }
+                }
+            }
+            if (previous - ssd <= tol * previous)
+            {
+                break;
+            }
+            previous = ssd;
+        }
+        return centers;
+    }
+}
+
+/// <summary>
+/// k cluster centers. Payload of model_algo-1, version 1:
+///   i32 k, i32 features, floats centers (k × features), floats column means (missing-value fill).
+/// </summary>
+public sealed class KMeansModel : IModel
+{
+    private readonly float[] _centers;
+    private readonly float[] _means;
+
+    internal KMeansModel(int k, int features, float[] centers, float[] means, IReadOnlyDictionary<string, double> metrics)
+    {
+        K = k;
+        Features = features;
+        _centers = centers.AsSpan(0, k * features).ToArray();
+        _means = means;
+        Metrics = metrics;
+    }
+
+    public string Algorithm => KMeansTrainer.Name;
+
+    public IReadOnlyDictionary<string, double> Metrics { get; }
+
+    public int K { get; }
+
+    public int Features { get; }
+
+    public ReadOnlySpan<float> Centers => _centers;
+
+    internal KMeansModel WithMetrics(IReadOnlyDictionary<string, double> metrics) => new(K, Features, _centers, _means, metrics);
+
+    /// <summary>Closest center and squared distance for each row (missing values filled with the training means).</summary>
+    public (int[] Cluster, float[] SquaredDistance) Assign(DenseMatrix x, int threads)
+    {
+        if (x.Cols != Features)
+        {
+            throw new DataFormatException("input", 1, x.Cols, $"the model expects {Features} features, the input has {x.Cols}");
+        }
+        var filled = new ColumnStats { Mean = _means, Scale = _means }.Apply(x, standardize: false);
+        var cluster = new int[x.Rows];
+        var d2 = new float[x.Rows];
+        Nearest(filled, _centers, K, cluster, d2, threads);
+        return (cluster, d2);
+    }
+
+    /// <summary>
+    /// Nearest center of every row, by blocks of rows in parallel. Distances come from
+    /// ‖x‖² − 2x·c + ‖c‖² with the dot products from one GemmTransB per block.
+    /// </summary>
+    internal static void Nearest(DenseMatrix x, float[] centers, int k, Span<int> assignment, Span<float> distance, int threads)
+    {
+        const int Block = 256;
+        var d = x.Cols;
+        var norms = new float[k];
+        for (var c = 0; c < k; c++)
+        {
+            norms[c] = Blas.Dot(centers.AsSpan(c * d, d), centers.AsSpan(c * d, d));
+        }
+        var assign = new int[x.Rows];
+        var dist = new float[x.Rows];
+        Parallel.For(0, (x.Rows + Block - 1) / Block, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
+        {
+            var start = block * Block;
+            var n = Math.Min(Block, x.Rows - start);
+            var dots = new float[n * k];
+            Blas.GemmTransB(x.Data.Slice(start * d, n * d), centers, dots, n, d, k);
+            for (var i = 0; i < n; i++)
+            {
+                var row = x.Row(start + i);
+                var self = Blas.Dot(row, row);
+                var best = 0;
+                var bestValue = float.PositiveInfinity;
+                for (var c = 0; c < k; c++)
+                {
+                    var v = norms[c] - 2 * dots[i * k + c];
+                    if (v < bestValue)
+                    {
+                        bestValue = v;
+                        best = c;
+                    }
+                }
+                assign[start + i] = best;
+                dist[start + i] = Math.Max(0, self + bestValue);
+            }
+        });
+        assign.CopyTo(assignment);
+        dist.CopyTo(distance);
+    }
+
+    /// <summary>
+    /// SageMaker's K-Means response: {"predictions": [{"closest_cluster": c, "distance_to_cluster": d}]}
+    /// and CSV "c,d"; the distance is Euclidean.
+    /// </summary>
+    public void WriteResponse(DenseMatrix features, string accept, TextWriter output, int threads)
+    {
+        var (cluster, d2) = Assign(features, threads);
+        Responses.Write(output, accept, "predictions", features.Rows,
+            (w, i) =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("closest_cluster", (float)cluster[i]);
+                w.WriteNumber("distance_to_cluster", MathF.Sqrt(d2[i]));
+                w.WriteEndObject();
+            },
+            (o, i) => o.Write($"{Responses.F(cluster[i])},{Responses.F(MathF.Sqrt(d2[i]))}"));
+    }
+
+    public void Save(string directory) => ModelFile.Write(directory, Algorithm, w =>
+    {
+        w.Write(K);
+        w.Write(Features);
+        w.WriteFloats(_centers);
+        w.WriteFloats(_means);
+    });
+
+    internal static KMeansModel Read(BinaryReader r)
+    {
+        var k = r.ReadInt32();
+        var d = r.ReadInt32();
+        var centers = r.ReadFloats();
+        var means = r.ReadFloats();
+        if (centers.Length != k * d || means.Length != d)
+        {
+            throw new InvalidDataException("kmeans model arrays do not match its dimensions");
+        }
+        return new KMeansModel(k, d, centers, means, new Dictionary<string, double>());
+    }
+}

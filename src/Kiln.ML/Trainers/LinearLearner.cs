@@ -1,0 +1,457 @@
+using Kiln.ML.Artifacts;
+using Kiln.ML.Data;
+using Kiln.ML.Kernels;
+using Kiln.ML.Metrics;
+
+namespace Kiln.ML.Trainers;
+
+/// <summary>
+/// SageMaker's Linear Learner: a linear model trained by mini-batch SGD, Adam or RMSProp on
+/// standardized features (normalize_data) and, for regression, a standardized label
+/// (normalize_label), with L1 (proximal step) and L2 (wd) penalties and early stopping on the
+/// validation loss (the training loss when there is no validation channel, as SageMaker does).
+/// A binary classifier's decision threshold is then chosen by
+/// binary_classifier_model_selection_criteria on the validation data.
+/// </summary>
+public sealed class LinearLearnerTrainer : ITrainer
+{
+    public const string Name = "linear-learner";
+
+    public string Algorithm => Name;
+
+    private sealed record Settings(
+        string PredictorType, int Classes, int Epochs, int BatchSize, double LearningRate, string Optimizer, string Loss,
+        double L1, double Wd, double Momentum, double Beta1, double Beta2, bool NormalizeData, bool NormalizeLabel,
+        int Patience, double Tolerance, bool UseBias, double HuberDelta, double Margin, string PositiveWeight,
+        string Criteria, double FBeta, double TargetPrecision, double TargetRecall);
+
+    private static Settings Parse(Hyperparameters hp, int featureCount)
+    {
+        var type = hp.Choice("predictor_type", null, "binary_classifier", "multiclass_classifier", "regressor");
+        var classes = type switch
+        {
+            "multiclass_classifier" => hp.Int("num_classes", null, 3, 1_000_000),
+            _ => 1,
+        };
+        if (hp.IsSet("feature_dim") && hp.Int("feature_dim", null, 1) != featureCount)
+        {
+            throw new HyperparameterException("feature_dim", $"is {hp.Raw("feature_dim")} but the data has {featureCount} features");
+        }
+        var optimizer = hp.Choice("optimizer", "auto", "auto", "sgd", "adam", "rmsprop");
+        optimizer = optimizer == "auto" ? "adam" : optimizer;
+        string[] losses = type switch
+        {
+            "regressor" => ["auto", "squared_loss", "absolute_loss", "huber_loss"],
+            "binary_classifier" => ["auto", "logistic", "hinge_loss"],
+            _ => ["auto", "softmax_loss"],
+        };
+        var loss = hp.Choice("loss", "auto", losses);
+        loss = loss != "auto" ? loss : type switch
+        {
+            "regressor" => "squared_loss",
+            "binary_classifier" => "logistic",
+            _ => "softmax_loss",
+        };
+        var positive = hp.Raw("positive_example_weight_mult") ?? "1.0";
+        if (positive != "balanced" && positive != "auto")
+        {
+            hp.Float("positive_example_weight_mult", 1, 0, minExclusive: true);
+        }
+        // Parameters SageMaker accepts that this implementation does not act on (yet).
+        hp.Accept("num_models", "init_method", "init_scale", "init_sigma", "init_bias", "bias_lr_mult", "bias_wd_mult",
+            "use_lr_scheduler", "lr_scheduler_step", "lr_scheduler_factor", "lr_scheduler_minimum_lr", "unbias_data",
+            "unbias_label", "num_point_for_scaler", "num_calibration_samples", "accuracy_top_k",
+            "balance_multiclass_weights", "quantile", "loss_insensitivity", "feature_dim");
+        return new Settings(
+            type, classes,
+            hp.Int("epochs", 15, 1),
+            hp.Int("mini_batch_size", 1000, 1),
+            hp.Float("learning_rate", optimizer == "sgd" ? 0.1 : 0.01, 0, minExclusive: true),
+            optimizer, loss,
+            hp.Float("l1", 0, 0),
+            hp.Float("wd", 0, 0),
+            hp.Float("momentum", 0, 0, 1),
+            hp.Float("beta_1", 0.9, 0, 1),
+            hp.Float("beta_2", 0.999, 0, 1),
+            hp.Bool("normalize_data", true),
+            hp.Bool("normalize_label", type == "regressor"),
+            hp.Int("early_stopping_patience", 3, 1),
+            hp.Float("early_stopping_tolerance", 0.001, 0),
+            hp.Bool("use_bias", true),
+            hp.Float("huber_delta", 1, 0),
+            hp.Float("margin", 1, 0),
+            positive,
+            hp.Choice("binary_classifier_model_selection_criteria", "accuracy",
+                "accuracy", "f_beta", "precision_at_target_recall", "recall_at_target_precision", "loss_function"),
+            hp.Float("f_beta", 1, 0, minExclusive: true),
+            hp.Float("target_precision", 0.8, 0, 1),
+            hp.Float("target_recall", 0.8, 0, 1));
+    }
+
+    public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context)
+    {
+        var s = Parse(hp, train.Features.Cols);
+        hp.RejectUnknown(Name);
+        var y = train.RequireLabels();
+        CheckLabels(train, s);
+        if (validation is not null)
+        {
+            CheckLabels(validation, s);
+        }
+        var stats = ColumnStats.Compute(train.Features);
+        if (!s.NormalizeData)
+        {
+            Array.Fill(stats.Scale, 1f);
+        }
+        var x = stats.Apply(train.Features, standardize: true, context);
+        var xv = validation is null ? null : stats.Apply(validation.Features, standardize: true, context);
+        var (labelMean, labelScale) = s.NormalizeLabel ? LabelStats(y) : (0f, 1f);
+        var yt = Scale(y, labelMean, labelScale);
+        var yv = validation is null ? null : Scale(validation.RequireLabels(), labelMean, labelScale);
+
+        var d = x.Cols;
+        var outputs = s.PredictorType == "multiclass_classifier" ? s.Classes : 1;
+        var state = new Optimizer(s, d, outputs);
+        var positiveWeight = PositiveWeight(s, y);
+        var rng = new Random(context.Seed);
+        var order = Enumerable.Range(0, x.Rows).ToArray();
+        var best = (Loss: double.PositiveInfinity, W: (float[])state.W.Clone(), B: (float[])state.B.Clone());
+        var stale = 0;
+        for (var epoch = 0; epoch < s.Epochs; epoch++)
+        {
+            rng.Shuffle(order);
+            var trainLoss = 0.0;
+            for (var start = 0; start < order.Length; start += s.BatchSize)
+            {
+                var batch = order.AsSpan(start, Math.Min(s.BatchSize, order.Length - start));
+                trainLoss += state.Step(x, yt, batch, positiveWeight);
+            }
+            trainLoss /= x.Rows;
+            var watched = xv is null ? trainLoss : Loss(state.W, state.B, xv, yv!, s, outputs, positiveWeight);
+            context.Progress($"epoch {epoch + 1}: train_loss={trainLoss:G6}" + (xv is null ? "" : $" validation_loss={watched:G6}"));
+            if (watched < best.Loss - s.Tolerance * Math.Abs(best.Loss) || double.IsPositiveInfinity(best.Loss))
+            {
+                best = (watched, (float[])state.W.Clone(), (float[])state.B.Clone());
+                stale = 0;
+            }
+            else if (++stale >= s.Patience)
+            {
+                context.Progress($"early stopping after epoch {epoch + 1}: no improvement above {s.Tolerance} for {s.Patience} epochs");
+                break;
+            }
+        }
+        var model = new LinearLearnerModel(s.PredictorType, d, outputs, best.W, best.B, stats.Mean, stats.Scale,
+            labelMean, labelScale, threshold: 0.5f, s.Loss, new Dictionary<string, double>());
+        var evalSet = validation ?? train;
+        var scores = model.Scores(evalSet.Features, context.Threads);
+        if (s.PredictorType == "binary_classifier" && s.Loss == "logistic")
+        {
+            model = model.WithThreshold(ChooseThreshold(scores, evalSet.RequireLabels(), s));
+        }
+        return model.WithMetrics(Evaluate(model, scores, evalSet.RequireLabels(), validation is null ? "train" : "validation"));
+    }
+
+    private static void CheckLabels(Dataset data, Settings s)
+    {
+        var labels = data.RequireLabels();
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var ok = s.PredictorType switch
+            {
+                "binary_classifier" => labels[i] is 0f or 1f,
+                "multiclass_classifier" => labels[i] >= 0 && labels[i] < s.Classes && labels[i] == MathF.Floor(labels[i]),
+                _ => float.IsFinite(labels[i]),
+            };
+            if (!ok)
+            {
+                throw new DataFormatException(data.Source, i + 1, 1,
+                    $"label {labels[i]} is not valid for {s.PredictorType}" + (s.Classes > 1 ? $" with num_classes={s.Classes}" : ""));
+            }
+        }
+    }
+
+    private static (float Mean, float Scale) LabelStats(float[] y)
+    {
+        double sum = 0, sumSq = 0;
+        foreach (var v in y)
+        {
+            sum += v;
+            sumSq += (double)v * v;
+        }
+        var mean = sum / y.Length;
+        var sd = Math.Sqrt(Math.Max(0, sumSq / y.Length - mean * mean));
+        return ((float)mean, sd > 1e-12 ? (float)sd : 1f);
+    }
+
+    private static float[] Scale(float[] y, float mean, float scale) => y.Select(v => (v - mean) / scale).ToArray();
+
+    private static float PositiveWeight(Settings s, float[] y)
+    {
+        if (s.PredictorType != "binary_classifier")
+        {
+            return 1f;
+        }
+        if (s.PositiveWeight == "balanced")
+        {
+            var positives = y.Count(v => v == 1f);
+            return positives == 0 ? 1f : (float)(y.Length - positives) / positives;
+        }
+        return s.PositiveWeight == "auto" ? 1f : float.Parse(s.PositiveWeight, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Mean loss of the model over a (standardized) dataset.</summary>
+    private static double Loss(float[] w, float[] b, DenseMatrix x, float[] y, Settings s, int outputs, float positiveWeight)
+    {
+        Span<float> z = stackalloc float[outputs];
+        Span<float> g = stackalloc float[outputs];
+        var total = 0.0;
+        for (var i = 0; i < x.Rows; i++)
+        {
+            Blas.Gemv(w, outputs, x.Row(i), z);
+            for (var c = 0; c < outputs; c++)
+            {
+                z[c] += b[c];
+            }
+            total += LossGradient(s, z, y[i], g, positiveWeight);
+        }
+        return total / x.Rows;
+    }
+
+    /// <summary>Loss of one row and its gradient with respect to the outputs z.</summary>
+    private static double LossGradient(Settings s, Span<float> z, float y, Span<float> g, float positiveWeight)
+    {
+        switch (s.Loss)
+        {
+            case "squared_loss":
+            {
+                var r = z[0] - y;
+                g[0] = r;
+                return 0.5 * r * r;
+            }
+            case "absolute_loss":
+            {
+                var r = z[0] - y;
+                g[0] = MathF.Sign(r);
+                return Math.Abs(r);
+            }
+            case "huber_loss":
+            {
+                var r = z[0] - y;
+                var delta = (float)s.HuberDelta;
+                g[0] = Math.Clamp(r, -delta, delta);
+                return Math.Abs(r) <= delta ? 0.5 * r * r : delta * (Math.Abs(r) - 0.5 * delta);
+            }
+            case "logistic":
+            {
+                var p = 1f / (1f + MathF.Exp(-z[0]));
+                var weight = y == 1f ? positiveWeight : 1f;
+                g[0] = weight * (p - y);
+                // log(1+e^z) − y·z, written to stay finite for large |z|.
+                var l = Math.Max(z[0], 0) + Math.Log(1 + Math.Exp(-Math.Abs(z[0]))) - y * z[0];
+                return weight * l;
+            }
+            case "hinge_loss":
+            {
+                var sign = y == 1f ? 1f : -1f;
+                var weight = y == 1f ? positiveWeight : 1f;
+                var m = (float)s.Margin - sign * z[0];
+                g[0] = m > 0 ? -sign * weight : 0;
+                return weight * Math.Max(0, m);
+            }
+            default:
+            {
+                var max = float.NegativeInfinity;
+                foreach (var v in z)
+                {
+                    max = Math.Max(max, v);
+                }
+                var sum = 0f;
+                for (var c = 0; c < z.Length; c++)
+                {
+                    g[c] = MathF.Exp(z[c] - max);
+                    sum += g[c];
+                }
+                for (var c = 0; c < z.Length; c++)
+                {
+                    g[c] /= sum;
+                }
+                var label = (int)y;
+                var loss = -Math.Log(Math.Max(g[label], 1e-30));
+                g[label] -= 1f;
+                return loss;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Picks the probability cut that is best for the chosen criterion on the evaluation rows by
+    /// sweeping every distinct score, high to low: predicting the top j rows positive.
+    /// </summary>
+    private static float ChooseThreshold(float[] scores, float[] labels, Settings s)
+    {
+        if (s.Criteria == "loss_function")
+        {
+            return 0.5f;
+        }
+        var order = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).ToArray();
+        long positives = labels.Count(v => v == 1f);
+        long tp = 0, fp = 0;
+        var bestValue = double.NegativeInfinity;
+        var bestThreshold = 0.5f;
+        for (var j = 0; j < order.Length; j++)
+        {
+            if (labels[order[j]] == 1f)
+            {
+                tp++;
+            }
+            else
+            {
+                fp++;
+            }
+            if (j + 1 < order.Length && scores[order[j + 1]] == scores[order[j]])
+            {
+                continue;
+            }
+            var fn = positives - tp;
+            var tn = order.Length - tp - fp - fn;
+            var precision = tp + fp == 0 ? 0 : (double)tp / (tp + fp);
+            var recall = positives == 0 ? 0 : (double)tp / positives;
+            var b2 = s.FBeta * s.FBeta;
+            var value = s.Criteria switch
+            {
+                "accuracy" => (double)(tp + tn) / order.Length,
+                "f_beta" => (1 + b2) * tp + b2 * fn + fp == 0 ? 0 : (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp),
+                "precision_at_target_recall" => recall >= s.TargetRecall ? precision : double.NegativeInfinity,
+                _ => precision >= s.TargetPrecision ? recall : double.NegativeInfinity,
+            };
+            if (value > bestValue)
+            {
+                bestValue = value;
+                var next = j + 1 < order.Length ? scores[order[j + 1]] : 0f;
+                bestThreshold = (scores[order[j]] + next) / 2;
+            }
+        }
+        return bestThreshold;
+    }
+
+    private static Dictionary<string, double> Evaluate(LinearLearnerModel model, float[] scores, float[] labels, string channel)
+    {
+        var m = new Dictionary<string, double>();
+        switch (model.PredictorType)
+        {
+            case "regressor":
+                m[$"{channel}:mse"] = RegressionMetrics.Mse(labels, scores);
+                m[$"{channel}:rmse"] = RegressionMetrics.Rmse(labels, scores);
+                m[$"{channel}:absolute_loss"] = RegressionMetrics.Mae(labels, scores);
+                m[$"{channel}:r2"] = RegressionMetrics.R2(labels, scores);
+                break;
+            case "binary_classifier":
+                var predicted = scores.Select(v => v > model.Threshold ? 1f : 0f).ToArray();
+                m[$"{channel}:binary_classification_accuracy"] = ClassificationMetrics.Accuracy(labels, predicted);
+                m[$"{channel}:precision"] = ClassificationMetrics.Precision(labels, predicted);
+                m[$"{channel}:recall"] = ClassificationMetrics.Recall(labels, predicted);
+                m[$"{channel}:binary_f_beta"] = ClassificationMetrics.F1(labels, predicted);
+                m[$"{channel}:roc_auc_score"] = ClassificationMetrics.RocAuc(labels, scores);
+                m[$"{channel}:objective_loss"] = ClassificationMetrics.LogLoss(labels, scores);
+                break;
+            default:
+                var classes = model.Outputs;
+                var argmax = new float[labels.Length];
+                for (var i = 0; i < labels.Length; i++)
+                {
+                    argmax[i] = LinearLearnerModel.ArgMax(scores.AsSpan(i * classes, classes));
+                }
+                m[$"{channel}:multiclass_accuracy"] = ClassificationMetrics.Accuracy(labels, argmax);
+                m[$"{channel}:macro_f_beta"] = ClassificationMetrics.MacroF1(labels, argmax, classes);
+                m[$"{channel}:objective_loss"] = ClassificationMetrics.MultiLogLoss(labels, scores, classes);
+                break;
+        }
+        return m;
+    }
+
+    /// <summary>Weights, biases and the optimizer's moment estimates.</summary>
+    private sealed class Optimizer(Settings s, int d, int outputs)
+    {
+        public readonly float[] W = new float[outputs * d];
+        public readonly float[] B = new float[outputs];
+        private readonly float[] _gw = new float[outputs * d];
+        private readonly float[] _gb = new float[outputs];
+        private readonly float[] _m = new float[outputs * d + outputs];
+        private readonly float[] _v = new float[outputs * d + outputs];
+        private readonly float[] _z = new float[outputs];
+        private readonly float[] _g = new float[outputs];
+        private long _t;
+
+        /// <summary>One mini-batch step; returns the batch's summed loss before the step.</summary>
+        public double Step(DenseMatrix x, float[] y, ReadOnlySpan<int> batch, float positiveWeight)
+        {
+            Array.Clear(_gw);
+            Array.Clear(_gb);
+            var loss = 0.0;
+            foreach (var i in batch)
+            {
+                var row = x.Row(i);
+                Blas.Gemv(W, outputs, row, _z);
+                for (var c = 0; c < outputs; c++)
+                {
+                    _z[c] += B[c];
+                }
+                loss += LossGradient(s, _z, y[i], _g, positiveWeight);
+                for (var c = 0; c < outputs; c++)
+                {
+                    if (_g[c] != 0f)
+                    {
+                        Blas.Axpy(_g[c], row, _gw.AsSpan(c * d, d));
+                        _gb[c] += _g[c];
+                    }
+                }
+            }
+            var inv = 1f / batch.Length;
+            _t++;
+            var lr = (float)s.LearningRate;
+            for (var k = 0; k < W.Length; k++)
+            {
+                W[k] -= lr * Direction(k, _gw[k] * inv + (float)s.Wd * W[k]);
+            }
+            if (s.UseBias)
+            {
+                for (var c = 0; c < outputs; c++)
+                {
+                    B[c] -= lr * Direction(W.Length + c, _gb[c] * inv);
+                }
+            }
+            if (s.L1 > 0)
+            {
+                // Proximal step: soft-thresholding keeps exact zeros, which a plain subgradient would not.
+                var shrink = lr * (float)s.L1;
+                for (var k = 0; k < W.Length; k++)
+                {
+                    W[k] = MathF.Sign(W[k]) * MathF.Max(0, MathF.Abs(W[k]) - shrink);
+                }
+            }
+            return loss;
+        }
+
+        private float Direction(int k, float g)
+        {
+            switch (s.Optimizer)
+            {
+                case "sgd":
+                    _m[k] = (float)s.Momentum * _m[k] + g;
+                    return _m[k];
+                case "rmsprop":
+                    _v[k] = 0.9f * _v[k] + 0.1f * g * g;
+                    _m[k] = (float)s.Momentum * _m[k] + g / (MathF.Sqrt(_v[k]) + 1e-8f);
+                    return _m[k];
+                default:
+                    var b1 = (float)s.Beta1;
+                    var b2 = (float)s.Beta2;
+                    _m[k] = b1 * _m[k] + (1 - b1) * g;
+                    _v[k] = b2 * _v[k] + (1 - b2) * g * g;
+                    var mHat = _m[k] / (1 - MathF.Pow(b1, _t));
+                    var vHat = _v[k] / (1 - MathF.Pow(b2, _t));
+                    return mHat / (MathF.Sqrt(vHat) + 1e-8f);
+            }
+        }
+    }
+}

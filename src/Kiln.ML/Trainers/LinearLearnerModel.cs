@@ -1,0 +1,231 @@
+using Kiln.ML.Artifacts;
+using Kiln.ML.Data;
+using Kiln.ML.Kernels;
+
+namespace Kiln.ML.Trainers;
+
+/// <summary>
+/// A trained linear model. Scores: regressor → the prediction in label units; binary classifier →
+/// P(label = 1) (the raw margin for hinge loss); multiclass → softmax probabilities.
+///
+/// Payload of model_algo-1 (see <see cref="ModelFile"/>), version 1:
+///   string predictor_type, string loss, i32 features, i32 outputs,
+///   floats weights (outputs × features, on standardized features), floats biases,
+///   floats feature means, floats feature scales, f32 label mean, f32 label scale, f32 threshold.
+/// </summary>
+public sealed class LinearLearnerModel : IModel
+{
+    private readonly float[] _w;
+    private readonly float[] _b;
+    private readonly ColumnStats _stats;
+    private readonly float _labelMean;
+    private readonly float _labelScale;
+    private readonly string _loss;
+
+    internal LinearLearnerModel(string predictorType, int features, int outputs, float[] w, float[] b, float[] mean,
+        float[] scale, float labelMean, float labelScale, float threshold, string loss, IReadOnlyDictionary<string, double> metrics)
+    {
+        PredictorType = predictorType;
+        Features = features;
+        Outputs = outputs;
+        _w = w;
+        _b = b;
+        _stats = new ColumnStats { Mean = mean, Scale = scale };
+        _labelMean = labelMean;
+        _labelScale = labelScale;
+        Threshold = threshold;
+        _loss = loss;
+        Metrics = metrics;
+    }
+
+    public string Algorithm => LinearLearnerTrainer.Name;
+
+    public IReadOnlyDictionary<string, double> Metrics { get; }
+
+    public string PredictorType { get; }
+
+    public int Features { get; }
+
+    public int Outputs { get; }
+
+    public float Threshold { get; }
+
+    /// <summary>Weights in the original feature units (for tests and inspection): w/scale, bias folded back.</summary>
+    public (float[] Weights, float[] Bias) RawCoefficients()
+    {
+        var w = new float[_w.Length];
+        var b = new float[Outputs];
+        for (var c = 0; c < Outputs; c++)
+        {
+            double bias = _b[c];
+            for (var j = 0; j < Features; j++)
+            {
+                w[c * Features + j] = _w[c * Features + j] / _stats.Scale[j] * _labelScale;
+                bias -= (double)_w[c * Features + j] * _stats.Mean[j] / _stats.Scale[j];
+            }
+            b[c] = (float)(bias * _labelScale + _labelMean);
+        }
+        return (w, b);
+    }
+
+    internal LinearLearnerModel WithThreshold(float threshold) =>
+        new(PredictorType, Features, Outputs, _w, _b, _stats.Mean, _stats.Scale, _labelMean, _labelScale, threshold, _loss, Metrics);
+
+    internal LinearLearnerModel WithMetrics(IReadOnlyDictionary<string, double> metrics) =>
+        new(PredictorType, Features, Outputs, _w, _b, _stats.Mean, _stats.Scale, _labelMean, _labelScale, Threshold, _loss, metrics);
+
+    /// <summary>Scores row-major (rows × outputs).</summary>
+    public float[] Scores(DenseMatrix x, int threads)
+    {
+        if (x.Cols != Features)
+        {
+            throw new DataFormatException("input", 1, x.Cols, $"the model expects {Features} features, the input has {x.Cols}");
+        }
+        var scores = new float[x.Rows * Outputs];
+        Parallel.For(0, (x.Rows + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
+        {
+            var row = new float[Features];
+            var end = Math.Min(x.Rows, (block + 1) * 1024);
+            for (var i = block * 1024; i < end; i++)
+            {
+                _stats.ApplyRow(x.Row(i), row, standardize: true);
+                var z = scores.AsSpan(i * Outputs, Outputs);
+                Blas.Gemv(_w, Outputs, row, z);
+                for (var c = 0; c < Outputs; c++)
+                {
+                    z[c] += _b[c];
+                }
+                Link(z);
+            }
+        });
+        return scores;
+    }
+
+    private void Link(Span<float> z)
+    {
+        switch (PredictorType)
+        {
+            case "regressor":
+                z[0] = z[0] * _labelScale + _labelMean;
+                break;
+            case "binary_classifier":
+                if (_loss == "logistic")
+                {
+                    z[0] = 1f / (1f + MathF.Exp(-z[0]));
+                }
+                break;
+            default:
+                var max = float.NegativeInfinity;
+                foreach (var v in z)
+                {
+                    max = Math.Max(max, v);
+                }
+                var sum = 0f;
+                for (var c = 0; c < z.Length; c++)
+                {
+                    z[c] = MathF.Exp(z[c] - max);
+                    sum += z[c];
+                }
+                for (var c = 0; c < z.Length; c++)
+                {
+                    z[c] /= sum;
+                }
+                break;
+        }
+    }
+
+    internal static int ArgMax(ReadOnlySpan<float> v)
+    {
+        var best = 0;
+        for (var c = 1; c < v.Length; c++)
+        {
+            if (v[c] > v[best])
+            {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private float Label(ReadOnlySpan<float> scores) => PredictorType == "binary_classifier"
+        ? (scores[0] > Threshold ? 1 : 0)
+        : ArgMax(scores);
+
+    /// <summary>
+    /// SageMaker's Linear Learner response: {"predictions": [{"score": s, "predicted_label": l}]},
+    /// score alone for a regressor, a list of class scores for multiclass. CSV: the score for a
+    /// regressor, "predicted_label,score" for binary, the label then the class scores for multiclass.
+    /// </summary>
+    public void WriteResponse(DenseMatrix features, string accept, TextWriter output, int threads)
+    {
+        var scores = Scores(features, threads);
+        var k = Outputs;
+        Responses.Write(output, accept, "predictions", features.Rows,
+            (w, i) =>
+            {
+                var s = scores.AsSpan(i * k, k);
+                w.WriteStartObject();
+                if (k == 1)
+                {
+                    w.WriteNumber("score", s[0]);
+                }
+                else
+                {
+                    w.WriteStartArray("score");
+                    foreach (var v in s)
+                    {
+                        w.WriteNumberValue(v);
+                    }
+                    w.WriteEndArray();
+                }
+                if (PredictorType != "regressor")
+                {
+                    w.WriteNumber("predicted_label", (int)Label(s));
+                }
+                w.WriteEndObject();
+            },
+            (o, i) =>
+            {
+                var s = scores.AsSpan(i * k, k);
+                if (PredictorType != "regressor")
+                {
+                    o.Write((int)Label(s));
+                    o.Write(',');
+                }
+                o.Write(string.Join(',', s.ToArray().Select(Responses.F)));
+            });
+    }
+
+    public void Save(string directory) => ModelFile.Write(directory, Algorithm, w =>
+    {
+        w.Write(PredictorType);
+        w.Write(_loss);
+        w.Write(Features);
+        w.Write(Outputs);
+        w.WriteFloats(_w);
+        w.WriteFloats(_b);
+        w.WriteFloats(_stats.Mean);
+        w.WriteFloats(_stats.Scale);
+        w.Write(_labelMean);
+        w.Write(_labelScale);
+        w.Write(Threshold);
+    });
+
+    internal static LinearLearnerModel Read(BinaryReader r)
+    {
+        var type = r.ReadString();
+        var loss = r.ReadString();
+        var features = r.ReadInt32();
+        var outputs = r.ReadInt32();
+        var w = r.ReadFloats();
+        var b = r.ReadFloats();
+        var mean = r.ReadFloats();
+        var scale = r.ReadFloats();
+        if (w.Length != features * outputs || b.Length != outputs || mean.Length != features || scale.Length != features)
+        {
+            throw new InvalidDataException("linear-learner model arrays do not match its dimensions");
+        }
+        return new LinearLearnerModel(type, features, outputs, w, b, mean, scale, r.ReadSingle(), r.ReadSingle(), r.ReadSingle(),
+            loss, new Dictionary<string, double>());
+    }
+}

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Kiln.ML.Data;
+
+namespace Kiln.ML.Trainers.XGBoost;
+
+/// <summary>
+/// SageMaker's XGBoost algorithm: the real libxgboost. Every hyperparameter except SageMaker's own
+/// (num_round, early_stopping_rounds, csv_weights) goes to XGBoosterSetParam unchanged, so anything
+/// libxgboost 1.7 understands works; the common ones are range-checked first so a bad value names
+/// the hyperparameter, as SageMaker's container does.
+/// </summary>
+public sealed unsafe class XGBoostTrainer : ITrainer
+{
+    public const string Name = "xgboost";
+
+    /// <summary>SageMaker-only hyperparameters that libxgboost does not know.</summary>
+    private static readonly string[] SageMakerOnly = ["num_round", "early_stopping_rounds", "csv_weights"];
+
+    private static readonly string[] Objectives =
+    [
+        "reg:squarederror", "reg:squaredlogerror", "reg:logistic", "reg:pseudohubererror", "reg:absoluteerror",
+        "reg:gamma", "reg:tweedie", "binary:logistic", "binary:logitraw", "binary:hinge", "count:poisson",
+        "survival:cox", "survival:aft", "multi:softmax", "multi:softprob", "rank:pairwise", "rank:ndcg", "rank:map",
+    ];
+
+    public string Algorithm => Name;
+
+    public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context)
+    {
+        var rounds = hp.Int("num_round", null, 1);
+        var earlyStopping = hp.IsSet("early_stopping_rounds") ? hp.Int("early_stopping_rounds", null, 1) : 0;
+        var objective = hp.Choice("objective", "reg:squarederror", Objectives);
+        hp.Float("eta", 0.3, 0, 1);
+        hp.Int("max_depth", 6, 0);
+        hp.Float("subsample", 1, 0, 1, minExclusive: true);
+        hp.Float("colsample_bytree", 1, 0, 1, minExclusive: true);
+        hp.Float("min_child_weight", 1, 0);
+        hp.Float("gamma", 0, 0);
+        hp.Float("lambda", 1, 0);
+        hp.Float("alpha", 0, 0);
+        if (objective.StartsWith("multi:", StringComparison.Ordinal))
+        {
+            hp.Int("num_class", null, 2);
+        }
+        if (objective.StartsWith("rank:", StringComparison.Ordinal))
+        {
+            throw new HyperparameterException("objective", $"{objective} needs query groups, which Kiln's readers do not carry yet");
+        }
+        if (earlyStopping > 0 && validation is null)
+        {
+            throw new HyperparameterException("early_stopping_rounds", "needs a validation channel");
+        }
+
+        using var dtrain = DMatrixHandle.FromDense(train.Features, train.RequireLabels(), context.Threads);
+        using var dvalid = validation is null ? null : DMatrixHandle.FromDense(validation.Features, validation.RequireLabels(), context.Threads);
+        var matrices = dvalid is null ? [dtrain.DangerousGetHandle()] : new[] { dtrain.DangerousGetHandle(), dvalid.DangerousGetHandle() };
+        nint raw;
+        fixed (nint* m = matrices)
+        {
+            XGBoostNative.Check(XGBoostNative.XGBoosterCreate(m, (ulong)matrices.Length, out raw));
+        }
+        var booster = new BoosterHandle(raw);
+        var set = (string k, string v) => XGBoostNative.Check(XGBoostNative.XGBoosterSetParam(booster.DangerousGetHandle(), k, v));
+        set("nthread", context.Threads.ToString(CultureInfo.InvariantCulture));
+        set("objective", objective);
+        foreach (var (key, value) in hp.Values)
+        {
+            if (!SageMakerOnly.Contains(key) && key != "objective")
+            {
+                // eval_metric may list several metrics, as SageMaker allows ("auc,logloss"); libxgboost takes one per call.
+                foreach (var part in key == "eval_metric" ? value.Split(',') : [value])
+                {
+                    set(key, part.Trim());
+                }
+            }
+        }
+
+        var names = new[] { "train", "validation" }.Take(matrices.Length).Select(Marshal.StringToCoTaskMemUTF8).ToArray();
+        var lastEval = new Dictionary<string, double>();
+        var best = (Round: -1, Score: double.NaN);
+        var bestEval = lastEval;
+        try
+        {
+            for (var round = 0; round < rounds; round++)
+            {
+                XGBoostNative.Check(XGBoostNative.XGBoosterUpdateOneIter(booster.DangerousGetHandle(), round, dtrain.DangerousGetHandle()));
+                nint result;
+                fixed (nint* m = matrices)
+                fixed (nint* n = names)
+                {
+                    XGBoostNative.Check(XGBoostNative.XGBoosterEvalOneIter(booster.DangerousGetHandle(), round, m, n, (ulong)matrices.Length, out result));
+                }
+                var line = Marshal.PtrToStringUTF8(result) ?? "";
+                context.Progress(line);
+                lastEval = ParseEval(line, out var stopMetric, out var stopScore);
+                if (earlyStopping == 0)
+                {
+                    continue;
+                }
+                // As in xgboost's own callback, the last metric on the validation set decides.
+                var better = best.Round < 0 || (Maximize(stopMetric) ? stopScore > best.Score : stopScore < best.Score);
+                if (better)
+                {
+                    best = (round, stopScore);
+                    bestEval = lastEval;
+                }
+                else if (round - best.Round >= earlyStopping)
+                {
+                    context.Progress($"early stopping: best round {best.Round} ({stopMetric}={best.Score.ToString(CultureInfo.InvariantCulture)})");
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var n in names)
+            {
+                Marshal.FreeCoTaskMem(n);
+            }
+        }
+        if (best.Round >= 0)
+        {
+            // Keep only the best rounds, so the saved model predicts like the one that scored best
+            // in any xgboost reader, without relying on a best_iteration attribute.
+            XGBoostNative.Check(XGBoostNative.XGBoosterSlice(booster.DangerousGetHandle(), 0, best.Round + 1, 1, out var sliced));
+            booster.Dispose();
+            booster = new BoosterHandle(sliced);
+            lastEval = bestEval;
+        }
+        return new XGBoostModel(booster, lastEval);
+    }
+
+    /// <summary>Parses "[3]\ttrain-rmse:1.2\tvalidation-rmse:1.4" into {"train:rmse": 1.2, ...}.</summary>
+    internal static Dictionary<string, double> ParseEval(string line, out string lastMetric, out double lastScore)
+    {
+        var metrics = new Dictionary<string, double>();
+        lastMetric = "";
+        lastScore = double.NaN;
+        foreach (var token in line.Split('\t').Skip(1))
+        {
+            var colon = token.LastIndexOf(':');
+            var dash = token.IndexOf('-');
+            if (colon < 0 || dash < 0 || dash > colon)
+            {
+                continue;
+            }
+            var metric = token[(dash + 1)..colon];
+            var score = double.Parse(token[(colon + 1)..], CultureInfo.InvariantCulture);
+            metrics[token[..dash] + ":" + metric] = score;
+            lastMetric = metric;
+            lastScore = score;
+        }
+        return metrics;
+    }
+
+    private static bool Maximize(string metric) =>
+        metric.StartsWith("auc", StringComparison.Ordinal) || metric.StartsWith("map", StringComparison.Ordinal)
+        || metric.StartsWith("ndcg", StringComparison.Ordinal) || metric.StartsWith("pre", StringComparison.Ordinal);
+}

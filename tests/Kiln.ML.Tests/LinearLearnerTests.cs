@@ -1,0 +1,100 @@
+using Kiln.ML.Data;
+using Kiln.ML.Trainers;
+
+namespace Kiln.ML.Tests;
+
+public sealed class LinearLearnerTests
+{
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("sgd")]
+    public void Train_Regressor_MatchesClosedFormLeastSquares(string optimizer)
+    {
+        const int n = 400, d = 3;
+        var x = TestData.Gaussian(n, d, 1, scale: 3);
+        var rng = new Random(2);
+        var y = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            y[i] = 2 * x[i, 0] - x[i, 1] + 0.5f * x[i, 2] + 3 + (float)(rng.NextDouble() - 0.5);
+        }
+        // Normal equations with an intercept column: (AᵀA) β = Aᵀy.
+        var ata = new double[(d + 1) * (d + 1)];
+        var aty = new double[d + 1];
+        for (var i = 0; i < n; i++)
+        {
+            var row = x.Row(i).ToArray().Select(v => (double)v).Append(1.0).ToArray();
+            for (var a = 0; a <= d; a++)
+            {
+                aty[a] += row[a] * y[i];
+                for (var b = 0; b <= d; b++)
+                {
+                    ata[a * (d + 1) + b] += row[a] * row[b];
+                }
+            }
+        }
+        var beta = TestData.Solve(ata, aty, d + 1);
+
+        var model = (LinearLearnerModel)new LinearLearnerTrainer().Train(new Dataset(x, y, "t"), null,
+            TestData.Hp(("predictor_type", "regressor"), ("optimizer", optimizer), ("epochs", "300"), ("mini_batch_size", "40"),
+                ("learning_rate", optimizer == "sgd" ? "0.05" : "0.005"), ("early_stopping_tolerance", "0")), TestData.Context);
+        var (w, bias) = model.RawCoefficients();
+        for (var j = 0; j < d; j++)
+        {
+            Assert.Equal(beta[j], w[j], 0.01);
+        }
+        Assert.Equal(beta[d], bias[0], 0.02);
+    }
+
+    [Fact]
+    public void Train_BinaryClassifier_SeparatesAndPicksThreshold()
+    {
+        var x = TestData.Gaussian(600, 4, 3);
+        var y = Enumerable.Range(0, 600).Select(i => x[i, 0] + 0.5f * x[i, 1] > 0.3f ? 1f : 0f).ToArray();
+        var model = (LinearLearnerModel)new LinearLearnerTrainer().Train(new Dataset(x, y, "t"), null,
+            TestData.Hp(("predictor_type", "binary_classifier"), ("epochs", "30"), ("mini_batch_size", "50")), TestData.Context);
+        Assert.True(model.Metrics["train:binary_classification_accuracy"] > 0.97, model.Metrics["train:binary_classification_accuracy"].ToString());
+        Assert.True(model.Metrics["train:roc_auc_score"] > 0.99);
+    }
+
+    [Fact]
+    public void Train_Multiclass_LearnsThreeClasses()
+    {
+        var x = TestData.Gaussian(600, 2, 4);
+        var y = Enumerable.Range(0, 600).Select(i => x[i, 0] > 0.5f ? 2f : x[i, 1] > 0 ? 1f : 0f).ToArray();
+        var model = new LinearLearnerTrainer().Train(new Dataset(x, y, "t"), null,
+            TestData.Hp(("predictor_type", "multiclass_classifier"), ("num_classes", "3"), ("epochs", "40"), ("mini_batch_size", "50")), TestData.Context);
+        Assert.True(model.Metrics["train:multiclass_accuracy"] > 0.9);
+    }
+
+    [Theory]
+    [InlineData("learning_rate", "-1")]
+    [InlineData("epochs", "0")]
+    [InlineData("optimizer", "lbfgs")]
+    [InlineData("lerning_rate", "0.1")]
+    [InlineData("mini_batch_size", "ten")]
+    public void Train_BadHyperparameter_NamesIt(string name, string value)
+    {
+        var data = new Dataset(TestData.Gaussian(10, 2, 1), new float[10], "t");
+        var e = Assert.Throws<HyperparameterException>(() => new LinearLearnerTrainer().Train(data, null,
+            TestData.Hp(("predictor_type", "regressor"), (name, value)), TestData.Context));
+        Assert.Equal(name, e.Name);
+    }
+
+    [Fact]
+    public void Train_MissingPredictorType_IsRequired()
+    {
+        var data = new Dataset(TestData.Gaussian(10, 2, 1), new float[10], "t");
+        var e = Assert.Throws<HyperparameterException>(() => new LinearLearnerTrainer().Train(data, null, TestData.Hp(), TestData.Context));
+        Assert.Equal("predictor_type", e.Name);
+    }
+
+    [Fact]
+    public void Train_BinaryLabelNotZeroOne_NamesRow()
+    {
+        var data = new Dataset(TestData.Gaussian(3, 2, 1), [0, 1, 2], "labels.csv");
+        var e = Assert.Throws<DataFormatException>(() => new LinearLearnerTrainer().Train(data, null,
+            TestData.Hp(("predictor_type", "binary_classifier")), TestData.Context));
+        Assert.Equal(3, e.Line);
+    }
+}
