@@ -6,7 +6,7 @@ namespace Kiln.Architecture.Tests;
 /// The layers that must stay free of HTTP are checked by what their assemblies reference.</summary>
 public sealed class DependencyTests
 {
-    private static readonly string[] s_httpFree = ["Kiln.Core", "Kiln.Storage", "Kiln.Model.Generated"];
+    private static readonly string[] s_httpFree = ["Kiln.Core", "Kiln.Storage", "Kiln.Model.Generated", "Kiln.Policy", "Kiln.ML"];
 
     public static TheoryData<string> HttpFreeAssemblies() => [.. s_httpFree];
 
@@ -25,6 +25,14 @@ public sealed class DependencyTests
     public void Core_ReferencesNoOtherKilnAssembly()
     {
         var references = Assembly.Load("Kiln.Core").GetReferencedAssemblies().Select(a => a.Name!);
+
+        Assert.DoesNotContain(references, r => r.StartsWith("Kiln.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ML_ReferencesNothingElseInKiln()
+    {
+        var references = Assembly.Load("Kiln.ML").GetReferencedAssemblies().Select(a => a.Name!);
 
         Assert.DoesNotContain(references, r => r.StartsWith("Kiln.", StringComparison.Ordinal));
     }
