@@ -27,8 +27,12 @@ print("|---|---|---|---|---|---|---|---|---|")
 for k in kiln:
     ref = first_peer(reference["results"], k["dataset"], k["algorithm"], k["metric"])
     now = first_peer(peers["results"], k["dataset"], k["algorithm"], k["metric"]) if peers else None
+    pt = timing(peers["results"], now) if now else None
+    if "reference" in k:
+        # No shared reference (Factorization Machines): bench.py computed a baseline itself.
+        ref = dict(value=k["reference"], peer=k["peer"])
+        pt = k.get("peer_s")
     rv = f"{ref['value']:.4f}" if ref and abs(ref["value"]) < 1e6 else (f"{ref['value']:.4e}" if ref else "")
     kv = f"{k['kiln']:.4f}" if abs(k["kiln"]) < 1e6 else f"{k['kiln']:.4e}"
-    pt = timing(peers["results"], now) if now else None
     print(f"| {k['dataset']} | {k['algorithm']} | {k['metric']} | {kv} | {rv} | {ref['peer'] if ref else ''} | "
           f"{k['train_s'] + k['predict_s']:.2f} | {k['internal_train_s']} | {'' if pt is None else f'{pt:.2f}'} |")

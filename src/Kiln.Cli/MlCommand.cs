@@ -34,7 +34,7 @@ internal static class MlCommand
 
     private static Command Train()
     {
-        var algorithm = new Option<string>("--algorithm") { Description = "xgboost, linear-learner, kmeans, pca or knn", Required = true };
+        var algorithm = new Option<string>("--algorithm") { Description = "xgboost, linear-learner, kmeans, pca, knn, randomcutforest or factorization-machines", Required = true };
         var train = new Option<string>("--train") { Description = "Training channel file (label first for supervised algorithms)", Required = true };
         var validation = new Option<string?>("--validation") { Description = "Validation channel file" };
         var contentType = ContentType();
@@ -63,7 +63,7 @@ internal static class MlCommand
             var clock = Stopwatch.StartNew();
             var trainData = DataReader.ReadAll(parse.GetValue(train)!, type, hasLabel: true);
             var validationPath = parse.GetValue(validation);
-            var validationData = validationPath is null ? null : DataReader.ReadAll(validationPath, type, hasLabel: true, trainData.Features.Cols);
+            var validationData = validationPath is null ? null : DataReader.ReadAll(validationPath, type, hasLabel: true, trainData.Cols);
             var readSeconds = clock.Elapsed.TotalSeconds;
             var context = new TrainingContext
             {
@@ -110,7 +110,15 @@ internal static class MlCommand
             var model = Algorithms.LoadArchive(parse.GetValue(modelPath)!);
             var data = DataReader.ReadAll(parse.GetValue(input)!, parse.GetValue(contentType)!, hasLabel: false);
             using var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16);
-            model.WriteResponse(data.Features, parse.GetValue(accept)!, stdout, Math.Max(1, parse.GetValue(threads)));
+            var workers = Math.Max(1, parse.GetValue(threads));
+            if (model is ISparseModel sparse && data.Sparse is { } rows)
+            {
+                sparse.WriteResponse(rows, parse.GetValue(accept)!, stdout, workers);
+            }
+            else
+            {
+                model.WriteResponse(data.Features, parse.GetValue(accept)!, stdout, workers);
+            }
             (model as IDisposable)?.Dispose();
         }));
         return command;

@@ -53,6 +53,8 @@ public sealed class ArtifactTests
         { "pca", ["num_components=2"] },
         { "knn", ["k=3", "predictor_type=classifier", "sample_size=100"] },
         { "xgboost", ["num_round=5", "objective=binary:logistic"] },
+        { "factorization-machines", ["feature_dim=5", "num_factors=2", "predictor_type=binary_classifier", "epochs=2"] },
+        { "randomcutforest", ["feature_dim=5", "num_trees=50", "num_samples_per_tree=32"] },
     };
 
     [Theory]

@@ -42,6 +42,18 @@ public sealed class KernelTests
 
     [Theory]
     [MemberData(nameof(Lengths))]
+    public void BoxExpansion_MatchesScalar(int n)
+    {
+        var x = Random(n, 1);
+        var a = Random(n, 2);
+        var b = Random(n, 3);
+        var min = a.Zip(b, Math.Min).ToArray();
+        var max = a.Zip(b, Math.Max).ToArray();
+        Close(BlasScalar.BoxExpansion(x, min, max), Blas.BoxExpansion(x, min, max), n);
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
     public void SquaredDistance_MatchesScalar(int n)
     {
         var x = Random(n, 1);

@@ -61,18 +61,48 @@ public sealed class DenseMatrix
     }
 }
 
-/// <summary>Features plus, for training data, one label per row.</summary>
-public sealed class Dataset(DenseMatrix features, float[]? labels, string source)
+/// <summary>
+/// Features plus, for training data, one label per row. Sparse input (text/libsvm) stays sparse:
+/// <see cref="Sparse"/> holds it and <see cref="Features"/> densifies it on first use, so the
+/// algorithms that learn on sparse rows (Factorization Machines) never pay for the dense copy.
+/// </summary>
+public sealed class Dataset
 {
-    public DenseMatrix Features { get; } = features;
+    private DenseMatrix? _features;
+
+    public Dataset(DenseMatrix features, float[]? labels, string source)
+    {
+        _features = features;
+        Labels = labels;
+        Source = source;
+        Cols = features.Cols;
+    }
+
+    public Dataset(SparseMatrix sparse, float[]? labels, string source)
+    {
+        Sparse = sparse;
+        Labels = labels;
+        Source = source;
+        Cols = sparse.Cols;
+    }
+
+    public DenseMatrix Features => _features ??= Sparse!.ToDense();
+
+    /// <summary>The rows as read when the input was sparse; null for dense input.</summary>
+    public SparseMatrix? Sparse { get; }
 
     /// <summary>Null for inference input, which carries no label column.</summary>
-    public float[]? Labels { get; } = labels;
+    public float[]? Labels { get; }
 
     /// <summary>Where the rows came from (file name), for error messages.</summary>
-    public string Source { get; } = source;
+    public string Source { get; }
 
-    public int Rows => Features.Rows;
+    public int Rows => Sparse?.Rows ?? _features!.Rows;
+
+    public int Cols { get; }
+
+    /// <summary>The rows in compressed sparse row form (a copy without the zeros when the input was dense).</summary>
+    public SparseMatrix AsSparse() => Sparse ?? SparseMatrix.FromDense(_features!);
 
     public float[] RequireLabels() =>
         Labels ?? throw new DataFormatException(Source, 0, 0, "this algorithm needs labels (first CSV column)");

@@ -6,7 +6,8 @@ namespace Kiln.ML.Data;
 /// text/libsvm: <c>label index:value index:value ...</c>, one row per line. Indices are column
 /// numbers used as given (XGBoost's convention, so 0-based and 1-based files both load; a 1-based
 /// file simply has an empty column 0). An absent index is 0, the sparse convention the linear
-/// algorithms assume. A <c>qid:</c> token (ranking groups) is skipped here.
+/// algorithms assume. A <c>qid:</c> token (ranking groups) is skipped here. The rows stay sparse
+/// (<see cref="Dataset.Sparse"/>) until an algorithm asks for them dense.
 /// </summary>
 public static class LibSvmReader
 {
@@ -80,17 +81,8 @@ public static class LibSvmReader
                 rowStarts.Add(indices.Count);
             }
         }
-        var rows = rowStarts.Count - 1;
         var cols = featureCount ?? maxIndex + 1;
-        var m = new DenseMatrix(rows, cols);
-        for (var r = 0; r < rows; r++)
-        {
-            var row = m.Row(r);
-            for (var j = rowStarts[r]; j < rowStarts[r + 1]; j++)
-            {
-                row[indices[j]] = values[j];
-            }
-        }
-        return new Dataset(m, hasLabel ? labels.ToArray() : null, source);
+        return new Dataset(new SparseMatrix(rowStarts.ToArray(), indices.ToArray(), values.ToArray(), cols),
+            hasLabel ? labels.ToArray() : null, source);
     }
 }

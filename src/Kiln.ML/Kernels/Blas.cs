@@ -57,6 +57,41 @@ public static class Blas
         return sum;
     }
 
+    /// <summary>
+    /// Σ max(x−max, 0) + max(min−x, 0): how much the box [min, max] grows, summed over the
+    /// dimensions, when it must also hold x. Random Cut Forest's chance of cutting x off a subtree.
+    /// </summary>
+    public static float BoxExpansion(ReadOnlySpan<float> x, ReadOnlySpan<float> min, ReadOnlySpan<float> max)
+    {
+        if (x.Length != min.Length || x.Length != max.Length)
+        {
+            throw new ArgumentException("spans differ in length");
+        }
+        if (!Vector256.IsHardwareAccelerated || x.Length < Vector256<float>.Count)
+        {
+            return BlasScalar.BoxExpansion(x, min, max);
+        }
+        ref var px = ref MemoryMarshal.GetReference(x);
+        ref var pmin = ref MemoryMarshal.GetReference(min);
+        ref var pmax = ref MemoryMarshal.GetReference(max);
+        var acc = Vector256<float>.Zero;
+        var n = x.Length;
+        var i = 0;
+        for (; i <= n - 8; i += 8)
+        {
+            var v = Vector256.LoadUnsafe(ref px, (nuint)i);
+            acc += Vector256.Max(v - Vector256.LoadUnsafe(ref pmax, (nuint)i), Vector256<float>.Zero)
+                + Vector256.Max(Vector256.LoadUnsafe(ref pmin, (nuint)i) - v, Vector256<float>.Zero);
+        }
+        var sum = Vector256.Sum(acc);
+        for (; i < n; i++)
+        {
+            var v = Unsafe.Add(ref px, i);
+            sum += MathF.Max(v - Unsafe.Add(ref pmax, i), 0) + MathF.Max(Unsafe.Add(ref pmin, i) - v, 0);
+        }
+        return sum;
+    }
+
     /// <summary>y = A·x for row-major A (rows × x.Length).</summary>
     public static void Gemv(ReadOnlySpan<float> a, int rows, ReadOnlySpan<float> x, Span<float> y)
     {
@@ -197,6 +232,16 @@ public static class BlasScalar
         {
             var d = x[i] - y[i];
             s += d * d;
+        }
+        return s;
+    }
+
+    public static float BoxExpansion(ReadOnlySpan<float> x, ReadOnlySpan<float> min, ReadOnlySpan<float> max)
+    {
+        var s = 0f;
+        for (var i = 0; i < x.Length; i++)
+        {
+            s += MathF.Max(x[i] - max[i], 0) + MathF.Max(min[i] - x[i], 0);
         }
         return s;
     }

@@ -7,7 +7,8 @@ namespace Kiln.ML.Trainers;
 public static class Algorithms
 {
     public static readonly IReadOnlyList<ITrainer> All =
-        [new XGBoostTrainer(), new LinearLearnerTrainer(), new KMeansTrainer(), new PcaTrainer(), new KnnTrainer()];
+        [new XGBoostTrainer(), new LinearLearnerTrainer(), new KMeansTrainer(), new PcaTrainer(), new KnnTrainer(),
+            new RandomCutForestTrainer(), new FactorizationMachinesTrainer()];
 
     public static ITrainer Get(string name) =>
         All.FirstOrDefault(t => t.Algorithm == name)
@@ -57,6 +58,8 @@ public static class Algorithms
                     KMeansTrainer.Name => KMeansModel.Read(reader),
                     PcaTrainer.Name => PcaModel.Read(reader),
                     KnnTrainer.Name => KnnModel.Read(reader),
+                    RandomCutForestTrainer.Name => RandomCutForestModel.Read(reader),
+                    FactorizationMachinesTrainer.Name => FactorizationMachinesModel.Read(reader),
                     _ => throw new InvalidDataException($"model file is for unknown algorithm '{algorithm}'"),
                 };
             }

@@ -29,11 +29,15 @@ public sealed class KMeansTrainer : ITrainer
         var batch = hp.Int("mini_batch_size", 5000, 1);
         var epochs = hp.Int("epochs", 1, 1);
         var init = hp.Choice("init_method", "random", "random", "kmeans++");
-        var factor = hp.Int("extra_center_factor", 1, 1);
+        // auto over-seeds by O(log k), as k-means|| (Bahmani et al. 2012) and streaming k-means
+        // (Ailon et al. 2009) do: the spare centers cover regions a single seeding would miss, and the
+        // local Lloyd reduction then merges them.
+        var factor = hp.Int("extra_center_factor", (int)Math.Ceiling(Math.Log2(Math.Max(1, k))) + 1, 1);
         var lloydIter = hp.Int("local_lloyd_max_iter", 300, 1);
         var lloydTol = hp.Float("local_lloyd_tol", 0.0001, 0, 1);
         var lloydInit = hp.Choice("local_lloyd_init_method", "kmeans++", "random", "kmeans++");
-        hp.Int("local_lloyd_num_trials", 1, 1);
+        // auto: 10 independent starts, scikit-learn's n_init for the same weighted problem.
+        var lloydTrials = hp.Int("local_lloyd_num_trials", 10, 1);
         hp.Int("half_life_time_size", 0, 0);
         var metrics = ParseEvalMetrics(hp.Raw("eval_metrics"));
         hp.Accept("feature_dim");
@@ -52,8 +56,23 @@ public sealed class KMeansTrainer : ITrainer
         if (big > k)
         {
             var points = new DenseMatrix(centers, big, x.Cols);
-            var start = lloydInit == "kmeans++" ? KMeansPlusPlus(points, counts, k, rng, context) : RandomRows(points, k, rng);
-            centers = Lloyd(points, counts, start, k, lloydIter, lloydTol, context);
+            // local_lloyd_num_trials: several seedings of the weighted K centers, the lowest weighted SSD kept.
+            var best = double.PositiveInfinity;
+            float[]? kept = null;
+            for (var trial = 0; trial < lloydTrials; trial++)
+            {
+                var start = lloydInit == "kmeans++" ? KMeansPlusPlus(points, counts, k, rng, context) : RandomRows(points, k, rng);
+                var (found, ssd) = Lloyd(points, counts, start, k, lloydIter, lloydTol, context);
+                if (ssd < best)
+                {
+                    (best, kept) = (ssd, found);
+                }
+            }
+            context.Progress($"local lloyd: {big} centers reduced to {k}, best weighted ssd {best:G6} of {lloydTrials} trials");
+            centers = kept!;
+            // The reduction sees only the K weighted centers; Lloyd iterations on the rows themselves
+            // (as many as epochs, the passes the user paid for) move the k centers to the rows' means.
+            centers = Lloyd(x, null, centers, k, epochs, lloydTol, context).Centers;
         }
         var model = new KMeansModel(k, x.Cols, centers, stats.Mean, new Dictionary<string, double>());
         var result = new Dictionary<string, double>();
@@ -136,7 +155,31 @@ public sealed class KMeansTrainer : ITrainer
             {
                 p[i] = closest[i] * (weights?[i] ?? 1);
             }
-            x.Row(Sample(p, rng)).CopyTo(centers.AsSpan(c * d));
+            // Greedy k-means++ (Arthur and Vassilvitskii's variant, scikit-learn's default): draw
+            // 2 + ⌊ln count⌋ candidates and keep the one that lowers the weighted potential most.
+            var best = -1;
+            var bestPotential = double.PositiveInfinity;
+            for (var trial = 0; trial < 2 + (int)Math.Log(count); trial++)
+            {
+                var candidate = Sample(p, rng);
+                var row = x.Row(candidate).ToArray();
+                var potential = 0.0;
+                var gate = new object();
+                Parallel.For(0, (x.Rows + 2047) / 2048, context.Parallel, () => 0.0, (block, _, sum) =>
+                {
+                    var end = Math.Min(x.Rows, (block + 1) * 2048);
+                    for (var i = block * 2048; i < end; i++)
+                    {
+                        sum += Math.Min(closest[i], Blas.SquaredDistance(x.Row(i), row)) * (weights?[i] ?? 1);
+                    }
+                    return sum;
+                }, sum => { lock (gate) { potential += sum; } });
+                if (potential < bestPotential)
+                {
+                    (best, bestPotential) = (candidate, potential);
+                }
+            }
+            x.Row(best).CopyTo(centers.AsSpan(c * d));
         }
         return centers;
     }
@@ -209,8 +252,11 @@ public sealed class KMeansTrainer : ITrainer
         return counts;
     }
 
-    /// <summary>Weighted Lloyd iterations from <paramref name="centers"/> until the relative SSD change is below <paramref name="tol"/>.</summary>
-    internal static float[] Lloyd(DenseMatrix x, float[]? weights, float[] centers, int k, int maxIter, double tol, TrainingContext context)
+    /// <summary>
+    /// Weighted Lloyd iterations from <paramref name="centers"/> until the relative SSD change is below
+    /// <paramref name="tol"/>; returns the centers and the weighted SSD of their final assignment.
+    /// </summary>
+    internal static (float[] Centers, double Ssd) Lloyd(DenseMatrix x, float[]? weights, float[] centers, int k, int maxIter, double tol, TrainingContext context)
     {
         var d = x.Cols;
         var assignment = new int[x.Rows];
@@ -250,7 +296,13 @@ public sealed class KMeansTrainer : ITrainer
             }
             previous = ssd;
         }
-        return centers;
+        KMeansModel.Nearest(x, centers, k, assignment, distance, context.Threads);
+        var final = 0.0;
+        for (var i = 0; i < x.Rows; i++)
+        {
+            final += (weights?[i] ?? 1) * distance[i];
+        }
+        return (centers, final);
     }
 }
 

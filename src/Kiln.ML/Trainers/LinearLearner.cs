@@ -23,7 +23,8 @@ public sealed class LinearLearnerTrainer : ITrainer
         string PredictorType, int Classes, int Epochs, int BatchSize, double LearningRate, string Optimizer, string Loss,
         double L1, double Wd, double Momentum, double Beta1, double Beta2, bool NormalizeData, bool NormalizeLabel,
         int Patience, double Tolerance, bool UseBias, double HuberDelta, double Margin, string PositiveWeight,
-        string Criteria, double FBeta, double TargetPrecision, double TargetRecall);
+        string Criteria, double FBeta, double TargetPrecision, double TargetRecall,
+        int NumModels, bool UseScheduler, int SchedulerStep, double SchedulerFactor, double MinimumLr);
 
     private static Settings Parse(Hyperparameters hp, int featureCount)
     {
@@ -58,8 +59,7 @@ public sealed class LinearLearnerTrainer : ITrainer
             hp.Float("positive_example_weight_mult", 1, 0, minExclusive: true);
         }
         // Parameters SageMaker accepts that this implementation does not act on (yet).
-        hp.Accept("num_models", "init_method", "init_scale", "init_sigma", "init_bias", "bias_lr_mult", "bias_wd_mult",
-            "use_lr_scheduler", "lr_scheduler_step", "lr_scheduler_factor", "lr_scheduler_minimum_lr", "unbias_data",
+        hp.Accept("init_method", "init_scale", "init_sigma", "init_bias", "bias_lr_mult", "bias_wd_mult", "unbias_data",
             "unbias_label", "num_point_for_scaler", "num_calibration_samples", "accuracy_top_k",
             "balance_multiclass_weights", "quantile", "loss_insensitivity", "feature_dim");
         return new Settings(
@@ -85,7 +85,14 @@ public sealed class LinearLearnerTrainer : ITrainer
                 "accuracy", "f_beta", "precision_at_target_recall", "recall_at_target_precision", "loss_function"),
             hp.Float("f_beta", 1, 0, minExclusive: true),
             hp.Float("target_precision", 0.8, 0, 1),
-            hp.Float("target_recall", 0.8, 0, 1));
+            hp.Float("target_recall", 0.8, 0, 1),
+            // auto: the given settings plus three neighbours (see Variant).
+            hp.Int("num_models", 4, 1, 32),
+            hp.Bool("use_lr_scheduler", true),
+            // auto step (0): once per epoch.
+            hp.Int("lr_scheduler_step", 0, 1),
+            hp.Float("lr_scheduler_factor", 0.99, 0, 1, minExclusive: true),
+            hp.Float("lr_scheduler_minimum_lr", 1e-5, 0, minExclusive: true));
     }
 
     public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context)
@@ -111,27 +118,39 @@ public sealed class LinearLearnerTrainer : ITrainer
 
         var d = x.Cols;
         var outputs = s.PredictorType == "multiclass_classifier" ? s.Classes : 1;
-        var state = new Optimizer(s, d, outputs);
+        var batchesPerEpoch = (x.Rows + s.BatchSize - 1) / s.BatchSize;
+        // num_models: every model sees the same shuffled batches; each keeps its best epoch, and the
+        // model with the lowest watched loss (validation, else training) is the one returned.
+        var states = Enumerable.Range(0, s.NumModels).Select(m => new Optimizer(Variant(s, m), d, outputs, batchesPerEpoch)).ToArray();
         var positiveWeight = PositiveWeight(s, y);
         var rng = new Random(context.Seed);
         var order = Enumerable.Range(0, x.Rows).ToArray();
-        var best = (Loss: double.PositiveInfinity, W: (float[])state.W.Clone(), B: (float[])state.B.Clone());
+        var bests = states.Select(state => (Loss: double.PositiveInfinity, W: (float[])state.W.Clone(), B: (float[])state.B.Clone())).ToArray();
         var stale = 0;
+        var overall = double.PositiveInfinity;
         for (var epoch = 0; epoch < s.Epochs; epoch++)
         {
             rng.Shuffle(order);
-            var trainLoss = 0.0;
-            for (var start = 0; start < order.Length; start += s.BatchSize)
+            var trainLoss = new double[states.Length];
+            Parallel.For(0, states.Length, context.Parallel, m =>
             {
-                var batch = order.AsSpan(start, Math.Min(s.BatchSize, order.Length - start));
-                trainLoss += state.Step(x, yt, batch, positiveWeight);
-            }
-            trainLoss /= x.Rows;
-            var watched = xv is null ? trainLoss : Loss(state.W, state.B, xv, yv!, s, outputs, positiveWeight);
-            context.Progress($"epoch {epoch + 1}: train_loss={trainLoss:G6}" + (xv is null ? "" : $" validation_loss={watched:G6}"));
-            if (watched < best.Loss - s.Tolerance * Math.Abs(best.Loss) || double.IsPositiveInfinity(best.Loss))
+                for (var start = 0; start < order.Length; start += s.BatchSize)
+                {
+                    var batch = order.AsSpan(start, Math.Min(s.BatchSize, order.Length - start));
+                    trainLoss[m] += states[m].Step(x, yt, batch, positiveWeight);
+                }
+                trainLoss[m] /= x.Rows;
+                var watched = xv is null ? trainLoss[m] : Loss(states[m].W, states[m].B, xv, yv!, s, outputs, positiveWeight);
+                if (watched < bests[m].Loss)
+                {
+                    bests[m] = (watched, (float[])states[m].W.Clone(), (float[])states[m].B.Clone());
+                }
+            });
+            var leader = bests.Min(b => b.Loss);
+            context.Progress($"epoch {epoch + 1}: train_loss={trainLoss[0]:G6} best_{(xv is null ? "train" : "validation")}_loss={leader:G6} ({states.Length} models)");
+            if (leader < overall - s.Tolerance * Math.Abs(overall) || double.IsPositiveInfinity(overall))
             {
-                best = (watched, (float[])state.W.Clone(), (float[])state.B.Clone());
+                overall = leader;
                 stale = 0;
             }
             else if (++stale >= s.Patience)
@@ -140,6 +159,7 @@ public sealed class LinearLearnerTrainer : ITrainer
                 break;
             }
         }
+        var best = bests.MinBy(b => b.Loss);
         var model = new LinearLearnerModel(s.PredictorType, d, outputs, best.W, best.B, stats.Mean, stats.Scale,
             labelMean, labelScale, threshold: 0.5f, s.Loss, new Dictionary<string, double>());
         var evalSet = validation ?? train;
@@ -369,9 +389,32 @@ public sealed class LinearLearnerTrainer : ITrainer
         return m;
     }
 
-    /// <summary>Weights, biases and the optimizer's moment estimates.</summary>
-    private sealed class Optimizer(Settings s, int d, int outputs)
+    /// <summary>
+    /// Model m of num_models: model 0 uses the given settings, the others learning rates a factor
+    /// 2 and 4 below and above, with wd and l1 alternately raised tenfold (from 1e-6 when zero).
+    /// </summary>
+    private static Settings Variant(Settings s, int m)
     {
+        if (m == 0)
+        {
+            return s;
+        }
+        var lr = s.LearningRate * Math.Pow(2, (m % 2 == 1 ? -1 : 1) * ((m + 1) / 2));
+        return (m % 4) switch
+        {
+            3 => s with { LearningRate = lr, Wd = Math.Max(s.Wd, 1e-6) * 10 },
+            0 => s with { LearningRate = lr, L1 = Math.Max(s.L1, 1e-6) * 10 },
+            _ => s with { LearningRate = lr },
+        };
+    }
+
+    /// <summary>Weights, biases and the optimizer's moment estimates.</summary>
+    private sealed class Optimizer(Settings s, int d, int outputs, int batchesPerEpoch)
+    {
+        // The learning-rate scheduler: lr × lr_scheduler_factor every lr_scheduler_step updates
+        // (auto: once per epoch), never below lr_scheduler_minimum_lr.
+        private readonly int _decayEvery = s.SchedulerStep > 0 ? s.SchedulerStep : Math.Max(1, batchesPerEpoch);
+        private double _lr = s.LearningRate;
         public readonly float[] W = new float[outputs * d];
         public readonly float[] B = new float[outputs];
         private readonly float[] _gw = new float[outputs * d];
@@ -408,7 +451,11 @@ public sealed class LinearLearnerTrainer : ITrainer
             }
             var inv = 1f / batch.Length;
             _t++;
-            var lr = (float)s.LearningRate;
+            var lr = (float)_lr;
+            if (s.UseScheduler && _t % _decayEvery == 0)
+            {
+                _lr = Math.Max(s.MinimumLr, _lr * s.SchedulerFactor);
+            }
             for (var k = 0; k < W.Length; k++)
             {
                 W[k] -= lr * Direction(k, _gw[k] * inv + (float)s.Wd * W[k]);

@@ -35,6 +35,12 @@ public interface IModel
     void WriteResponse(DenseMatrix features, string accept, TextWriter output, int threads);
 }
 
+/// <summary>A model that answers sparse rows (text/libsvm) without densifying them first.</summary>
+public interface ISparseModel
+{
+    void WriteResponse(SparseMatrix features, string accept, TextWriter output, int threads);
+}
+
 /// <summary>One of SageMaker's built-in algorithms.</summary>
 public interface ITrainer
 {
