@@ -15,6 +15,18 @@ public sealed class RequestContext
     public string? UserAgent { get; init; }
     public bool SecureTransport { get; init; }
 
+    /// <summary>For an aws-chunked body, the size of the decoded payload (x-amz-decoded-content-length),
+    /// which Content-Length does not give. Null for other bodies.</summary>
+    public long? DecodedContentLength { get; init; }
+
+    /// <summary>Trailing headers of an aws-chunked body (x-amz-checksum-crc32...), lowercase names;
+    /// empty until the body has been read to its end. Null when the body had none.</summary>
+    public Func<IReadOnlyDictionary<string, string>>? BodyTrailers { get; init; }
+
+    /// <summary>Set by a handler when a successful response's status differs from the operation's
+    /// (S3 206 Partial Content for a range, 304 Not Modified for a conditional GET).</summary>
+    public int? ResponseStatusCode { get; set; }
+
     public string AccountId => Principal.AccountId;
     public ServiceInfo Service => Operation.Service;
 }

@@ -25,6 +25,8 @@ public sealed class GatewayRequest(HttpContext http, string requestId, DateTimeO
     public Principal? Principal { get; set; }
     public ReadOnlyMemory<byte> Body { get; set; }
     public Stream? StreamingBody { get; set; }
+    /// <summary>The SigV4 outcome (decoded length and trailers of an aws-chunked body), when signed.</summary>
+    public Kiln.Protocol.SigV4.SigV4Result? Authentication { get; set; }
 
     // Resolve operation and parse
     public OperationInfo? Operation { get; set; }

@@ -51,6 +51,21 @@ public sealed class Pipeline(
             await authorizer.AuthorizeAsync(context, request.Input).ConfigureAwait(false);
             request.Output = await request.Service.Api.InvokeAsync(request.Operation!, request.Input, context)
                 .ConfigureAwait(false);
+            if (context.ResponseStatusCode is { } status)
+            {
+                // The codec sets the operation's status; this runs just before the headers go out,
+                // so a handler's 206 or 304 wins without the codec knowing about it.
+                http.Response.OnStarting(() =>
+                {
+                    if (request.Error is null)
+                    {
+                        http.Response.StatusCode = status;
+                    }
+
+                    return Task.CompletedTask;
+                });
+            }
+
             await codec.WriteResponseAsync(request.Operation!, request.Output, http.Response, request.RequestId,
                 request.Aborted).ConfigureAwait(false);
         }
@@ -93,6 +108,8 @@ public sealed class Pipeline(
         SourceIp = request.Http.Connection.RemoteIpAddress?.ToString(),
         UserAgent = request.Request.Headers.UserAgent.ToString(),
         SecureTransport = request.Request.IsHttps,
+        DecodedContentLength = request.Authentication?.DecodedContentLength,
+        BodyTrailers = request.Authentication is { } auth ? () => auth.Trailers : null,
     };
 
     private static async ValueTask DisposeBodiesAsync(GatewayRequest request)

@@ -53,6 +53,7 @@ public sealed class Authenticator(ICredentialSource credentials, IClock clock, G
 
         var result = await _sigV4.AuthenticateAsync(http, payload, style, request.Aborted).ConfigureAwait(false);
         request.Principal = result.Principal;
+        request.Authentication = result;
         request.Region = result.Region;
         if (result.Body is { } body)
         {

@@ -26,6 +26,14 @@ internal static class ErrorWriter
 
         response.Clear();
         RequestIds.Write(request);
+        if (request.StreamingBody is not null)
+        {
+            // A failed upload's body may be unread, and a client that sent Expect: 100-continue
+            // never sends it: Kestrel would then take the next request's bytes for the rest of
+            // this body. Closing the connection is the answer RFC 9110 §10.1.1 allows.
+            response.Headers.Connection = "close";
+        }
+
         foreach (var (name, value) in error.Headers)
         {
             response.Headers[name] = value;
