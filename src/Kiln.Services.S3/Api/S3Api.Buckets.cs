@@ -1,0 +1,114 @@
+using Kiln.Core;
+using Kiln.Model.S3;
+
+namespace Kiln.Services.S3.Api;
+
+internal sealed partial class S3Api
+{
+    public override async Task<CreateBucketOutput> CreateBucketAsync(CreateBucketRequest input, RequestContext context)
+    {
+        var name = Required(input.Bucket, "Bucket");
+        await objects.CreateBucketAsync(context.AccountId, context.Region, name,
+            input.CreateBucketConfiguration?.LocationConstraint, context.Aborted).ConfigureAwait(false);
+        return new CreateBucketOutput { Location = "/" + name };
+    }
+
+    public override Task DeleteBucketAsync(DeleteBucketRequest input, RequestContext context) =>
+        objects.DeleteBucketAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted);
+
+    public override Task HeadBucketAsync(HeadBucketRequest input, RequestContext context) =>
+        objects.GetBucketAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted);
+
+    public override async Task<ListBucketsOutput> ListBucketsAsync(RequestContext context)
+    {
+        var buckets = await objects.ListBucketsAsync(context.AccountId, context.Aborted).ConfigureAwait(false);
+        return new ListBucketsOutput
+        {
+            Buckets = buckets.Select(b => new Bucket { Name = b.Name, CreationDate = b.CreatedAt }).ToList(),
+            Owner = OwnerOf(context.AccountId),
+        };
+    }
+
+    public override async Task<GetBucketLocationOutput> GetBucketLocationAsync(GetBucketLocationRequest input,
+        RequestContext context)
+    {
+        var bucket = await objects.GetBucketAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted)
+            .ConfigureAwait(false);
+        // us-east-1 is reported as an empty constraint, as S3 does.
+        return new GetBucketLocationOutput
+        {
+            LocationConstraint = bucket.Region == Domain.ObjectService.DefaultRegion ? null : bucket.Region,
+        };
+    }
+
+    public override Task PutBucketVersioningAsync(PutBucketVersioningRequest input, RequestContext context) =>
+        objects.SetVersioningAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            input.VersioningConfiguration?.Status, context.Aborted);
+
+    public override async Task<GetBucketVersioningOutput> GetBucketVersioningAsync(GetBucketVersioningRequest input,
+        RequestContext context)
+    {
+        var bucket = await objects.GetBucketAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted)
+            .ConfigureAwait(false);
+        return new GetBucketVersioningOutput
+        {
+            Status = bucket.Versioning switch
+            {
+                Storage.VersioningState.Enabled => "Enabled",
+                Storage.VersioningState.Suspended => "Suspended",
+                _ => null,
+            },
+        };
+    }
+
+    public override Task PutBucketTaggingAsync(PutBucketTaggingRequest input, RequestContext context) =>
+        objects.SetBucketTagsAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            DomainTags(input.Tagging?.TagSet ?? throw S3Errors.MalformedXml()), context.Aborted);
+
+    public override async Task<GetBucketTaggingOutput> GetBucketTaggingAsync(GetBucketTaggingRequest input,
+        RequestContext context)
+    {
+        var tags = await objects.GetBucketTagsAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted)
+            .ConfigureAwait(false);
+        return new GetBucketTaggingOutput { TagSet = WireTags(tags) };
+    }
+
+    public override Task DeleteBucketTaggingAsync(DeleteBucketTaggingRequest input, RequestContext context) =>
+        objects.SetBucketTagsAsync(context.AccountId, Required(input.Bucket, "Bucket"), null, context.Aborted);
+
+    public override Task PutBucketEncryptionAsync(PutBucketEncryptionRequest input, RequestContext context)
+    {
+        var rules = input.ServerSideEncryptionConfiguration?.Rules;
+        var algorithm = rules is { Count: 1 } ? rules[0].ApplyServerSideEncryptionByDefault?.SSEAlgorithm : null;
+        return objects.SetBucketEncryptionAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            algorithm ?? throw S3Errors.MalformedXml(), context.Aborted);
+    }
+
+    public override async Task<GetBucketEncryptionOutput> GetBucketEncryptionAsync(GetBucketEncryptionRequest input,
+        RequestContext context)
+    {
+        var bucket = await objects.GetBucketAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted)
+            .ConfigureAwait(false);
+        // Every bucket has default encryption, SSE-S3 unless set otherwise (S3 since January 2023).
+        return new GetBucketEncryptionOutput
+        {
+            ServerSideEncryptionConfiguration = new ServerSideEncryptionConfiguration
+            {
+                Rules =
+                [
+                    new ServerSideEncryptionRule
+                    {
+                        ApplyServerSideEncryptionByDefault = new ServerSideEncryptionByDefault
+                        {
+                            SSEAlgorithm = bucket.DefaultEncryption ?? Domain.ObjectService.Aes256,
+                        },
+                        BucketKeyEnabled = false,
+                    },
+                ],
+            },
+        };
+    }
+
+    public override Task DeleteBucketEncryptionAsync(DeleteBucketEncryptionRequest input, RequestContext context) =>
+        objects.SetBucketEncryptionAsync(context.AccountId, Required(input.Bucket, "Bucket"), null, context.Aborted);
+}

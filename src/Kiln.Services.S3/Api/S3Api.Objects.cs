@@ -1,0 +1,284 @@
+using System.Globalization;
+using Kiln.Core;
+using Kiln.Model.S3;
+using Kiln.Services.S3.Domain;
+using Kiln.Services.S3.Storage;
+
+namespace Kiln.Services.S3.Api;
+
+internal sealed partial class S3Api
+{
+    public override async Task<PutObjectOutput> PutObjectAsync(PutObjectRequest input, RequestContext context)
+    {
+        var write = new ObjectWrite
+        {
+            Content = ContentOf(input.ContentType, input.ContentEncoding, input.ContentDisposition, input.ContentLanguage,
+                input.CacheControl, input.Expires, input.WebsiteRedirectLocation),
+            Metadata = input.Metadata,
+            Tagging = input.Tagging,
+            StorageClass = input.StorageClass,
+            ContentMd5 = input.ContentMD5,
+            ChecksumAlgorithm = input.ChecksumAlgorithm,
+            Checksums = Checksums(input.ChecksumCRC32, input.ChecksumCRC32C, input.ChecksumSHA1, input.ChecksumSHA256),
+            Trailers = Trailers(context),
+            DeclaredLength = context.DecodedContentLength ?? input.ContentLength,
+            ServerSideEncryption = input.ServerSideEncryption,
+        };
+        var version = await objects.PutObjectAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            Required(input.Key, "Key"), input.Body ?? Stream.Null, write, context.Aborted).ConfigureAwait(false);
+        return new PutObjectOutput
+        {
+            ETag = Quote(version.ETag),
+            VersionId = WireVersion(version.VersionId),
+            ServerSideEncryption = version.ServerSideEncryption,
+            ChecksumCRC32 = version.Checksums.GetValueOrDefault(ChecksumNames.Crc32),
+            ChecksumCRC32C = version.Checksums.GetValueOrDefault(ChecksumNames.Crc32C),
+            ChecksumSHA1 = version.Checksums.GetValueOrDefault(ChecksumNames.Sha1),
+            ChecksumSHA256 = version.Checksums.GetValueOrDefault(ChecksumNames.Sha256),
+        };
+    }
+
+    private static ContentHeaders ContentOf(string? type, string? encoding, string? disposition, string? language,
+        string? cacheControl, DateTimeOffset? expires, string? redirect) => new()
+    {
+        ContentType = type,
+        ContentEncoding = encoding,
+        ContentDisposition = disposition,
+        ContentLanguage = language,
+        CacheControl = cacheControl,
+        Expires = expires,
+        WebsiteRedirectLocation = redirect,
+    };
+
+    public override async Task<GetObjectOutput> GetObjectAsync(GetObjectRequest input, RequestContext context)
+    {
+        var read = await objects.GetObjectAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            Required(input.Key, "Key"), input.VersionId, input.Range,
+            new Conditions(input.IfMatch, input.IfNoneMatch, input.IfModifiedSince, input.IfUnmodifiedSince),
+            withBody: true, context.Aborted).ConfigureAwait(false);
+        var v = read.Version;
+        if (read.NotModified)
+        {
+            context.ResponseStatusCode = 304;
+            return new GetObjectOutput { ETag = Quote(v.ETag), LastModified = v.LastModified, VersionId = WireVersion(v.VersionId) };
+        }
+
+        if (read.Partial)
+        {
+            context.ResponseStatusCode = 206;
+        }
+
+        // A checksum covers the whole object, so a ranged read carries none (as S3 answers).
+        var checksums = string.Equals(input.ChecksumMode, "ENABLED", StringComparison.OrdinalIgnoreCase) && !read.Partial
+            ? v.Checksums
+            : new Dictionary<string, string>();
+        return new GetObjectOutput
+        {
+            Body = read.Body,
+            AcceptRanges = "bytes",
+            LastModified = v.LastModified,
+            ContentLength = read.Length,
+            ContentRange = read.Partial ? ContentRange(read) : null,
+            ETag = Quote(v.ETag),
+            VersionId = WireVersion(v.VersionId),
+            CacheControl = input.ResponseCacheControl ?? v.Content.CacheControl,
+            ContentDisposition = input.ResponseContentDisposition ?? v.Content.ContentDisposition,
+            ContentEncoding = input.ResponseContentEncoding ?? v.Content.ContentEncoding,
+            ContentLanguage = input.ResponseContentLanguage ?? v.Content.ContentLanguage,
+            ContentType = input.ResponseContentType ?? v.Content.ContentType ?? "binary/octet-stream",
+            Expires = input.ResponseExpires ?? v.Content.Expires,
+            WebsiteRedirectLocation = v.Content.WebsiteRedirectLocation,
+            ServerSideEncryption = v.ServerSideEncryption,
+            Metadata = v.Metadata.Count > 0 ? new Dictionary<string, string>(v.Metadata) : null,
+            StorageClass = v.StorageClass == "STANDARD" ? null : v.StorageClass,
+            PartsCount = v.PartsCount,
+            TagCount = v.Tags.Count > 0 ? v.Tags.Count : null,
+            ChecksumCRC32 = checksums.GetValueOrDefault(ChecksumNames.Crc32),
+            ChecksumCRC32C = checksums.GetValueOrDefault(ChecksumNames.Crc32C),
+            ChecksumSHA1 = checksums.GetValueOrDefault(ChecksumNames.Sha1),
+            ChecksumSHA256 = checksums.GetValueOrDefault(ChecksumNames.Sha256),
+        };
+    }
+
+    private static string ContentRange(ObjectRead read) => string.Create(CultureInfo.InvariantCulture,
+        $"bytes {read.Start}-{read.Start + read.Length - 1}/{read.Version.Size}");
+
+    public override async Task<HeadObjectOutput> HeadObjectAsync(HeadObjectRequest input, RequestContext context)
+    {
+        var read = await objects.GetObjectAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            Required(input.Key, "Key"), input.VersionId, input.Range,
+            new Conditions(input.IfMatch, input.IfNoneMatch, input.IfModifiedSince, input.IfUnmodifiedSince),
+            withBody: false, context.Aborted).ConfigureAwait(false);
+        var v = read.Version;
+        if (read.NotModified)
+        {
+            context.ResponseStatusCode = 304;
+            return new HeadObjectOutput { ETag = Quote(v.ETag), LastModified = v.LastModified, VersionId = WireVersion(v.VersionId) };
+        }
+
+        if (read.Partial)
+        {
+            context.ResponseStatusCode = 206;
+        }
+
+        // A checksum covers the whole object, so a ranged read carries none (as S3 answers).
+        var checksums = string.Equals(input.ChecksumMode, "ENABLED", StringComparison.OrdinalIgnoreCase) && !read.Partial
+            ? v.Checksums
+            : new Dictionary<string, string>();
+        return new HeadObjectOutput
+        {
+            AcceptRanges = "bytes",
+            LastModified = v.LastModified,
+            ContentLength = read.Length,
+            ETag = Quote(v.ETag),
+            VersionId = WireVersion(v.VersionId),
+            CacheControl = v.Content.CacheControl,
+            ContentDisposition = v.Content.ContentDisposition,
+            ContentEncoding = v.Content.ContentEncoding,
+            ContentLanguage = v.Content.ContentLanguage,
+            ContentType = v.Content.ContentType ?? "binary/octet-stream",
+            Expires = v.Content.Expires,
+            WebsiteRedirectLocation = v.Content.WebsiteRedirectLocation,
+            ServerSideEncryption = v.ServerSideEncryption,
+            Metadata = v.Metadata.Count > 0 ? new Dictionary<string, string>(v.Metadata) : null,
+            StorageClass = v.StorageClass == "STANDARD" ? null : v.StorageClass,
+            PartsCount = v.PartsCount,
+            ChecksumCRC32 = checksums.GetValueOrDefault(ChecksumNames.Crc32),
+            ChecksumCRC32C = checksums.GetValueOrDefault(ChecksumNames.Crc32C),
+            ChecksumSHA1 = checksums.GetValueOrDefault(ChecksumNames.Sha1),
+            ChecksumSHA256 = checksums.GetValueOrDefault(ChecksumNames.Sha256),
+        };
+    }
+
+    public override async Task<DeleteObjectOutput> DeleteObjectAsync(DeleteObjectRequest input, RequestContext context)
+    {
+        var result = await objects.DeleteObjectAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            Required(input.Key, "Key"), input.VersionId, context.Aborted).ConfigureAwait(false);
+        return new DeleteObjectOutput
+        {
+            DeleteMarker = result.DeleteMarker ? true : null,
+            VersionId = result.VersionId is { } id ? WireVersion(id) ?? (input.VersionId is null ? null : id) : null,
+        };
+    }
+
+    public override async Task<DeleteObjectsOutput> DeleteObjectsAsync(DeleteObjectsRequest input, RequestContext context)
+    {
+        var delete = input.Delete ?? throw S3Errors.MalformedXml();
+        var keys = (delete.Objects ?? []).Select(o => (o.Key ?? "", o.VersionId)).ToList();
+        var results = await objects.DeleteObjectsAsync(context.AccountId, Required(input.Bucket, "Bucket"), keys,
+            context.Aborted).ConfigureAwait(false);
+        var output = new DeleteObjectsOutput { Deleted = [], Errors = [] };
+        foreach (var (key, versionId, result, error) in results)
+        {
+            if (error is not null)
+            {
+                output.Errors.Add(new Error { Key = key, VersionId = versionId, Code = error.Code, Message = error.Message });
+            }
+            else if (delete.Quiet != true)
+            {
+                // Quiet mode reports only the failures.
+                output.Deleted.Add(new DeletedObject
+                {
+                    Key = key,
+                    VersionId = versionId,
+                    DeleteMarker = result!.DeleteMarker ? true : null,
+                    DeleteMarkerVersionId = result.DeleteMarker && versionId is null ? result.VersionId : null,
+                });
+            }
+        }
+
+        return output;
+    }
+
+    public override async Task<CopyObjectOutput> CopyObjectAsync(CopyObjectRequest input, RequestContext context)
+    {
+        var (sourceBucket, sourceKey, sourceVersion) = ParseCopySource(Required(input.CopySource, "CopySource"));
+        var replaceMetadata = Directive(input.MetadataDirective, "MetadataDirective");
+        var replaceTags = Directive(input.TaggingDirective, "TaggingDirective");
+        var write = new ObjectWrite
+        {
+            Content = ContentOf(input.ContentType, input.ContentEncoding, input.ContentDisposition, input.ContentLanguage,
+                input.CacheControl, input.Expires, input.WebsiteRedirectLocation),
+            Metadata = input.Metadata,
+            Tagging = input.Tagging,
+            StorageClass = input.StorageClass,
+            ChecksumAlgorithm = input.ChecksumAlgorithm,
+            ServerSideEncryption = input.ServerSideEncryption,
+        };
+        var (source, copy) = await objects.CopyObjectAsync(context.AccountId, sourceBucket, sourceKey, sourceVersion,
+            new Conditions(input.CopySourceIfMatch, input.CopySourceIfNoneMatch, input.CopySourceIfModifiedSince,
+                input.CopySourceIfUnmodifiedSince),
+            Required(input.Bucket, "Bucket"), Required(input.Key, "Key"), replaceMetadata, replaceTags, write,
+            context.Aborted).ConfigureAwait(false);
+        return new CopyObjectOutput
+        {
+            CopyObjectResult = new CopyObjectResult
+            {
+                ETag = Quote(copy.ETag),
+                LastModified = copy.LastModified,
+                ChecksumCRC32 = copy.Checksums.GetValueOrDefault(ChecksumNames.Crc32),
+                ChecksumCRC32C = copy.Checksums.GetValueOrDefault(ChecksumNames.Crc32C),
+                ChecksumSHA1 = copy.Checksums.GetValueOrDefault(ChecksumNames.Sha1),
+                ChecksumSHA256 = copy.Checksums.GetValueOrDefault(ChecksumNames.Sha256),
+            },
+            VersionId = WireVersion(copy.VersionId),
+            ServerSideEncryption = copy.ServerSideEncryption,
+            CopySourceVersionId = WireVersion(source.VersionId),
+        };
+    }
+
+    private static bool Directive(string? value, string name) => value switch
+    {
+        null or "COPY" => false,
+        "REPLACE" => true,
+        _ => throw S3Errors.InvalidArgument($"Unknown {name}", name, value),
+    };
+
+    /// <summary>x-amz-copy-source: "bucket/key" or "/bucket/key", URL-encoded, optionally
+    /// followed by "?versionId=...".</summary>
+    internal static (string Bucket, string Key, string? VersionId) ParseCopySource(string header)
+    {
+        var value = header;
+        string? versionId = null;
+        var q = value.IndexOf("?versionId=", StringComparison.Ordinal);
+        if (q >= 0)
+        {
+            versionId = Uri.UnescapeDataString(value[(q + "?versionId=".Length)..]);
+            value = value[..q];
+        }
+
+        value = Uri.UnescapeDataString(value).TrimStart('/');
+        var slash = value.IndexOf('/');
+        if (slash <= 0 || slash == value.Length - 1)
+        {
+            throw S3Errors.InvalidArgument("Invalid copy source object key", "x-amz-copy-source", header);
+        }
+
+        return (value[..slash], value[(slash + 1)..], versionId);
+    }
+
+    public override async Task<PutObjectTaggingOutput> PutObjectTaggingAsync(PutObjectTaggingRequest input,
+        RequestContext context)
+    {
+        var versionId = await objects.SetObjectTagsAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            Required(input.Key, "Key"), input.VersionId, DomainTags(input.Tagging?.TagSet ?? throw S3Errors.MalformedXml()),
+            context.Aborted).ConfigureAwait(false);
+        return new PutObjectTaggingOutput { VersionId = WireVersion(versionId) };
+    }
+
+    public override async Task<GetObjectTaggingOutput> GetObjectTaggingAsync(GetObjectTaggingRequest input,
+        RequestContext context)
+    {
+        var version = await objects.GetObjectTagsAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            Required(input.Key, "Key"), input.VersionId, context.Aborted).ConfigureAwait(false);
+        return new GetObjectTaggingOutput { VersionId = WireVersion(version.VersionId), TagSet = WireTags(version.Tags) };
+    }
+
+    public override async Task<DeleteObjectTaggingOutput> DeleteObjectTaggingAsync(DeleteObjectTaggingRequest input,
+        RequestContext context)
+    {
+        var versionId = await objects.SetObjectTagsAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            Required(input.Key, "Key"), input.VersionId, [], context.Aborted).ConfigureAwait(false);
+        return new DeleteObjectTaggingOutput { VersionId = WireVersion(versionId) };
+    }
+}

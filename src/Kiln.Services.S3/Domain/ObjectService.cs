@@ -1,0 +1,219 @@
+using System.Security.Cryptography;
+using System.Text;
+using Kiln.Core;
+using Kiln.Core.Errors;
+using Kiln.Services.S3.Storage;
+using Kiln.Storage.Crypto;
+
+namespace Kiln.Services.S3.Domain;
+
+/// <summary>S3's domain: buckets, objects, versions, listings and multipart uploads over the
+/// metadata store and the blob store. It knows no HTTP; failures callers can see are
+/// <see cref="Kiln.Core.Errors.AwsException"/>s from <see cref="S3Errors"/>.
+/// <para>Access is the owner-only rule until the policy engine lands: an account touches only its
+/// own buckets; anything else is AccessDenied, after NoSuchBucket (as S3 answers).</para>
+/// <para>Write order is the crash-safety contract (DESIGN.md, State): blob durable → metadata
+/// committed → acknowledged; metadata removed → blob deleted.</para></summary>
+public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blobs, IClock clock, S3Limits limits,
+    MasterKey masterKey)
+{
+    public const string DefaultRegion = "us-east-1";
+    public const string Aes256 = "AES256";
+
+    public S3Limits Limits => limits;
+
+    /// <summary>Deletes leftovers of a crash (temp files, unreferenced blobs). Call once at start,
+    /// before serving.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var referenced = await store.ReferencedBlobsAsync(cancellationToken).ConfigureAwait(false);
+        return blobs.Sweep(referenced);
+    }
+
+    // ---- buckets ----
+
+    /// <param name="requestRegion">The region the request was signed for.</param>
+    public async Task<BucketRecord> CreateBucketAsync(string account, string requestRegion, string name,
+        string? locationConstraint, CancellationToken cancellationToken)
+    {
+        Rules.CheckBucketName(name);
+        var region = locationConstraint is { Length: > 0 } lc ? lc : DefaultRegion;
+        if (locationConstraint == DefaultRegion)
+        {
+            // S3 refuses an explicit us-east-1; it is the default, named by leaving the constraint out.
+            throw S3Errors.InvalidLocationConstraint(locationConstraint);
+        }
+
+        if (region != requestRegion)
+        {
+            throw S3Errors.IllegalLocationConstraint(locationConstraint);
+        }
+
+        var bucket = new BucketRecord(name, account, region, clock.UtcNow);
+        var existing = await store.CreateBucketAsync(bucket, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            return bucket;
+        }
+
+        if (existing.OwnerAccountId != account)
+        {
+            throw S3Errors.BucketAlreadyExists(name);
+        }
+
+        // Legacy behaviour S3 keeps in us-east-1 only: re-creating your own bucket succeeds.
+        return existing.Region == DefaultRegion ? existing : throw S3Errors.BucketAlreadyOwnedByYou(name);
+    }
+
+    /// <summary>The caller's bucket: NoSuchBucket if it does not exist, AccessDenied if another
+    /// account owns it.</summary>
+    public async Task<BucketRecord> GetBucketAsync(string account, string name, CancellationToken cancellationToken)
+    {
+        var bucket = await store.GetBucketAsync(name, cancellationToken).ConfigureAwait(false)
+                     ?? throw S3Errors.NoSuchBucket(name);
+        return bucket.OwnerAccountId == account ? bucket : throw S3Errors.AccessDenied();
+    }
+
+    public Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string account, CancellationToken cancellationToken) =>
+        store.ListBucketsAsync(account, cancellationToken);
+
+    public async Task DeleteBucketAsync(string account, string name, CancellationToken cancellationToken)
+    {
+        await GetBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string>? freed;
+        try
+        {
+            freed = await store.DeleteBucketAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MissingBucketException)
+        {
+            throw S3Errors.NoSuchBucket(name);
+        }
+
+        Free(freed ?? throw S3Errors.BucketNotEmpty(name));
+    }
+
+    /// <param name="status">"Enabled" or "Suspended".</param>
+    public async Task SetVersioningAsync(string account, string name, string? status, CancellationToken cancellationToken)
+    {
+        var bucket = await GetBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        var state = status switch
+        {
+            "Enabled" => VersioningState.Enabled,
+            "Suspended" => VersioningState.Suspended,
+            null => throw S3Errors.IllegalVersioningConfiguration(),
+            _ => throw S3Errors.MalformedXml(),
+        };
+
+        // A bucket never goes back to unversioned: suspending an unversioned bucket is a no-op state.
+        if (state == VersioningState.Suspended && bucket.Versioning == VersioningState.Unversioned)
+        {
+            state = VersioningState.Unversioned;
+        }
+
+        await UpdateAsync(bucket with { Versioning = state }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task SetBucketTagsAsync(string account, string name, IReadOnlyList<ObjectTag>? tags,
+        CancellationToken cancellationToken)
+    {
+        var bucket = await GetBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        if (tags is not null)
+        {
+            Rules.CheckTags(tags, Rules.MaxBucketTags);
+        }
+
+        await UpdateAsync(bucket with { Tags = tags }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<ObjectTag>> GetBucketTagsAsync(string account, string name,
+        CancellationToken cancellationToken)
+    {
+        var bucket = await GetBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        return bucket.Tags ?? throw S3Errors.NoSuchTagSet(name);
+    }
+
+    private async Task UpdateAsync(BucketRecord bucket, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.UpdateBucketAsync(bucket, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MissingBucketException)
+        {
+            throw S3Errors.NoSuchBucket(bucket.Name);
+        }
+    }
+
+    public async Task SetBucketEncryptionAsync(string account, string name, string? algorithm,
+        CancellationToken cancellationToken)
+    {
+        var bucket = await GetBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        if (algorithm is not null)
+        {
+            CheckAlgorithm(algorithm);
+        }
+
+        await UpdateAsync(bucket with { DefaultEncryption = algorithm }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The algorithm a write uses: the one asked for, else the bucket's default, else
+    /// SSE-S3, which S3 applies to every new object since 2023 (and Kiln always has).</summary>
+    private static string EncryptionFor(BucketRecord bucket, string? requested)
+    {
+        var algorithm = requested ?? bucket.DefaultEncryption ?? Aes256;
+        CheckAlgorithm(algorithm);
+        return algorithm;
+    }
+
+    private static void CheckAlgorithm(string algorithm)
+    {
+        if (algorithm.StartsWith("aws:kms", StringComparison.Ordinal))
+        {
+            throw new AwsException("NotImplemented", "SSE-KMS is not implemented in Kiln yet; use AES256.", 501)
+            {
+                SenderFault = false,
+            };
+        }
+
+        if (algorithm != Aes256)
+        {
+            throw S3Errors.InvalidArgument("The encryption method specified is not supported",
+                "x-amz-server-side-encryption", algorithm);
+        }
+    }
+
+    /// <summary>Streams a new blob sealed under a fresh data key, and wraps that key under the
+    /// master key bound to the blob id, for the segment that will point at it.</summary>
+    private async Task<(BlobWrite Blob, BlobSegment Segment)> WriteSealedAsync(Stream source, ChecksumAlgorithms checksums,
+        long maxBytes, CancellationToken cancellationToken)
+    {
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            var blob = await blobs.WriteAsync(source, checksums, maxBytes, dataKey, cancellationToken).ConfigureAwait(false);
+            var wrapped = masterKey.Seal(dataKey, KeyBinding(blob.BlobId));
+            return (blob, new BlobSegment(blob.BlobId, blob.Size) { WrappedKey = Convert.ToBase64String(wrapped) });
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    private byte[]? DataKeyOf(BlobSegment segment) => segment.WrappedKey is { } wrapped
+        ? masterKey.Open(Convert.FromBase64String(wrapped), KeyBinding(segment.BlobId))
+        : null;
+
+    private static byte[] KeyBinding(string blobId) => Encoding.ASCII.GetBytes("kiln-s3-blob:" + blobId);
+
+    /// <summary>Deletes blob files whose metadata is gone (committed). A failure leaves an orphan
+    /// for the next start's sweep, never a lost object.</summary>
+    private void Free(IReadOnlyList<string> blobIds)
+    {
+        foreach (var id in blobIds)
+        {
+            blobs.Delete(id);
+        }
+    }
+}

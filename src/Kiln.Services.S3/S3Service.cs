@@ -1,0 +1,33 @@
+using Kiln.Core;
+using Kiln.Protocol.Gateway;
+using Kiln.Services.S3.Api;
+using Kiln.Services.S3.Domain;
+using Kiln.Services.S3.Storage;
+using Kiln.Storage;
+using Kiln.Storage.Crypto;
+using Kiln.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kiln.Services.S3;
+
+/// <summary>Amazon S3: buckets, objects, versions, listings, multipart uploads and tagging, with
+/// metadata in the shared SQLite database and bytes under <c>&lt;data-dir&gt;/s3</c>.</summary>
+public sealed class S3Service : IKilnService
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton<S3Limits>(_ => new S3Limits());
+        services.AddSingleton<IS3MetadataStore>(sp => new SqliteS3MetadataStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<IBlobStore>(sp =>
+            new FileBlobStore(Path.Combine(sp.GetRequiredService<DataDirectory>().Root, "s3")));
+        services.AddSingleton(sp => new ObjectService(sp.GetRequiredService<IS3MetadataStore>(),
+            sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<IClock>(), sp.GetRequiredService<S3Limits>(),
+            sp.GetRequiredService<MasterKey>()));
+        services.AddSingleton<IServiceApi, S3Api>();
+    }
+
+    /// <summary>Removes what a crash left behind (temp files, unreferenced blobs). The host calls
+    /// it after building and before listening, so the sweep cannot race a write.</summary>
+    public static Task<int> RecoverAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<ObjectService>().SweepAsync(cancellationToken);
+}

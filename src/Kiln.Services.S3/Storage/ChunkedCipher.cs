@@ -1,0 +1,198 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace Kiln.Services.S3.Storage;
+
+/// <summary>The on-disk layout of an encrypted blob (SSE-S3, DESIGN.md "Encryption at rest"):
+/// <code>
+/// header  "KS3E" (4) | version 1 (1) | reserved (3)
+/// chunk i ciphertext of plaintext bytes [i*64Ki, (i+1)*64Ki) | GCM tag (16)
+/// </code>
+/// AES-256-GCM under the blob's own data key; the nonce is the chunk index (a key seals one blob
+/// only, so nonces never repeat), and the index is also associated data, so chunks cannot be
+/// reordered. A ranged read decrypts only the chunks it covers. The plaintext size lives in
+/// metadata, which is how a truncated file is noticed.
+/// Version history: 1 — first layout.</summary>
+internal static class ChunkedCipher
+{
+    public const int ChunkSize = 64 * 1024;
+    public const int TagSize = 16;
+    public const int HeaderSize = 8;
+    public const int EncryptedChunkSize = ChunkSize + TagSize;
+    private static readonly byte[] s_header = [(byte)'K', (byte)'S', (byte)'3', (byte)'E', 1, 0, 0, 0];
+
+    public static ReadOnlySpan<byte> Header => s_header;
+
+    public static void CheckHeader(ReadOnlySpan<byte> header)
+    {
+        if (!header.SequenceEqual(s_header))
+        {
+            throw new InvalidDataException("Not an encrypted Kiln blob of a known version");
+        }
+    }
+
+    public static void Seal(AesGcm gcm, long index, ReadOnlySpan<byte> plain, Span<byte> output)
+    {
+        Span<byte> nonce = stackalloc byte[12];
+        Span<byte> ad = stackalloc byte[8];
+        Nonce(index, nonce, ad);
+        gcm.Encrypt(nonce, plain, output[..plain.Length], output.Slice(plain.Length, TagSize), ad);
+    }
+
+    public static void Open(AesGcm gcm, long index, ReadOnlySpan<byte> sealedChunk, Span<byte> plain)
+    {
+        Span<byte> nonce = stackalloc byte[12];
+        Span<byte> ad = stackalloc byte[8];
+        Nonce(index, nonce, ad);
+        var length = sealedChunk.Length - TagSize;
+        gcm.Decrypt(nonce, sealedChunk[..length], sealedChunk[length..], plain[..length], ad);
+    }
+
+    private static void Nonce(long index, Span<byte> nonce, Span<byte> ad)
+    {
+        nonce.Clear();
+        BinaryPrimitives.WriteInt64BigEndian(nonce[4..], index);
+        BinaryPrimitives.WriteInt64BigEndian(ad, index);
+    }
+
+    /// <summary>Where chunk <paramref name="index"/> starts in the file.</summary>
+    public static long Offset(long index) => HeaderSize + (index * EncryptedChunkSize);
+}
+
+/// <summary>Plaintext [offset, offset + length) of an encrypted blob, decrypting chunk by chunk.</summary>
+internal sealed class DecryptingStream : Stream
+{
+    private readonly FileStream _file;
+    private readonly AesGcm _gcm;
+    private readonly long _plainSize;
+    private readonly byte[] _sealed = ArrayPool<byte>.Shared.Rent(ChunkedCipher.EncryptedChunkSize);
+    private readonly byte[] _plain = ArrayPool<byte>.Shared.Rent(ChunkedCipher.ChunkSize);
+    private long _index;
+    private int _skip;
+    private int _position;
+    private int _available;
+    private long _remaining;
+    private bool _disposed;
+
+    public DecryptingStream(FileStream file, byte[] dataKey, long plainSize, long offset, long length)
+    {
+        _file = file;
+        _gcm = new AesGcm(dataKey, ChunkedCipher.TagSize);
+        _plainSize = plainSize;
+        _index = offset / ChunkedCipher.ChunkSize;
+        _skip = (int)(offset % ChunkedCipher.ChunkSize);
+        _remaining = length;
+        Span<byte> header = stackalloc byte[ChunkedCipher.HeaderSize];
+        file.ReadExactly(header);
+        ChunkedCipher.CheckHeader(header);
+        file.Seek(ChunkedCipher.Offset(_index), SeekOrigin.Begin);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_remaining <= 0 || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (_position == _available)
+        {
+            var sealedLength = NextSealedLength();
+            _file.ReadExactly(_sealed.AsSpan(0, sealedLength));
+            Decrypt(sealedLength);
+        }
+
+        return Copy(buffer);
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_remaining <= 0 || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (_position == _available)
+        {
+            var sealedLength = NextSealedLength();
+            await _file.ReadExactlyAsync(_sealed.AsMemory(0, sealedLength), cancellationToken).ConfigureAwait(false);
+            Decrypt(sealedLength);
+        }
+
+        return Copy(buffer.Span);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private int NextSealedLength()
+    {
+        var plainLength = (int)Math.Min(ChunkedCipher.ChunkSize, _plainSize - (_index * ChunkedCipher.ChunkSize));
+        if (plainLength <= 0)
+        {
+            throw new EndOfStreamException("The encrypted blob is shorter than its metadata says");
+        }
+
+        return plainLength + ChunkedCipher.TagSize;
+    }
+
+    private void Decrypt(int sealedLength)
+    {
+        ChunkedCipher.Open(_gcm, _index++, _sealed.AsSpan(0, sealedLength), _plain);
+        _available = sealedLength - ChunkedCipher.TagSize;
+        _position = _skip;
+        _skip = 0;
+    }
+
+    private int Copy(Span<byte> buffer)
+    {
+        var n = (int)Math.Min(Math.Min(buffer.Length, _available - _position), _remaining);
+        _plain.AsSpan(_position, n).CopyTo(buffer);
+        _position += n;
+        _remaining -= n;
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            _file.Dispose();
+            _gcm.Dispose();
+            CryptographicOperations.ZeroMemory(_plain);
+            ArrayPool<byte>.Shared.Return(_sealed);
+            ArrayPool<byte>.Shared.Return(_plain);
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+}

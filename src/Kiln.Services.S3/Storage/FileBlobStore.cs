@@ -1,0 +1,453 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace Kiln.Services.S3.Storage;
+
+/// <summary>Blobs as files under <c>&lt;data-dir&gt;/s3/blobs/&lt;aa&gt;/&lt;id&gt;</c>. A write goes to
+/// <c>s3/tmp</c> while it is hashed, is fsynced, renamed into place and its directory fsynced; only
+/// then does the caller commit metadata and acknowledge. A crash before the rename leaves a temp
+/// file, after it an unreferenced blob: <see cref="Sweep"/> removes both at start, so no partial
+/// object is ever visible and every acknowledged one is on disk. Blob ids are random, never derived
+/// from keys, so keys <c>a/b</c> and <c>a/b/c</c> coexist.</summary>
+public sealed class FileBlobStore : IBlobStore
+{
+    private const int BufferSize = 128 * 1024;
+    private readonly string _blobs;
+    private readonly string _temp;
+
+    public FileBlobStore(string root)
+    {
+        _blobs = Path.Combine(root, "blobs");
+        _temp = Path.Combine(root, "tmp");
+        Directory.CreateDirectory(_temp);
+        Directory.CreateDirectory(_blobs);
+        // All 256 fan-out folders exist up front, so a write never creates a directory whose own
+        // entry would need an fsync of its parent.
+        for (var i = 0; i < 256; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(_blobs, i.ToString("x2")));
+        }
+
+        FsyncDirectory(_blobs);
+        FsyncDirectory(root);
+    }
+
+    public async Task<BlobWrite> WriteAsync(Stream source, ChecksumAlgorithms checksums, long maxBytes, byte[]? dataKey,
+        CancellationToken cancellationToken)
+    {
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var temp = Path.Combine(_temp, id + ".tmp");
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var sealedChunk = dataKey is null ? null : ArrayPool<byte>.Shared.Rent(ChunkedCipher.EncryptedChunkSize);
+        using var gcm = dataKey is null ? null : new AesGcm(dataKey, ChunkedCipher.TagSize);
+        using var hasher = new ObjectHasher(checksums);
+        long size = 0;
+        try
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 0,
+                Options = FileOptions.Asynchronous,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            };
+            await using (var file = new FileStream(temp, options))
+            {
+                if (gcm is null)
+                {
+                    while (true)
+                    {
+                        var read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            break;
+                        }
+
+                        size += read;
+                        if (size > maxBytes)
+                        {
+                            throw new BlobTooLargeException(maxBytes);
+                        }
+
+                        hasher.Append(buffer.AsSpan(0, read));
+                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    size = await WriteSealedAsync(source, file, gcm, buffer, sealedChunk!, hasher, maxBytes, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+
+                file.Flush(flushToDisk: true);
+            }
+
+            var final = PathOf(id);
+            File.Move(temp, final);
+            FsyncDirectory(Path.GetDirectoryName(final)!);
+            return new BlobWrite(id, size, hasher.Md5(), hasher.Checksums());
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        finally
+        {
+            if (sealedChunk is not null)
+            {
+                // The plaintext staging buffer goes back to a shared pool: wipe it first.
+                CryptographicOperations.ZeroMemory(buffer);
+                ArrayPool<byte>.Shared.Return(sealedChunk);
+            }
+
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Fills one plaintext chunk at a time, hashes it, seals it and writes the sealed
+    /// chunk: plaintext stays in memory, one chunk at most.</summary>
+    private static async Task<long> WriteSealedAsync(Stream source, FileStream file, AesGcm gcm, byte[] plain,
+        byte[] sealedChunk, ObjectHasher hasher, long maxBytes, CancellationToken cancellationToken)
+    {
+        await file.WriteAsync(ChunkedCipher.Header.ToArray(), cancellationToken).ConfigureAwait(false);
+        long size = 0;
+        long index = 0;
+        var done = false;
+        while (!done)
+        {
+            var filled = 0;
+            while (filled < ChunkedCipher.ChunkSize)
+            {
+                var read = await source.ReadAsync(plain.AsMemory(filled, ChunkedCipher.ChunkSize - filled), cancellationToken)
+                    .ConfigureAwait(false);
+                if (read == 0)
+                {
+                    done = true;
+                    break;
+                }
+
+                filled += read;
+            }
+
+            if (filled == 0)
+            {
+                break;
+            }
+
+            size += filled;
+            if (size > maxBytes)
+            {
+                throw new BlobTooLargeException(maxBytes);
+            }
+
+            hasher.Append(plain.AsSpan(0, filled));
+            ChunkedCipher.Seal(gcm, index++, plain.AsSpan(0, filled), sealedChunk);
+            await file.WriteAsync(sealedChunk.AsMemory(0, filled + ChunkedCipher.TagSize), cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        return size;
+    }
+
+    public Stream OpenRead(string blobId, long offset, long length, byte[]? dataKey = null, long size = 0)
+    {
+        var file = new FileStream(PathOf(blobId), new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.ReadWrite | FileShare.Delete,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+        });
+        try
+        {
+            if (dataKey is not null)
+            {
+                return new DecryptingStream(file, dataKey, size, offset, length);
+            }
+
+            if (offset > 0)
+            {
+                file.Seek(offset, SeekOrigin.Begin);
+            }
+
+            return new SliceStream(file, length);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public void Delete(string blobId) => TryDelete(PathOf(blobId));
+
+    public int Sweep(IReadOnlySet<string> referenced)
+    {
+        var removed = 0;
+        foreach (var temp in Directory.EnumerateFiles(_temp))
+        {
+            removed += TryDelete(temp) ? 1 : 0;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(_blobs, "*", SearchOption.AllDirectories))
+        {
+            if (!referenced.Contains(Path.GetFileName(file)))
+            {
+                removed += TryDelete(file) ? 1 : 0;
+            }
+        }
+
+        return removed;
+    }
+
+    private string PathOf(string blobId)
+    {
+        // Ids are ours (32 hex); anything else in metadata would be corruption, not input.
+        if (blobId.Length != 32 || !blobId.All(char.IsAsciiHexDigitLower))
+        {
+            throw new InvalidDataException($"Not a blob id: {blobId}");
+        }
+
+        return Path.Combine(_blobs, blobId[..2], blobId);
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Makes a rename or create in the folder durable: on Linux a file's fsync does not
+    /// cover its directory entry. .NET has no API for it, hence libc.</summary>
+    private static void FsyncDirectory(string path)
+    {
+        var fd = Open(path, 0x10000 /* O_RDONLY | O_DIRECTORY */);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open directory {path} to fsync it (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory {path} failed (errno {Marshal.GetLastPInvokeError()})");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int Close(int fd);
+}
+
+/// <summary>At most <c>length</c> bytes of an inner stream, which it owns.</summary>
+internal sealed class SliceStream(Stream inner, long size) : Stream
+{
+    private readonly long _length = size;
+    private long _remaining = size;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => _length;
+    public override long Position
+    {
+        get => _length - _remaining;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_remaining <= 0)
+        {
+            return 0;
+        }
+
+        var read = inner.Read(buffer[..(int)Math.Min(buffer.Length, _remaining)]);
+        _remaining -= read;
+        return read;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_remaining <= 0)
+        {
+            return 0;
+        }
+
+        var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _remaining)], cancellationToken)
+            .ConfigureAwait(false);
+        if (read == 0)
+        {
+            throw new EndOfStreamException("The blob is shorter than its metadata says");
+        }
+
+        _remaining -= read;
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+}
+
+/// <summary>One object's bytes across its segments (a multipart object's parts), each opened only
+/// when the read reaches it.</summary>
+internal sealed class SegmentedStream(IBlobStore blobs, IReadOnlyList<BlobPiece> pieces)
+    : Stream
+{
+    private int _next;
+    private Stream? _current;
+
+    /// <summary>Opens the first piece now, so a blob deleted by a concurrent overwrite shows up
+    /// while the caller can still retry with fresh metadata.</summary>
+    public void OpenFirst()
+    {
+        if (_current is null && _next < pieces.Count)
+        {
+            _current = pieces[_next++].Open(blobs);
+        }
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => pieces.Sum(p => p.Length);
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        while (true)
+        {
+            if (_current is null)
+            {
+                if (_next >= pieces.Count)
+                {
+                    return 0;
+                }
+
+                _current = pieces[_next++].Open(blobs);
+            }
+
+            var read = _current.Read(buffer, offset, count);
+            if (read > 0 || count == 0)
+            {
+                return read;
+            }
+
+            _current.Dispose();
+            _current = null;
+        }
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (_current is null)
+            {
+                if (_next >= pieces.Count)
+                {
+                    return 0;
+                }
+
+                _current = pieces[_next++].Open(blobs);
+            }
+
+            var read = await _current.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (read > 0 || buffer.Length == 0)
+            {
+                return read;
+            }
+
+            await _current.DisposeAsync().ConfigureAwait(false);
+            _current = null;
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _current?.Dispose();
+            _current = null;
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_current is not null)
+        {
+            await _current.DisposeAsync().ConfigureAwait(false);
+            _current = null;
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>Part of one blob to read: plaintext [Offset, Offset + Length) of a blob of BlobSize bytes.</summary>
+internal sealed record BlobPiece(string BlobId, long Offset, long Length, byte[]? DataKey, long BlobSize)
+{
+    public Stream Open(IBlobStore blobs) => blobs.OpenRead(BlobId, Offset, Length, DataKey, BlobSize);
+}
