@@ -31,9 +31,14 @@ internal sealed class AccountCredentialSource(IAccountStore accounts, IClock clo
             return null;
         }
 
-        var credential = new Credential(accessKeyId, found.SecretAccessKey, found.Key.ToPrincipal())
+        // Temporary credentials (STS) carry their token and expiry: SigV4 then requires the matching
+        // X-Amz-Security-Token and answers ExpiredToken once the expiry has passed.
+        var principal = found.Key.ToPrincipal() with { SessionToken = found.SessionToken };
+        var credential = new Credential(accessKeyId, found.SecretAccessKey, principal)
         {
             Active = found.Key.Active,
+            SessionToken = found.SessionToken,
+            Expiration = found.Key.Expiration,
         };
         if (_cache.Count >= MaxEntries)
         {

@@ -126,3 +126,47 @@ public sealed class SqliteAccountStoreTests : AccountStoreContract
             foreignKey.FindAccessKeyAsync(created.RootKey.Key.AccessKeyId, default));
     }
 }
+
+/// <summary>Keys of IAM users and STS sessions, against every account store.</summary>
+public abstract class AccessKeyStoreContract : AccountStoreContract
+{
+    [Fact]
+    public async Task AddAccessKey_Session_KeepsTokenExpiryAndSession_AndListUpdateDeleteWork()
+    {
+        var store = NewStore();
+        var account = (await store.CreateAccountAsync("keys", null, null, default)).Account.AccountId;
+        var now = DateTimeOffset.UtcNow;
+        var user = new AccessKeyWithSecret(new AccessKey("AKIAUSERKEY000000001", account, $"arn:aws:iam::{account}:user/u", "AIDAX",
+            PrincipalKind.IamUser, true, now), "user-secret-0000000000");
+        var session = new AccessKeyWithSecret(new AccessKey("ASIASESSION000000001", account, $"arn:aws:sts::{account}:assumed-role/r/s",
+            "AROAX:s", PrincipalKind.AssumedRole, true, now) { Expiration = now.AddSeconds(900), Session = "{\"RoleName\":\"r\"}" },
+            "session-secret-000000") { SessionToken = "token-123" };
+
+        await store.AddAccessKeyAsync(user, default);
+        await store.AddAccessKeyAsync(session, default);
+        var found = await store.FindAccessKeyAsync("ASIASESSION000000001", default);
+        await store.SetAccessKeyActiveAsync("AKIAUSERKEY000000001", false, default);
+        var listed = await store.ListAccessKeysAsync(account, $"arn:aws:iam::{account}:user/u", default);
+        var expired = await store.DeleteExpiredAccessKeysAsync(now.AddSeconds(901), default);
+
+        Assert.Equal("token-123", found!.SessionToken);
+        Assert.Equal("{\"RoleName\":\"r\"}", found.Key.Session);
+        Assert.Equal(now.AddSeconds(900).ToUnixTimeMilliseconds(), found.Key.Expiration!.Value.ToUnixTimeMilliseconds());
+        Assert.False(Assert.Single(listed).Active);
+        Assert.Equal(1, expired);
+        Assert.Null(await store.FindAccessKeyAsync("ASIASESSION000000001", default));
+        Assert.True(await store.DeleteAccessKeyAsync("AKIAUSERKEY000000001", default));
+        Assert.False(await store.DeleteAccessKeyAsync("AKIAUSERKEY000000001", default));
+    }
+}
+
+public sealed class MemoryAccessKeyStoreTests : AccessKeyStoreContract
+{
+    protected override IAccountStore NewStore() => new MemoryAccountStore(SystemClock.Instance);
+}
+
+public sealed class SqliteAccessKeyStoreTests : AccessKeyStoreContract
+{
+    protected override IAccountStore NewStore() =>
+        new SqliteAccountStore(new SqliteDatabase(System.IO.Path.Combine(Dir.Path, "meta.db")), MasterKey.Ephemeral(), SystemClock.Instance);
+}
