@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Kiln.Core.Errors;
+
+namespace Kiln.Services.Kms.Domain;
+
+/// <summary>Key policies: the default one, validation with Kiln.Policy, and a cache of parsed documents.</summary>
+public static class KeyPolicies
+{
+    public const string DefaultPolicyName = "default";
+    /// <summary>"The maximum size of a key policy document is 32 KB (32768 bytes)" (PutKeyPolicy).</summary>
+    public const int MaxPolicySize = 32 * 1024;
+
+    private static readonly ConcurrentDictionary<string, Policy.Policy> s_parsed = new(StringComparer.Ordinal);
+
+    /// <summary>The default key policy KMS writes when CreateKey has no Policy: it gives the account
+    /// (its root user) full access and so enables IAM policies ("Default key policy", AWS KMS Developer Guide).</summary>
+    public static string Default(string accountId) => $$"""
+        {
+          "Version" : "2012-10-17",
+          "Id" : "key-default-1",
+          "Statement" : [ {
+            "Sid" : "Enable IAM User Permissions",
+            "Effect" : "Allow",
+            "Principal" : {
+              "AWS" : "arn:aws:iam::{{accountId}}:root"
+            },
+            "Action" : "kms:*",
+            "Resource" : "*"
+          } ]
+        }
+        """;
+
+    /// <summary>Parses and validates a key policy, answering KMS's MalformedPolicyDocumentException.</summary>
+    public static Policy.Policy Parse(string document)
+    {
+        if (s_parsed.TryGetValue(document, out var cached))
+        {
+            return cached;
+        }
+
+        if (document.Length > MaxPolicySize)
+        {
+            throw KmsErrors.Validation($"1 validation error detected: Value at 'policy' failed to satisfy constraint: " +
+                                       $"Member must have length less than or equal to {MaxPolicySize}");
+        }
+
+        Policy.Policy policy;
+        try
+        {
+            policy = Policy.Policy.Parse(document, Policy.PolicyKind.Resource, "key-policy");
+        }
+        catch (AwsException e) when (e.Code == "MalformedPolicyDocument")
+        {
+            throw KmsErrors.MalformedPolicyDocument(e.Message);
+        }
+
+        if (s_parsed.Count > 10_000)
+        {
+            s_parsed.Clear();
+        }
+
+        s_parsed[document] = policy;
+        return policy;
+    }
+}
