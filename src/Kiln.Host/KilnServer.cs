@@ -8,6 +8,10 @@ using Kiln.Model;
 using Kiln.Protocol.Gateway;
 using Kiln.Protocol.Gateway.Stages;
 using Kiln.Protocol.SigV4;
+using Kiln.Services.CloudTrail;
+using Kiln.Services.Iam;
+using Kiln.Services.Kms;
+using Kiln.Services.S3;
 using Kiln.Services.Sts;
 using Kiln.Storage;
 using Kiln.Storage.Accounts;
@@ -77,15 +81,21 @@ public static class KilnServer
         services.AddSingleton<IAuditLog>(_ => new FileAuditLog(data.AuditDirectory));
         services.AddSingleton<ICredentialSource, AccountCredentialSource>();
         services.AddSingleton(new GatewayOptions { DefaultRegion = options.Region });
-        services.AddSingleton<IRequestAuthorizer, RootOnlyAuthorizer>();
+        // Every request is authorized by IAM policy evaluation (the security issue).
+        IamService.UseIamAuthorization(services);
         services.AddSingleton(sp => new ServiceCatalog(GeneratedServices.All, sp.GetServices<IServiceApi>()));
         services.AddSingleton<Authenticator>();
         services.AddSingleton<Pipeline>();
 
         // Every service Kiln has built, listed explicitly; the rest answer not-implemented.
+        services.AddKilnService<IamService>();
         services.AddKilnService<StsService>();
+        services.AddKilnService<S3Service>();
+        services.AddKilnService<KmsService>();
+        services.AddKilnService<CloudTrailService>();
 
         var app = builder.Build();
+        await S3Service.RecoverAsync(app.Services, cancellationToken).ConfigureAwait(false);
         var pipeline = app.Services.GetRequiredService<Pipeline>();
         app.Map("/_kiln/health", health => health.Run(WriteHealthAsync));
         app.Run(pipeline.InvokeAsync);
