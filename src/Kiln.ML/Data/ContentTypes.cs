@@ -7,6 +7,10 @@ public static class ContentTypes
     public const string LibSvm = "text/libsvm";
     public const string Json = "application/json";
     public const string JsonLines = "application/jsonlines";
+    public const string RecordIOProtobuf = "application/x-recordio-protobuf";
+
+    /// <summary>What <see cref="DataReader"/> reads (application/json is an inference response type only).</summary>
+    public static readonly string[] Readable = [Csv, LibSvm, RecordIOProtobuf, JsonLines];
 
     /// <summary>
     /// Drops parameters such as <c>text/csv;label_size=1</c> (SageMaker allows them) and checks the

@@ -8,7 +8,7 @@ namespace Kiln.ML.Data;
 /// algorithm can learn from it. Rows are parsed straight into a caller's buffer, so streaming a
 /// file of any size needs memory for one batch only.
 /// </summary>
-public sealed class CsvReader : IDisposable
+public sealed class CsvReader : IDisposable, IBatchReader
 {
     private readonly StreamReader _reader;
     private readonly string _source;

@@ -5,13 +5,37 @@ public static class DataReader
 {
     public static Dataset ReadAll(string path, string contentType, bool hasLabel, int? featureCount = null)
     {
-        var type = ContentTypes.Normalize(contentType, ContentTypes.Csv, ContentTypes.LibSvm);
+        var type = ContentTypes.Normalize(contentType, ContentTypes.Readable);
         if (type == ContentTypes.LibSvm)
         {
             return LibSvmReader.Read(path, hasLabel, featureCount);
         }
-        using var csv = new CsvReader(path, hasLabel, featureCount);
-        var cols = csv.PeekFeatureCount();
+        IBatchReader reader;
+        if (type == ContentTypes.Csv)
+        {
+            reader = new CsvReader(path, hasLabel, featureCount);
+        }
+        else
+        {
+            var records = OpenRecords(path, type);
+            // The first record decides the layout: sparse records (the SDK's write_spmatrix_to_sparse_tensor)
+            // stay sparse, as libsvm rows do; dense ones fill a dense matrix like CSV rows.
+            if (!records.Next())
+            {
+                records.Dispose();
+                throw new DataFormatException(Path.GetFileName(path), 0, 0, "the file holds no records");
+            }
+            if (records.IsSparse)
+            {
+                using (records)
+                {
+                    return ReadSparse(records, hasLabel, featureCount);
+                }
+            }
+            reader = new RecordBatchReader(records, hasLabel, featureCount, positioned: true);
+        }
+        using var _ = reader;
+        var cols = reader.PeekFeatureCount();
         var capacity = 4096;
         var features = new float[capacity * cols];
         var labels = new float[hasLabel ? capacity : 0];
@@ -27,7 +51,7 @@ public static class DataReader
                     Array.Resize(ref labels, capacity);
                 }
             }
-            var n = csv.Read(features.AsSpan(rows * cols), hasLabel ? labels.AsSpan(rows) : default, capacity - rows);
+            var n = reader.Read(features.AsSpan(rows * cols), hasLabel ? labels.AsSpan(rows) : default, capacity - rows);
             if (n == 0)
             {
                 break;
@@ -41,27 +65,79 @@ public static class DataReader
         return new Dataset(new DenseMatrix(features, rows, cols), hasLabel ? labels : null, Path.GetFileName(path));
     }
 
+    /// <summary>A text/csv file as batches; see the overload with a content type.</summary>
+    public static IEnumerable<Dataset> ReadBatches(string path, bool hasLabel, int batchRows, int? featureCount = null) =>
+        ReadBatches(path, ContentTypes.Csv, hasLabel, batchRows, featureCount);
+
     /// <summary>
-    /// Streams a CSV file as batches of at most <paramref name="batchRows"/> rows. The batches share
-    /// one buffer: each is valid until the enumerator moves on, which keeps memory at one batch
-    /// whatever the file size (out-of-core training).
+    /// Streams a text/csv, JSON Lines or RecordIO-protobuf file as dense batches of at most
+    /// <paramref name="batchRows"/> rows. The batches share one buffer: each is valid until the
+    /// enumerator moves on, which keeps memory at one batch whatever the file size (out-of-core training).
     /// </summary>
-    public static IEnumerable<Dataset> ReadBatches(string path, bool hasLabel, int batchRows, int? featureCount = null)
+    public static IEnumerable<Dataset> ReadBatches(string path, string contentType, bool hasLabel, int batchRows, int? featureCount = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchRows, 1);
-        using var csv = new CsvReader(path, hasLabel, featureCount);
-        var cols = csv.PeekFeatureCount();
+        var type = ContentTypes.Normalize(contentType, ContentTypes.Csv, ContentTypes.RecordIOProtobuf, ContentTypes.JsonLines);
+        return Batches(path, type, hasLabel, batchRows, featureCount);
+    }
+
+    private static IEnumerable<Dataset> Batches(string path, string type, bool hasLabel, int batchRows, int? featureCount)
+    {
+        using var reader = OpenBatches(path, type, hasLabel, featureCount);
+        var cols = reader.PeekFeatureCount();
         var features = new float[batchRows * cols];
         var labels = new float[hasLabel ? batchRows : 0];
         var source = Path.GetFileName(path);
         while (true)
         {
-            var n = csv.Read(features, labels, batchRows);
+            var n = reader.Read(features, labels, batchRows);
             if (n == 0)
             {
                 yield break;
             }
             yield return new Dataset(new DenseMatrix(features, n, cols), hasLabel ? labels[..n] : null, source);
         }
+    }
+
+    private static RecordSource OpenRecords(string path, string type) =>
+        type == ContentTypes.JsonLines ? new JsonLinesReader(path) : new RecordIOProtobufReader(path);
+
+    private static IBatchReader OpenBatches(string path, string type, bool hasLabel, int? featureCount) =>
+        type == ContentTypes.Csv
+            ? new CsvReader(path, hasLabel, featureCount)
+            : new RecordBatchReader(OpenRecords(path, type), hasLabel, featureCount);
+
+    /// <summary>Every record, already positioned on the first, into compressed sparse rows.</summary>
+    private static Dataset ReadSparse(RecordSource records, bool hasLabel, int? featureCount)
+    {
+        var width = featureCount ?? records.Width;
+        var starts = new List<int> { 0 };
+        var index = new List<int>();
+        var value = new List<float>();
+        var labels = new List<float>();
+        do
+        {
+            if (width < 0)
+            {
+                throw records.Error("features.shape", "a sparse record needs a shape (or feature_dim) to give its width");
+            }
+            if (records.Width >= 0 && records.Width != width)
+            {
+                throw records.Error("features", $"expected {width} features, found {records.Width}");
+            }
+            for (var p = 0; p < records.Values.Count; p++)
+            {
+                index.Add(records.IsSparse ? RecordBatchReader.CheckedKey(records, p, width) : p);
+                value.Add(records.Values[p]);
+            }
+            starts.Add(index.Count);
+            if (hasLabel)
+            {
+                labels.Add(RecordBatchReader.CheckedLabel(records));
+            }
+        }
+        while (records.Next());
+        return new Dataset(new SparseMatrix(starts.ToArray(), index.ToArray(), value.ToArray(), width),
+            hasLabel ? labels.ToArray() : null, records.Source);
     }
 }

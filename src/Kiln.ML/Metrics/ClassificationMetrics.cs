@@ -47,6 +47,14 @@ public static class ClassificationMetrics
         return tp + fn == 0 ? 0 : (double)tp / (tp + fn);
     }
 
+    /// <summary>True negative rate of class <paramref name="positive"/>: TN / (TN + FP); 0 when there are no negatives.</summary>
+    public static double Specificity(ReadOnlySpan<float> labels, ReadOnlySpan<float> predicted, float positive = 1f)
+    {
+        var (tp, fp, fn) = Counts(labels, predicted, positive);
+        var tn = labels.Length - tp - fp - fn;
+        return tn + fp == 0 ? 0 : (double)tn / (tn + fp);
+    }
+
     public static double F1(ReadOnlySpan<float> labels, ReadOnlySpan<float> predicted, float positive = 1f) =>
         FBeta(labels, predicted, 1, positive);
 
@@ -110,6 +118,48 @@ public static class ClassificationMetrics
             return double.NaN;
         }
         return (rankSum - positives * (positives + 1) / 2) / (positives * negatives);
+    }
+
+    /// <summary>
+    /// Area under the precision-recall curve as average precision, scikit-learn's
+    /// <c>average_precision_score</c>: Σₙ (Rₙ − Rₙ₋₁) Pₙ over the thresholds at each distinct score,
+    /// high to low — a step function, not the trapezoids that overestimate it. NaN without positives.
+    /// </summary>
+    public static double AveragePrecision(ReadOnlySpan<float> labels, ReadOnlySpan<float> scores)
+    {
+        CheckLengths(labels.Length, scores.Length);
+        var order = new int[labels.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+        var s = scores.ToArray();
+        // Descending by score; ties fall into one threshold below, so their order does not matter.
+        Array.Sort(s.Select(v => -v).ToArray(), order);
+        long positives = 0;
+        foreach (var y in labels)
+        {
+            positives += y == 1f ? 1 : 0;
+        }
+        if (positives == 0)
+        {
+            return double.NaN;
+        }
+        long tp = 0, seen = 0;
+        double ap = 0, previousRecall = 0;
+        for (var j = 0; j < order.Length; j++)
+        {
+            tp += labels[order[j]] == 1f ? 1 : 0;
+            seen++;
+            if (j + 1 < order.Length && s[order[j + 1]] == s[order[j]])
+            {
+                continue;
+            }
+            var recall = (double)tp / positives;
+            ap += (recall - previousRecall) * tp / seen;
+            previousRecall = recall;
+        }
+        return ap;
     }
 
     /// <summary>Binary log loss of P(label=1), with probabilities clipped to [1e-15, 1−1e-15] as sklearn does.</summary>

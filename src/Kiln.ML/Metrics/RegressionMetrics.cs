@@ -28,6 +28,25 @@ public static class RegressionMetrics
         return sum / labels.Length;
     }
 
+    // numpy's finfo(float64).eps; .NET's double.Epsilon is the smallest subnormal, a different number.
+    private const double MachineEpsilon = 2.220446049250313e-16;
+
+    /// <summary>
+    /// Mean absolute percentage error as scikit-learn defines it: mean of |y − ŷ| / max(|y|, ε) with ε
+    /// the double machine epsilon, as a fraction (0.1 is 10%), so a zero label gives a huge term
+    /// rather than a division by zero.
+    /// </summary>
+    public static double Mape(ReadOnlySpan<float> labels, ReadOnlySpan<float> predicted)
+    {
+        ClassificationMetrics.CheckLengths(labels.Length, predicted.Length);
+        var sum = 0.0;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            sum += Math.Abs((double)labels[i] - predicted[i]) / Math.Max(Math.Abs((double)labels[i]), MachineEpsilon);
+        }
+        return sum / labels.Length;
+    }
+
     /// <summary>1 − SS_res / SS_tot; 1 for a perfect fit, 0 for predicting the mean.</summary>
     public static double R2(ReadOnlySpan<float> labels, ReadOnlySpan<float> predicted)
     {
@@ -48,23 +67,4 @@ public static class RegressionMetrics
         }
         return tot == 0 ? (res == 0 ? 1 : 0) : 1 - res / tot;
     }
-}
-
-/// <summary>SageMaker K-Means' evaluation metrics.</summary>
-public static class ClusteringMetrics
-{
-    /// <summary>Sum of squared distances from each row to its closest center.</summary>
-    public static double Ssd(ReadOnlySpan<float> squaredDistances)
-    {
-        var sum = 0.0;
-        foreach (var d in squaredDistances)
-        {
-            sum += d;
-        }
-        return sum;
-    }
-
-    /// <summary>Mean of the squared distances: SSD divided by the row count.</summary>
-    public static double Msd(ReadOnlySpan<float> squaredDistances) =>
-        squaredDistances.IsEmpty ? double.NaN : Ssd(squaredDistances) / squaredDistances.Length;
 }

@@ -1,4 +1,5 @@
 using Kiln.ML.Artifacts;
+using Kiln.ML.Data;
 using Kiln.ML.Trainers.XGBoost;
 
 namespace Kiln.ML.Trainers;
@@ -69,4 +70,13 @@ public static class Algorithms
             staging.Delete(recursive: true);
         }
     }
+}
+
+/// <summary>
+/// A trainer that can also learn from a file read batch by batch on every pass (out-of-core), in
+/// memory bounded by the batch size rather than the file size.
+/// </summary>
+public interface IStreamingTrainer : ITrainer
+{
+    IModel Train(BatchSource train, BatchSource? validation, Hyperparameters hyperparameters, TrainingContext context);
 }

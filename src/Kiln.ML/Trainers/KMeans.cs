@@ -13,68 +13,122 @@ namespace Kiln.ML.Trainers;
 /// the running counts, so with one batch per epoch every epoch is exactly one Lloyd iteration.
 /// Missing values are replaced by the training mean of their column.
 /// </summary>
-public sealed class KMeansTrainer : ITrainer
+public sealed class KMeansTrainer : IStreamingTrainer
 {
     public const string Name = "kmeans";
 
     public string Algorithm => Name;
 
-    public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context)
+    private sealed record Settings(int K, int BatchSize, int Epochs, string Init, int Factor, int LloydIter, double LloydTol,
+        string LloydInit, int LloydTrials, string[] Metrics);
+
+    private static Settings Parse(Hyperparameters hp, int featureCount)
     {
         var k = hp.Int("k", null, 1);
-        if (hp.IsSet("feature_dim") && hp.Int("feature_dim", null, 1) != train.Features.Cols)
+        if (hp.IsSet("feature_dim") && hp.Int("feature_dim", null, 1) != featureCount)
         {
-            throw new HyperparameterException("feature_dim", $"is {hp.Raw("feature_dim")} but the data has {train.Features.Cols} features");
+            throw new HyperparameterException("feature_dim", $"is {hp.Raw("feature_dim")} but the data has {featureCount} features");
         }
-        var batch = hp.Int("mini_batch_size", 5000, 1);
-        var epochs = hp.Int("epochs", 1, 1);
-        var init = hp.Choice("init_method", "random", "random", "kmeans++");
-        // auto over-seeds by O(log k), as k-means|| (Bahmani et al. 2012) and streaming k-means
-        // (Ailon et al. 2009) do: the spare centers cover regions a single seeding would miss, and the
-        // local Lloyd reduction then merges them.
-        var factor = hp.Int("extra_center_factor", (int)Math.Ceiling(Math.Log2(Math.Max(1, k))) + 1, 1);
-        var lloydIter = hp.Int("local_lloyd_max_iter", 300, 1);
-        var lloydTol = hp.Float("local_lloyd_tol", 0.0001, 0, 1);
-        var lloydInit = hp.Choice("local_lloyd_init_method", "kmeans++", "random", "kmeans++");
-        // auto: 10 independent starts, scikit-learn's n_init for the same weighted problem.
-        var lloydTrials = hp.Int("local_lloyd_num_trials", 10, 1);
+        var settings = new Settings(k,
+            hp.Int("mini_batch_size", 5000, 1),
+            hp.Int("epochs", 1, 1),
+            hp.Choice("init_method", "random", "random", "kmeans++"),
+            // auto over-seeds by O(log k), as k-means|| (Bahmani et al. 2012) and streaming k-means
+            // (Ailon et al. 2009) do: the spare centers cover regions a single seeding would miss, and the
+            // local Lloyd reduction then merges them.
+            hp.Int("extra_center_factor", (int)Math.Ceiling(Math.Log2(Math.Max(1, k))) + 1, 1),
+            hp.Int("local_lloyd_max_iter", 300, 1),
+            hp.Float("local_lloyd_tol", 0.0001, 0, 1),
+            hp.Choice("local_lloyd_init_method", "kmeans++", "random", "kmeans++"),
+            // auto: 10 independent starts, scikit-learn's n_init for the same weighted problem.
+            hp.Int("local_lloyd_num_trials", 10, 1),
+            ParseEvalMetrics(hp.Raw("eval_metrics")));
         hp.Int("half_life_time_size", 0, 0);
-        var metrics = ParseEvalMetrics(hp.Raw("eval_metrics"));
         hp.Accept("feature_dim");
         hp.RejectUnknown(Name);
+        return settings;
+    }
 
+    public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context)
+    {
+        var s = Parse(hp, train.Features.Cols);
         var stats = ColumnStats.Compute(train.Features);
         var x = stats.Apply(train.Features, standardize: false, context);
-        var big = Math.Min(k * factor, x.Rows);
-        if (k > x.Rows)
+        if (s.K > x.Rows)
         {
-            throw new HyperparameterException("k", $"{k} is more than the {x.Rows} training rows");
+            throw new HyperparameterException("k", $"{s.K} is more than the {x.Rows} training rows");
         }
+        var big = Math.Min(s.K * s.Factor, x.Rows);
         var rng = new Random(context.Seed);
-        var centers = init == "kmeans++" ? KMeansPlusPlus(x, null, big, rng, context) : RandomRows(x, big, rng);
-        var counts = MiniBatch(x, centers, big, batch, epochs, rng, context);
-        if (big > k)
+        var centers = s.Init == "kmeans++" ? KMeansPlusPlus(x, null, big, rng, context) : RandomRows(x, big, rng);
+        var counts = MiniBatch(x, centers, big, s.BatchSize, s.Epochs, rng, context);
+        centers = Reduce(s, x.Cols, centers, counts, big, () => [x], rng, context);
+        var model = new KMeansModel(s.K, x.Cols, centers, stats.Mean, new Dictionary<string, double>());
+        var result = new Dictionary<string, double>();
+        foreach (var (channel, data) in new[] { ("train", train), ("test", validation) })
         {
-            var points = new DenseMatrix(centers, big, x.Cols);
-            // local_lloyd_num_trials: several seedings of the weighted K centers, the lowest weighted SSD kept.
-            var best = double.PositiveInfinity;
-            float[]? kept = null;
-            for (var trial = 0; trial < lloydTrials; trial++)
+            if (data is not null)
             {
-                var start = lloydInit == "kmeans++" ? KMeansPlusPlus(points, counts, k, rng, context) : RandomRows(points, k, rng);
-                var (found, ssd) = Lloyd(points, counts, start, k, lloydIter, lloydTol, context);
-                if (ssd < best)
+                AddMetrics(result, channel, s.Metrics, model.Assign(data.Features, context.Threads).SquaredDistance);
+            }
+        }
+        return model.WithMetrics(result);
+    }
+
+    /// <summary>
+    /// K-Means out of core. A first pass gathers the column means (the missing-value fill) and a
+    /// uniform reservoir sample of rows (Vitter's algorithm R) that the seeding runs on; the
+    /// mini-batch epochs and the final Lloyd passes then read the file batch by batch, as
+    /// SageMaker's web-scale k-means does. Memory: one batch, the sample and the centers.
+    /// </summary>
+    public IModel Train(BatchSource train, BatchSource? validation, Hyperparameters hp, TrainingContext context)
+    {
+        var d = train.FeatureCount;
+        var s = Parse(hp, d);
+        var rng = new Random(context.Seed);
+        // Enough rows for the seeding to see every cluster of any size worth a center, and never
+        // fewer than one mini-batch; far below the file size it stands for.
+        var sampleRows = Math.Max(s.BatchSize, 64 * s.K * s.Factor);
+        var sample = new DenseMatrix(sampleRows, d);
+        var moments = new ColumnMoments(d);
+        foreach (var batch in train.Batches(s.BatchSize))
+        {
+            for (var i = 0; i < batch.Rows; i++)
+            {
+                var seen = moments.Rows + i;
+                var slot = seen < sampleRows ? seen : rng.NextInt64(seen + 1);
+                if (slot < sampleRows)
                 {
-                    (best, kept) = (ssd, found);
+                    batch.Features.Row(i).CopyTo(sample.Row((int)slot));
                 }
             }
-            context.Progress($"local lloyd: {big} centers reduced to {k}, best weighted ssd {best:G6} of {lloydTrials} trials");
-            centers = kept!;
-            // The reduction sees only the K weighted centers; Lloyd iterations on the rows themselves
-            // (as many as epochs, the passes the user paid for) move the k centers to the rows' means.
-            centers = Lloyd(x, null, centers, k, epochs, lloydTol, context).Centers;
+            moments.Add(batch.Features);
         }
-        var model = new KMeansModel(k, x.Cols, centers, stats.Mean, new Dictionary<string, double>());
+        var rows = moments.Rows;
+        if (s.K > rows)
+        {
+            throw new HyperparameterException("k", $"{s.K} is more than the {rows} training rows");
+        }
+        var stats = new ColumnStats { Mean = moments.MeanAndScale().Mean, Scale = new float[d] };
+        var seedRows = stats.Apply(new DenseMatrix(sample.Array, (int)Math.Min(rows, sampleRows), d), standardize: false, context);
+        var big = (int)Math.Min(s.K * s.Factor, rows);
+        var centers = s.Init == "kmeans++" ? KMeansPlusPlus(seedRows, null, big, rng, context) : RandomRows(seedRows, big, rng);
+        var filled = new DenseMatrix(s.BatchSize, d);
+        IEnumerable<DenseMatrix> Pass()
+        {
+            foreach (var batch in train.Batches(s.BatchSize))
+            {
+                var view = new DenseMatrix(filled.Array, batch.Rows, d);
+                for (var i = 0; i < batch.Rows; i++)
+                {
+                    stats.ApplyRow(batch.Features.Row(i), view.Row(i), standardize: false);
+                }
+                yield return view;
+            }
+        }
+        var counts = MiniBatch(Pass, rows, centers, big, s.Epochs, context);
+        centers = Reduce(s, d, centers, counts, big, Pass, rng, context);
+        var model = new KMeansModel(s.K, d, centers, stats.Mean, new Dictionary<string, double>());
         var result = new Dictionary<string, double>();
         foreach (var (channel, data) in new[] { ("train", train), ("test", validation) })
         {
@@ -82,13 +136,51 @@ public sealed class KMeansTrainer : ITrainer
             {
                 continue;
             }
-            var (_, d2) = model.Assign(data.Features, context.Threads);
-            foreach (var metric in metrics)
+            var distances = new List<float>();
+            foreach (var batch in data.Batches(s.BatchSize))
             {
-                result[$"{channel}:{metric}"] = metric == "msd" ? ClusteringMetrics.Msd(d2) : ClusteringMetrics.Ssd(d2);
+                distances.AddRange(model.Assign(batch.Features, context.Threads).SquaredDistance);
             }
+            AddMetrics(result, channel, s.Metrics, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(distances));
         }
         return model.WithMetrics(result);
+    }
+
+    private static void AddMetrics(Dictionary<string, double> result, string channel, string[] metrics, ReadOnlySpan<float> d2)
+    {
+        foreach (var metric in metrics)
+        {
+            result[$"{channel}:{metric}"] = metric == "msd" ? ClusteringMetrics.Msd(d2) : ClusteringMetrics.Ssd(d2);
+        }
+    }
+
+    /// <summary>
+    /// From the K = k × extra_center_factor mini-batch centers to k: weighted local Lloyd runs over the
+    /// K centers, the best of local_lloyd_num_trials kept, then Lloyd passes over the rows.
+    /// </summary>
+    private static float[] Reduce(Settings s, int d, float[] centers, float[] counts, int big, Func<IEnumerable<DenseMatrix>> pass,
+        Random rng, TrainingContext context)
+    {
+        if (big <= s.K)
+        {
+            return centers;
+        }
+        var points = new DenseMatrix(centers, big, d);
+        var best = double.PositiveInfinity;
+        float[]? kept = null;
+        for (var trial = 0; trial < s.LloydTrials; trial++)
+        {
+            var start = s.LloydInit == "kmeans++" ? KMeansPlusPlus(points, counts, s.K, rng, context) : RandomRows(points, s.K, rng);
+            var (found, ssd) = Lloyd(points, counts, start, s.K, s.LloydIter, s.LloydTol, context);
+            if (ssd < best)
+            {
+                (best, kept) = (ssd, found);
+            }
+        }
+        context.Progress($"local lloyd: {big} centers reduced to {s.K}, best weighted ssd {best:G6} of {s.LloydTrials} trials");
+        // The reduction sees only the K weighted centers; Lloyd iterations on the rows themselves
+        // (as many as epochs, the passes the user paid for) move the k centers to the rows' means.
+        return LloydPasses(pass, kept!, s.K, d, s.Epochs, s.LloydTol, context);
     }
 
     private static string[] ParseEvalMetrics(string? raw)
@@ -203,34 +295,50 @@ public sealed class KMeansTrainer : ITrainer
         return weights.Length - 1;
     }
 
-    /// <summary>Mini-batch epochs; updates <paramref name="centers"/> in place and returns each center's row count in the last epoch.</summary>
+    /// <summary>Mini-batch epochs over rows in memory; see the overload over batches.</summary>
     internal static float[] MiniBatch(DenseMatrix x, float[] centers, int k, int batchSize, int epochs, Random rng, TrainingContext context)
     {
-        var d = x.Cols;
+        IEnumerable<DenseMatrix> Pass()
+        {
+            for (var start = 0; start < x.Rows; start += batchSize)
+            {
+                var n = Math.Min(batchSize, x.Rows - start);
+                yield return new DenseMatrix(x.Array.AsSpan(start * x.Cols, n * x.Cols).ToArray(), n, x.Cols);
+            }
+        }
+        return MiniBatch(Pass, x.Rows, centers, k, epochs, context);
+    }
+
+    /// <summary>
+    /// Mini-batch epochs, each one pass of <paramref name="pass"/> (<paramref name="rows"/> rows in all);
+    /// updates <paramref name="centers"/> in place and returns each center's row count in the last epoch.
+    /// </summary>
+    internal static float[] MiniBatch(Func<IEnumerable<DenseMatrix>> pass, long rows, float[] centers, int k, int epochs, TrainingContext context)
+    {
         var counts = new float[k];
-        var assignment = new int[x.Rows];
-        var distance = new float[x.Rows];
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             Array.Clear(counts);
             var ssd = 0.0;
-            for (var start = 0; start < x.Rows; start += batchSize)
+            foreach (var batch in pass())
             {
-                var n = Math.Min(batchSize, x.Rows - start);
-                var rows = new DenseMatrix(x.Array.AsSpan(start * d, n * d).ToArray(), n, d);
-                KMeansModel.Nearest(rows, centers, k, assignment.AsSpan(start, n), distance.AsSpan(start, n), context.Threads);
+                var d = batch.Cols;
+                var n = batch.Rows;
+                var assignment = new int[n];
+                var distance = new float[n];
+                KMeansModel.Nearest(batch, centers, k, assignment, distance, context.Threads);
                 var sums = new double[k * d];
                 var batchCounts = new int[k];
                 for (var i = 0; i < n; i++)
                 {
-                    var c = assignment[start + i];
+                    var c = assignment[i];
                     batchCounts[c]++;
-                    var row = rows.Row(i);
+                    var row = batch.Row(i);
                     for (var j = 0; j < d; j++)
                     {
                         sums[c * d + j] += row[j];
                     }
-                    ssd += distance[start + i];
+                    ssd += distance[i];
                 }
                 for (var c = 0; c < k; c++)
                 {
@@ -247,9 +355,58 @@ public sealed class KMeansTrainer : ITrainer
                     counts[c] = total;
                 }
             }
-            context.Progress($"epoch {epoch + 1}: train_msd={ssd / x.Rows:G6}");
+            context.Progress($"epoch {epoch + 1}: train_msd={ssd / rows:G6}");
         }
         return counts;
+    }
+
+    /// <summary>
+    /// Unweighted Lloyd iterations whose every assignment step is one pass of <paramref name="pass"/>,
+    /// until the relative SSD change is below <paramref name="tol"/>.
+    /// </summary>
+    private static float[] LloydPasses(Func<IEnumerable<DenseMatrix>> pass, float[] centers, int k, int d, int maxIter, double tol,
+        TrainingContext context)
+    {
+        var previous = double.PositiveInfinity;
+        for (var iter = 0; iter < maxIter; iter++)
+        {
+            var sums = new double[k * d];
+            var mass = new long[k];
+            var ssd = 0.0;
+            foreach (var batch in pass())
+            {
+                var assignment = new int[batch.Rows];
+                var distance = new float[batch.Rows];
+                KMeansModel.Nearest(batch, centers, k, assignment, distance, context.Threads);
+                for (var i = 0; i < batch.Rows; i++)
+                {
+                    var c = assignment[i];
+                    mass[c]++;
+                    ssd += distance[i];
+                    var row = batch.Row(i);
+                    for (var j = 0; j < d; j++)
+                    {
+                        sums[c * d + j] += row[j];
+                    }
+                }
+            }
+            for (var c = 0; c < k; c++)
+            {
+                if (mass[c] > 0)
+                {
+                    for (var j = 0; j < d; j++)
+                    {
+                        centers[c * d + j] = (float)(sums[c * d + j] / mass[c]);
+                    }
+                }
+            }
+            if (previous - ssd <= tol * previous)
+            {
+                break;
+            }
+            previous = ssd;
+        }
+        return centers;
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace Kiln.ML.Trainers;
 /// A binary classifier's decision threshold is then chosen by
 /// binary_classifier_model_selection_criteria on the validation data.
 /// </summary>
-public sealed class LinearLearnerTrainer : ITrainer
+public sealed partial class LinearLearnerTrainer : IStreamingTrainer
 {
     public const string Name = "linear-learner";
 
@@ -100,10 +100,10 @@ public sealed class LinearLearnerTrainer : ITrainer
         var s = Parse(hp, train.Features.Cols);
         hp.RejectUnknown(Name);
         var y = train.RequireLabels();
-        CheckLabels(train, s);
+        CheckLabels(y, train.Source, 0, s);
         if (validation is not null)
         {
-            CheckLabels(validation, s);
+            CheckLabels(validation.RequireLabels(), validation.Source, 0, s);
         }
         var stats = ColumnStats.Compute(train.Features);
         if (!s.NormalizeData)
@@ -117,19 +117,20 @@ public sealed class LinearLearnerTrainer : ITrainer
         var yv = validation is null ? null : Scale(validation.RequireLabels(), labelMean, labelScale);
 
         var d = x.Cols;
-        var outputs = s.PredictorType == "multiclass_classifier" ? s.Classes : 1;
-        var batchesPerEpoch = (x.Rows + s.BatchSize - 1) / s.BatchSize;
-        // num_models: every model sees the same shuffled batches; each keeps its best epoch, and the
-        // model with the lowest watched loss (validation, else training) is the one returned.
-        var states = Enumerable.Range(0, s.NumModels).Select(m => new Optimizer(Variant(s, m), d, outputs, batchesPerEpoch)).ToArray();
-        var positiveWeight = PositiveWeight(s, y);
+        var outputs = Outputs(s);
+        var states = NewModels(s, d, outputs, x.Rows);
+        var positiveWeight = PositiveWeight(s, y.Length, y.Count(v => v == 1f));
         var rng = new Random(context.Seed);
-        var order = Enumerable.Range(0, x.Rows).ToArray();
-        var bests = states.Select(state => (Loss: double.PositiveInfinity, W: (float[])state.W.Clone(), B: (float[])state.B.Clone())).ToArray();
-        var stale = 0;
-        var overall = double.PositiveInfinity;
+        var order = new int[x.Rows];
+        var watch = new EpochWatch(states, s, onValidation: xv is not null, context);
         for (var epoch = 0; epoch < s.Epochs; epoch++)
         {
+            // A fresh permutation of the rows every epoch, as the streaming path draws for each window,
+            // so the two paths train identically when the file fits one window.
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
             rng.Shuffle(order);
             var trainLoss = new double[states.Length];
             Parallel.For(0, states.Length, context.Parallel, m =>
@@ -140,40 +141,50 @@ public sealed class LinearLearnerTrainer : ITrainer
                     trainLoss[m] += states[m].Step(x, yt, batch, positiveWeight);
                 }
                 trainLoss[m] /= x.Rows;
-                var watched = xv is null ? trainLoss[m] : Loss(states[m].W, states[m].B, xv, yv!, s, outputs, positiveWeight);
-                if (watched < bests[m].Loss)
-                {
-                    bests[m] = (watched, (float[])states[m].W.Clone(), (float[])states[m].B.Clone());
-                }
+                watch.Offer(m, xv is null ? trainLoss[m] : Loss(states[m].W, states[m].B, xv, yv!, s, outputs, positiveWeight));
             });
-            var leader = bests.Min(b => b.Loss);
-            context.Progress($"epoch {epoch + 1}: train_loss={trainLoss[0]:G6} best_{(xv is null ? "train" : "validation")}_loss={leader:G6} ({states.Length} models)");
-            if (leader < overall - s.Tolerance * Math.Abs(overall) || double.IsPositiveInfinity(overall))
+            if (watch.EndEpoch(epoch, trainLoss[0]))
             {
-                overall = leader;
-                stale = 0;
-            }
-            else if (++stale >= s.Patience)
-            {
-                context.Progress($"early stopping after epoch {epoch + 1}: no improvement above {s.Tolerance} for {s.Patience} epochs");
                 break;
             }
         }
-        var best = bests.MinBy(b => b.Loss);
-        var model = new LinearLearnerModel(s.PredictorType, d, outputs, best.W, best.B, stats.Mean, stats.Scale,
-            labelMean, labelScale, threshold: 0.5f, s.Loss, new Dictionary<string, double>());
         var evalSet = validation ?? train;
-        var scores = model.Scores(evalSet.Features, context.Threads);
-        if (s.PredictorType == "binary_classifier" && s.Loss == "logistic")
-        {
-            model = model.WithThreshold(ChooseThreshold(scores, evalSet.RequireLabels(), s));
-        }
-        return model.WithMetrics(Evaluate(model, scores, evalSet.RequireLabels(), validation is null ? "train" : "validation"));
+        return Finish(s, d, outputs, watch.Best, stats, labelMean, labelScale,
+            model => (model.Scores(evalSet.Features, context.Threads), evalSet.RequireLabels()), validation is null ? "train" : "validation");
     }
 
-    private static void CheckLabels(Dataset data, Settings s)
+    private static int Outputs(Settings s) => s.PredictorType == "multiclass_classifier" ? s.Classes : 1;
+
+    /// <summary>
+    /// num_models: every model sees the same shuffled batches; each keeps its best epoch, and the
+    /// model with the lowest watched loss (validation, else training) is the one returned.
+    /// </summary>
+    private static Optimizer[] NewModels(Settings s, int d, int outputs, long rows)
     {
-        var labels = data.RequireLabels();
+        var batchesPerEpoch = (int)Math.Min(int.MaxValue, (rows + s.BatchSize - 1) / s.BatchSize);
+        return Enumerable.Range(0, s.NumModels).Select(m => new Optimizer(Variant(s, m), d, outputs, batchesPerEpoch)).ToArray();
+    }
+
+    /// <summary>
+    /// The trained model with its decision threshold and metrics. <paramref name="score"/> gives the
+    /// scores and labels of the evaluation rows (validation, else training).
+    /// </summary>
+    private static LinearLearnerModel Finish(Settings s, int d, int outputs, (double Loss, float[] W, float[] B) best, ColumnStats stats,
+        float labelMean, float labelScale, Func<LinearLearnerModel, (float[] Scores, float[] Labels)> score, string channel)
+    {
+        var model = new LinearLearnerModel(s.PredictorType, d, outputs, best.W, best.B, stats.Mean, stats.Scale,
+            labelMean, labelScale, threshold: 0.5f, s.Loss, new Dictionary<string, double>());
+        var (scores, labels) = score(model);
+        if (s.PredictorType == "binary_classifier" && s.Loss == "logistic")
+        {
+            model = model.WithThreshold(ChooseThreshold(scores, labels, s));
+        }
+        return model.WithMetrics(Evaluate(model, scores, labels, channel));
+    }
+
+    /// <summary><paramref name="firstRow"/>: rows before these in the file, so the error names the right one.</summary>
+    private static void CheckLabels(float[] labels, string source, long firstRow, Settings s)
+    {
         for (var i = 0; i < labels.Length; i++)
         {
             var ok = s.PredictorType switch
@@ -184,7 +195,7 @@ public sealed class LinearLearnerTrainer : ITrainer
             };
             if (!ok)
             {
-                throw new DataFormatException(data.Source, i + 1, 1,
+                throw new DataFormatException(source, firstRow + i + 1, 1,
                     $"label {labels[i]} is not valid for {s.PredictorType}" + (s.Classes > 1 ? $" with num_classes={s.Classes}" : ""));
             }
         }
@@ -198,14 +209,19 @@ public sealed class LinearLearnerTrainer : ITrainer
             sum += v;
             sumSq += (double)v * v;
         }
-        var mean = sum / y.Length;
-        var sd = Math.Sqrt(Math.Max(0, sumSq / y.Length - mean * mean));
+        return LabelStats(sum, sumSq, y.Length);
+    }
+
+    private static (float Mean, float Scale) LabelStats(double sum, double sumSq, long n)
+    {
+        var mean = sum / n;
+        var sd = Math.Sqrt(Math.Max(0, sumSq / n - mean * mean));
         return ((float)mean, sd > 1e-12 ? (float)sd : 1f);
     }
 
     private static float[] Scale(float[] y, float mean, float scale) => y.Select(v => (v - mean) / scale).ToArray();
 
-    private static float PositiveWeight(Settings s, float[] y)
+    private static float PositiveWeight(Settings s, long rows, long positives)
     {
         if (s.PredictorType != "binary_classifier")
         {
@@ -213,10 +229,51 @@ public sealed class LinearLearnerTrainer : ITrainer
         }
         if (s.PositiveWeight == "balanced")
         {
-            var positives = y.Count(v => v == 1f);
-            return positives == 0 ? 1f : (float)(y.Length - positives) / positives;
+            return positives == 0 ? 1f : (float)(rows - positives) / positives;
         }
         return s.PositiveWeight == "auto" ? 1f : float.Parse(s.PositiveWeight, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Each model's best epoch so far, and early stopping: training stops once the best watched loss
+    /// of all models has not improved by early_stopping_tolerance (relative) for early_stopping_patience epochs.
+    /// </summary>
+    private sealed class EpochWatch(Optimizer[] states, Settings s, bool onValidation, TrainingContext context)
+    {
+        private readonly (double Loss, float[] W, float[] B)[] _bests =
+            states.Select(state => (double.PositiveInfinity, (float[])state.W.Clone(), (float[])state.B.Clone())).ToArray();
+        private double _overall = double.PositiveInfinity;
+        private int _stale;
+
+        public (double Loss, float[] W, float[] B) Best => _bests.MinBy(b => b.Loss);
+
+        /// <summary>Records model m's watched loss after an epoch; safe to call for different models in parallel.</summary>
+        public void Offer(int m, double watched)
+        {
+            if (watched < _bests[m].Loss)
+            {
+                _bests[m] = (watched, (float[])states[m].W.Clone(), (float[])states[m].B.Clone());
+            }
+        }
+
+        /// <summary>Reports the epoch; true when training should stop.</summary>
+        public bool EndEpoch(int epoch, double trainLoss)
+        {
+            var leader = _bests.Min(b => b.Loss);
+            context.Progress($"epoch {epoch + 1}: train_loss={trainLoss:G6} best_{(onValidation ? "validation" : "train")}_loss={leader:G6} ({states.Length} models)");
+            if (leader < _overall - s.Tolerance * Math.Abs(_overall) || double.IsPositiveInfinity(_overall))
+            {
+                _overall = leader;
+                _stale = 0;
+                return false;
+            }
+            if (++_stale >= s.Patience)
+            {
+                context.Progress($"early stopping after epoch {epoch + 1}: no improvement above {s.Tolerance} for {s.Patience} epochs");
+                return true;
+            }
+            return false;
+        }
     }
 
     /// <summary>Mean loss of the model over a (standardized) dataset.</summary>
