@@ -19,7 +19,12 @@ internal static class ServeCommand
         var insecure = new Option<bool>("--insecure") { Description = "Allow plain HTTP on a non-loopback address" };
         var cert = new Option<string?>("--tls-cert") { Description = "PEM certificate for HTTPS" };
         var key = new Option<string?>("--tls-key") { Description = "PEM private key for HTTPS" };
-        var command = new Command("serve", "Run Kiln") { host, port, dataDir, region, insecure, cert, key };
+        var daySeconds = new Option<double>("--day-seconds")
+        {
+            Description = "Length of a lifecycle/restore day in seconds (env KILN_DAY_SECONDS)",
+            DefaultValueFactory = _ => Kiln.Services.S3.Domain.LifecycleTime.DaySecondsFromEnvironment(),
+        };
+        var command = new Command("serve", "Run Kiln") { host, port, dataDir, region, insecure, cert, key, daySeconds };
         command.SetAction(async (result, ct) =>
         {
             var options = new ServerOptions
@@ -31,6 +36,7 @@ internal static class ServeCommand
                 Insecure = result.GetValue(insecure),
                 TlsCertificate = result.GetValue(cert),
                 TlsKey = result.GetValue(key),
+                DaySeconds = result.GetValue(daySeconds),
             };
             try
             {

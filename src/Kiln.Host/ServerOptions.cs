@@ -11,4 +11,6 @@ public sealed class ServerOptions
     public bool Insecure { get; set; }
     public string? TlsCertificate { get; set; }
     public string? TlsKey { get; set; }
+    /// <summary>Length in seconds of a lifecycle/restore "day" (DESIGN.md, Time); 86400 is real time.</summary>
+    public double DaySeconds { get; set; } = 86400;
 }

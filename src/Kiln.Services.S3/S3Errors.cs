@@ -183,6 +183,32 @@ internal static class S3Errors
 
     public static AwsException InvalidStorageClass() =>
         new("InvalidStorageClass", "The storage class you specified is not valid", 400);
+
+    /// <summary>GET or copy of a GLACIER/DEEP_ARCHIVE object that has no restored copy.</summary>
+    public static AwsException InvalidObjectState(string storageClass) =>
+        new("InvalidObjectState", "The operation is not valid for the object's storage class", 403)
+        {
+            Fields = { ["StorageClass"] = storageClass },
+        };
+
+    public static AwsException InvalidObjectStateForRestore() =>
+        new("InvalidObjectState", "Restore is not allowed for the object's current storage class", 403);
+
+    public static AwsException RestoreAlreadyInProgress() =>
+        new("RestoreAlreadyInProgress", "Object restore is already in progress", 409);
+
+    public static AwsException NoSuchLifecycleConfiguration(string bucket) =>
+        new("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist", 404)
+        {
+            Fields = { ["BucketName"] = bucket },
+        };
+
+    public static AwsException InvalidTargetBucketForLogging(string message) =>
+        new("InvalidTargetBucketForLogging", message, 400);
+
+    // S3's code keeps its historical misspelling.
+    public static AwsException CrossLocationLoggingProhibited() =>
+        new("CrossLocationLoggingProhibitted", "Cross S3 location logging not allowed. ", 403);
 }
 
 /// <summary>S3 header names the service sets itself (the codec writes the modelled ones).</summary>

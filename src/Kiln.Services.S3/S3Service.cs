@@ -1,5 +1,6 @@
 using Kiln.Core;
 using Kiln.Protocol.Gateway;
+using Kiln.Services.Iam.Authorization;
 using Kiln.Services.S3.Api;
 using Kiln.Services.S3.Domain;
 using Kiln.Services.S3.Storage;
@@ -7,6 +8,7 @@ using Kiln.Storage;
 using Kiln.Storage.Crypto;
 using Kiln.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Kiln.Services.S3;
 
@@ -22,8 +24,24 @@ public sealed class S3Service : IKilnService
             new FileBlobStore(Path.Combine(sp.GetRequiredService<DataDirectory>().Root, "s3")));
         services.AddSingleton(sp => new ObjectService(sp.GetRequiredService<IS3MetadataStore>(),
             sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<IClock>(), sp.GetRequiredService<S3Limits>(),
-            sp.GetRequiredService<MasterKey>()));
-        services.AddSingleton<IServiceApi, S3Api>();
+            sp.GetRequiredService<MasterKey>())
+        {
+            AccessStore = new SqliteBucketAccessStore(sp.GetRequiredService<SqliteDatabase>()),
+            Time = sp.GetService<LifecycleTime>() ?? LifecycleTime.Real,
+            Lifecycles = new SqliteLifecycleStore(sp.GetRequiredService<SqliteDatabase>()),
+            AccessLogs = new SqliteAccessLogStore(sp.GetRequiredService<SqliteDatabase>()),
+        });
+        services.AddSingleton(sp => new LifecycleEngine(sp.GetRequiredService<ObjectService>()));
+        services.AddHostedService<LifecycleWorker>();
+        services.AddSingleton(sp => new AccessLogRecorder(sp.GetRequiredService<ObjectService>()));
+        services.AddSingleton(sp => new AccessLogDelivery(sp.GetRequiredService<ObjectService>(),
+            sp.GetRequiredService<AccessLogRecorder>()));
+        services.AddHostedService<AccessLogWorker>();
+        services.AddSingleton<S3Api>();
+        // Server access logging wraps the API: every call on a bucket with logging on is recorded.
+        services.AddSingleton<IServiceApi>(sp => new AccessLoggingServiceApi(sp.GetRequiredService<S3Api>(),
+            sp.GetRequiredService<AccessLogRecorder>(), sp.GetRequiredService<IClock>()));
+        services.AddSingleton<IResourcePolicySource, BucketPolicySource>();
     }
 
     /// <summary>Removes what a crash left behind (temp files, unreferenced blobs). The host calls

@@ -10,13 +10,18 @@ namespace Kiln.Services.Iam.Authorization;
 
 /// <summary>
 /// The gateway's authorize stage (STYLE.md §3.6): one decision per request with Kiln.Policy.
-/// Root passes ("the AWS account root user, which has full access" to its own account; resource
-/// policies that deny root come with S3 bucket policies later). IAM users are evaluated against
+/// Root passes ("the AWS account root user, which has full access" to its own account) unless a
+/// resource policy (an S3 bucket policy, from <see cref="IResourcePolicySource"/>) denies it, or the
+/// resource belongs to another account, whose policy must then allow it. IAM users are evaluated against
 /// their attached, inline and group policies and their permissions boundary; role sessions against
 /// the role's policies and boundary and the session policies fixed at AssumeRole.
 /// </summary>
-public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts) : IRequestAuthorizer
+public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts,
+    IEnumerable<IResourcePolicySource>? resourcePolicies = null) : IRequestAuthorizer
 {
+    private readonly Dictionary<string, IResourcePolicySource> _resourcePolicies =
+        (resourcePolicies ?? []).ToDictionary(s => s.Service, StringComparer.Ordinal);
+
     private static readonly TimeSpan s_useInterval = TimeSpan.FromMinutes(1);
     private const int MaxCached = 10_000;
 
@@ -36,15 +41,34 @@ public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts) : IR
 
         await RecordUseAsync(context).ConfigureAwait(false);
         var (mode, checks) = ActionMap.Resolve(context.Operation, input, context.AccountId, context.Region);
-        if (principal.Kind == PrincipalKind.Root || mode != ActionMap.Mode.Checked)
+        if (mode != ActionMap.Mode.Checked)
         {
             return;
         }
 
-        var caller = await CallerAsync(context).ConfigureAwait(false);
+        _resourcePolicies.TryGetValue(context.Service.SigningName, out var source);
+        if (principal.Kind == PrincipalKind.Root && source is null)
+        {
+            return;
+        }
+
+        Caller? caller = null;
         foreach (var check in checks)
         {
-            var request = BuildRequest(context, check, caller);
+            var resource = source is not null && check.Resources.Count > 0
+                ? await source.FindAsync(check.Resources[0], context).ConfigureAwait(false)
+                : null;
+            // Root in its own account needs nothing unless a resource policy could deny it.
+            if (principal.Kind == PrincipalKind.Root &&
+                (resource is null || (resource.Policy is null && resource.OwnerAccount == principal.AccountId)))
+            {
+                continue;
+            }
+
+            caller ??= principal.Kind == PrincipalKind.Root
+                ? new Caller(null, null, null)
+                : await CallerAsync(context).ConfigureAwait(false);
+            var request = BuildRequest(context, check, caller, resource);
             var result = PolicyEvaluator.Evaluate(request);
             if (!result.IsAllowed)
             {
@@ -83,7 +107,9 @@ public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts) : IR
 
     /// <summary>The evaluator's request for one check. A principal whose user or role no longer
     /// exists has no policies, so everything it asks is implicitly denied.</summary>
-    public static AuthorizationRequest BuildRequest(RequestContext context, ActionCheck check, Caller caller)
+    /// <param name="resource">The resource's owner and policy, when its service has resource policies.</param>
+    public static AuthorizationRequest BuildRequest(RequestContext context, ActionCheck check, Caller caller,
+        ResourcePolicy? resource = null)
     {
         var tags = caller.Identity?.Tags;
         if (caller.Session is { Tags.Count: > 0 } s)
@@ -119,6 +145,8 @@ public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts) : IR
             IdentityPolicies = caller.Identity?.IdentityPolicies ?? [],
             PermissionsBoundary = caller.Identity?.PermissionsBoundary,
             SessionPolicies = caller.SessionPolicies,
+            ResourcePolicy = resource?.Policy,
+            ResourceAccount = resource?.OwnerAccount,
             Context = conditions,
             CurrentTime = baseRequest.CurrentTime,
             SourceIp = baseRequest.SourceIp,

@@ -8,6 +8,7 @@ internal sealed partial class S3Api
     public override async Task<CreateBucketOutput> CreateBucketAsync(CreateBucketRequest input, RequestContext context)
     {
         var name = Required(input.Bucket, "Bucket");
+        objects.CheckCannedAcl(null, input.ACL);
         await objects.CreateBucketAsync(context.AccountId, context.Region, name,
             input.CreateBucketConfiguration?.LocationConstraint, context.Aborted).ConfigureAwait(false);
         return new CreateBucketOutput { Location = "/" + name };

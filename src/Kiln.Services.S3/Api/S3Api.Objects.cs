@@ -24,6 +24,8 @@ internal sealed partial class S3Api
             DeclaredLength = context.DecodedContentLength ?? input.ContentLength,
             ServerSideEncryption = input.ServerSideEncryption,
         };
+        await objects.CheckObjectAclAsync(context.AccountId, Required(input.Bucket, "Bucket"), input.ACL, context.Aborted)
+            .ConfigureAwait(false);
         var version = await objects.PutObjectAsync(context.AccountId, Required(input.Bucket, "Bucket"),
             Required(input.Key, "Key"), input.Body ?? Stream.Null, write, context.Aborted).ConfigureAwait(false);
         return new PutObjectOutput
@@ -91,6 +93,7 @@ internal sealed partial class S3Api
             ServerSideEncryption = v.ServerSideEncryption,
             Metadata = v.Metadata.Count > 0 ? new Dictionary<string, string>(v.Metadata) : null,
             StorageClass = v.StorageClass == "STANDARD" ? null : v.StorageClass,
+            Restore = objects.RestoreHeader(v),
             PartsCount = v.PartsCount,
             TagCount = v.Tags.Count > 0 ? v.Tags.Count : null,
             ChecksumCRC32 = checksums.GetValueOrDefault(ChecksumNames.Crc32),
@@ -142,6 +145,7 @@ internal sealed partial class S3Api
             ServerSideEncryption = v.ServerSideEncryption,
             Metadata = v.Metadata.Count > 0 ? new Dictionary<string, string>(v.Metadata) : null,
             StorageClass = v.StorageClass == "STANDARD" ? null : v.StorageClass,
+            Restore = objects.RestoreHeader(v),
             PartsCount = v.PartsCount,
             ChecksumCRC32 = checksums.GetValueOrDefault(ChecksumNames.Crc32),
             ChecksumCRC32C = checksums.GetValueOrDefault(ChecksumNames.Crc32C),

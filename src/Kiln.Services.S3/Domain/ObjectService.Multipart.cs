@@ -104,6 +104,7 @@ public sealed partial class ObjectService
         var source = await FindVersionAsync(account, sourceBucket, sourceKey, sourceVersionId, cancellationToken)
             .ConfigureAwait(false);
         Evaluate(source, sourceConditions, forCopy: true);
+        CheckReadable(source);
         var (start, length) = CopyRange(range, source.Size);
         BlobWrite blob;
         BlobSegment segment;

@@ -152,6 +152,12 @@ public sealed partial class ObjectService
         for (var attempt = 0; ; attempt++)
         {
             var version = await FindVersionAsync(account, bucketName, key, versionId, cancellationToken).ConfigureAwait(false);
+            if (withBody)
+            {
+                // HEAD of an archived object answers (with x-amz-restore); its bytes need a restore.
+                CheckReadable(version);
+            }
+
             if (Evaluate(version, conditions, forCopy: false))
             {
                 return new ObjectRead(version) { NotModified = true };
@@ -352,6 +358,7 @@ public sealed partial class ObjectService
         var source = await FindVersionAsync(account, sourceBucket, sourceKey, sourceVersionId, cancellationToken)
             .ConfigureAwait(false);
         Evaluate(source, sourceConditions, forCopy: true);
+        CheckReadable(source);
         if (sourceBucket == bucketName && sourceKey == key && sourceVersionId is null && !replaceMetadata &&
             write.StorageClass is null && write.Content.WebsiteRedirectLocation is null && write.ServerSideEncryption is null &&
             bucket.Versioning == VersioningState.Unversioned)

@@ -71,7 +71,7 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
     {
         var bucket = await store.GetBucketAsync(name, cancellationToken).ConfigureAwait(false)
                      ?? throw S3Errors.NoSuchBucket(name);
-        return bucket.OwnerAccountId == account ? bucket : throw S3Errors.AccessDenied();
+        return bucket.OwnerAccountId == account || SharedByPolicy(bucket) ? bucket : throw S3Errors.AccessDenied();
     }
 
     public Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string account, CancellationToken cancellationToken) =>

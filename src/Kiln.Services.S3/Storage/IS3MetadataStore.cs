@@ -31,6 +31,11 @@ public interface IS3MetadataStore
     /// <returns>false when the version does not exist.</returns>
     Task<bool> SetTagsAsync(string bucket, string key, string versionId, IReadOnlyList<ObjectTag> tags,
         CancellationToken cancellationToken);
+    /// <summary>Replaces one version's record by <paramref name="change"/> of it (storage class,
+    /// restore state), in one transaction; identity, segments and sequence are kept.</summary>
+    /// <returns>The changed record, or null when the version does not exist.</returns>
+    Task<ObjectVersionRecord?> UpdateVersionAsync(string bucket, string key, string versionId,
+        Func<ObjectVersionRecord, ObjectVersionRecord> change, CancellationToken cancellationToken);
     /// <summary>Latest versions that are not delete markers, keys after <paramref name="after"/>
     /// (exclusive) starting with <paramref name="prefix"/>, in key order.</summary>
     Task<IReadOnlyList<ObjectVersionRecord>> ListLatestAsync(string bucket, string prefix, string after, int limit,

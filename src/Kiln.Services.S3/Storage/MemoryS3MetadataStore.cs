@@ -175,6 +175,28 @@ public sealed class MemoryS3MetadataStore : IS3MetadataStore
         }
     }
 
+    public Task<ObjectVersionRecord?> UpdateVersionAsync(string bucket, string key, string versionId,
+        Func<ObjectVersionRecord, ObjectVersionRecord> change, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var index = _versions.FindIndex(v => v.Bucket == bucket && v.Key == key && v.VersionId == versionId);
+            if (index < 0)
+            {
+                return Task.FromResult<ObjectVersionRecord?>(null);
+            }
+
+            var old = _versions[index];
+            var changed = change(old) with
+            {
+                Bucket = old.Bucket, Key = old.Key, VersionId = old.VersionId, Segments = old.Segments,
+                Sequence = old.Sequence, IsLatest = old.IsLatest, IsDeleteMarker = old.IsDeleteMarker,
+            };
+            _versions[index] = changed;
+            return Task.FromResult<ObjectVersionRecord?>(changed);
+        }
+    }
+
     public Task<IReadOnlyList<ObjectVersionRecord>> ListLatestAsync(string bucket, string prefix, string after, int limit,
         CancellationToken cancellationToken)
     {

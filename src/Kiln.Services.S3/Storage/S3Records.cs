@@ -73,6 +73,11 @@ public sealed record ObjectVersionRecord
     public string? ServerSideEncryption { get; init; }
     /// <summary>Assigned by the store: orders versions of a key, newest highest.</summary>
     public long Sequence { get; init; }
+    /// <summary>GLACIER/DEEP_ARCHIVE restore (RestoreObject): when the temporary copy becomes
+    /// readable; null when no restore was asked for.</summary>
+    public DateTimeOffset? RestoreReadyAt { get; init; }
+    /// <summary>When the restored copy is removed again (RestoreObject Days after it is ready).</summary>
+    public DateTimeOffset? RestoreExpiresAt { get; init; }
 }
 
 /// <summary>An in-progress multipart upload and what the final object will carry.</summary>

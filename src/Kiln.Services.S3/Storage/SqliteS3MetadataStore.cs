@@ -230,6 +230,30 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         return Task.FromResult(true);
     }
 
+    public Task<ObjectVersionRecord?> UpdateVersionAsync(string bucket, string key, string versionId,
+        Func<ObjectVersionRecord, ObjectVersionRecord> change, CancellationToken cancellationToken)
+    {
+        using var c = _db.Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        var found = ReadVersions(c, tx,
+            $"SELECT {VersionColumns} FROM s3_versions WHERE bucket = $b AND key = $k AND version_id = $v",
+            ("$b", bucket), ("$k", key), ("$v", versionId)).FirstOrDefault();
+        if (found is null)
+        {
+            return Task.FromResult<ObjectVersionRecord?>(null);
+        }
+
+        var changed = change(found) with
+        {
+            Bucket = found.Bucket, Key = found.Key, VersionId = found.VersionId, Segments = found.Segments,
+            Sequence = found.Sequence, IsLatest = found.IsLatest, IsDeleteMarker = found.IsDeleteMarker,
+        };
+        Run(c, tx, "UPDATE s3_versions SET doc = $doc WHERE seq = $s", ("$s", found.Sequence),
+            ("$doc", JsonSerializer.Serialize(changed, S3Json.Default.ObjectVersionRecord)));
+        tx.Commit();
+        return Task.FromResult<ObjectVersionRecord?>(changed);
+    }
+
     public Task<IReadOnlyList<ObjectVersionRecord>> ListLatestAsync(string bucket, string prefix, string after, int limit,
         CancellationToken cancellationToken)
     {

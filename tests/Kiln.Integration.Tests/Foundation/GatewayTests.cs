@@ -73,7 +73,7 @@ public sealed class GatewayTests(ServerFixture fixture) : IClassFixture<ServerFi
     [Fact]
     public async Task UnbuiltS3Operation_Returns501NotImplemented()
     {
-        var result = await Clients.AwsAsync(Server, "s3api", "get-bucket-acl", "--bucket", "kiln-unbuilt");
+        var result = await Clients.AwsAsync(Server, "s3api", "get-bucket-website", "--bucket", "kiln-unbuilt");
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("(NotImplemented)", result.Stderr);

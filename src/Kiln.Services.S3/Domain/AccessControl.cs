@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Kiln.Core.Errors;
+using Kiln.Policy;
+using Kiln.Services.S3.Storage;
+
+namespace Kiln.Services.S3.Domain;
+
+/// <summary>Bucket policies, block public access and canned ACLs. The policy is enforced by the
+/// gateway's authorize stage (IAM's authorizer asks <see cref="FindBucketPolicyAsync"/>); here it
+/// is validated, stored, and refused when public while BlockPublicPolicy is on.</summary>
+public sealed partial class ObjectService
+{
+    // Parsed policies by bucket incarnation: parse once on write, evaluate on every request.
+    private readonly ConcurrentDictionary<(string, DateTimeOffset), Policy.Policy?> _policies = new();
+
+    /// <summary>Bucket access settings; the in-memory store unless the host supplies a durable one.</summary>
+    public IBucketAccessStore AccessStore { get; init; } = new MemoryBucketAccessStore();
+
+    // Condition keys whose fixed value makes a "*" grant non-public ("Blocking public access to your
+    // Amazon S3 storage", S3 User Guide, "The meaning of public").
+    private static readonly string[] s_restrictingKeys =
+    [
+        "aws:SourceIp", "aws:SourceArn", "aws:SourceVpc", "aws:SourceVpce", "aws:SourceOwner", "aws:SourceAccount",
+        "aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:userid",
+        "aws:PrincipalServiceName", "aws:SourceOrgID", "s3:DataAccessPointArn", "s3:DataAccessPointAccount",
+    ];
+
+    private BucketAccessRecord AccessOf(BucketRecord bucket) =>
+        AccessStore.Get(bucket.Name, bucket.CreatedAt) ?? new BucketAccessRecord(bucket.Name, bucket.CreatedAt);
+
+    /// <summary>Only the owning account manages a bucket's access settings.</summary>
+    private async Task<BucketRecord> OwnedBucketAsync(string account, string name, CancellationToken cancellationToken)
+    {
+        var bucket = await store.GetBucketAsync(name, cancellationToken).ConfigureAwait(false)
+                     ?? throw S3Errors.NoSuchBucket(name);
+        return bucket.OwnerAccountId == account ? bucket : throw S3Errors.AccessDenied();
+    }
+
+    /// <summary>True once the gateway's authorizer evaluates bucket policies (it registers itself): only
+    /// then may another account reach a bucket, and only one whose policy the authorizer found to allow it.</summary>
+    public bool BucketPoliciesEnforced { get; set; }
+
+    /// <summary>The owner-only rule's exception: another account passed the authorize stage, which
+    /// requires the bucket policy to allow it across accounts.</summary>
+    private bool SharedByPolicy(BucketRecord bucket) =>
+        BucketPoliciesEnforced && AccessOf(bucket).Policy is not null;
+
+    /// <param name="principalArn">The caller, named in AWS's message when a public policy is blocked.</param>
+    public async Task PutBucketPolicyAsync(string account, string principalArn, string name, string? document,
+        CancellationToken cancellationToken)
+    {
+        var bucket = await OwnedBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(document))
+        {
+            throw AccessErrors.MalformedPolicy("Policies must be valid JSON and the first byte must be '{'");
+        }
+
+        if (!Policy.Policy.TryParse(document, PolicyKind.Resource, out var policy, out var error))
+        {
+            throw AccessErrors.MalformedPolicy(error ?? "Invalid policy");
+        }
+
+        var access = AccessOf(bucket);
+        if (access.PublicAccessBlock?.BlockPublicPolicy == true && IsPublic(document))
+        {
+            throw AccessErrors.PublicPolicyBlocked(principalArn, name);
+        }
+
+        AccessStore.Put(access with { Policy = document });
+        _policies[(bucket.Name, bucket.CreatedAt)] = policy;
+    }
+
+    public async Task<string> GetBucketPolicyAsync(string account, string name, CancellationToken cancellationToken)
+    {
+        var bucket = await OwnedBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        return AccessOf(bucket).Policy ?? throw AccessErrors.NoSuchBucketPolicy(name);
+    }
+
+    public async Task DeleteBucketPolicyAsync(string account, string name, CancellationToken cancellationToken)
+    {
+        var bucket = await OwnedBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        AccessStore.Put(AccessOf(bucket) with { Policy = null });
+        _policies[(bucket.Name, bucket.CreatedAt)] = null;
+    }
+
+    public async Task PutPublicAccessBlockAsync(string account, string name, PublicAccessBlock block,
+        CancellationToken cancellationToken)
+    {
+        var bucket = await OwnedBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        AccessStore.Put(AccessOf(bucket) with { PublicAccessBlock = block });
+    }
+
+    public async Task<PublicAccessBlock> GetPublicAccessBlockAsync(string account, string name,
+        CancellationToken cancellationToken)
+    {
+        var bucket = await OwnedBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        return AccessOf(bucket).PublicAccessBlock ?? throw AccessErrors.NoSuchPublicAccessBlockConfiguration(name);
+    }
+
+    public async Task DeletePublicAccessBlockAsync(string account, string name, CancellationToken cancellationToken)
+    {
+        var bucket = await OwnedBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        AccessStore.Put(AccessOf(bucket) with { PublicAccessBlock = null });
+    }
+
+    /// <summary>The owner account and parsed policy of a bucket, for the authorize stage; null when
+    /// the bucket does not exist (the handler then answers NoSuchBucket).</summary>
+    public async Task<(string Owner, Policy.Policy? Policy)?> FindBucketPolicyAsync(string name,
+        CancellationToken cancellationToken)
+    {
+        var bucket = await store.GetBucketAsync(name, cancellationToken).ConfigureAwait(false);
+        if (bucket is null)
+        {
+            return null;
+        }
+
+        var key = (bucket.Name, bucket.CreatedAt);
+        if (!_policies.TryGetValue(key, out var policy))
+        {
+            var document = AccessOf(bucket).Policy;
+            policy = document is null ? null : Policy.Policy.Parse(document, PolicyKind.Resource, bucket.Name);
+            _policies[key] = policy;
+        }
+
+        return (bucket.OwnerAccountId, policy);
+    }
+
+    /// <summary>Canned ACLs: private (and the owner-only variants) are accepted; any ACL that grants
+    /// the public or all authenticated users is refused while BlockPublicAcls is on.</summary>
+    /// <param name="bucket">Null while the bucket is being created: a new bucket blocks public ACLs.</param>
+    public void CheckCannedAcl(BucketRecord? bucket, string? acl)
+    {
+        switch (acl)
+        {
+            case null or "" or "private" or "bucket-owner-read" or "bucket-owner-full-control" or "aws-exec-read"
+                or "log-delivery-write":
+                return;
+            case "public-read" or "public-read-write" or "authenticated-read":
+                var block = bucket is null ? PublicAccessBlock.AllOn : AccessOf(bucket).PublicAccessBlock;
+                if (block?.BlockPublicAcls == true)
+                {
+                    throw S3Errors.AccessDenied();
+                }
+
+                return;
+            default:
+                throw S3Errors.InvalidArgument("Invalid canned ACL", "x-amz-acl", acl);
+        }
+    }
+
+    /// <summary>The bucket, for an ACL check by the owner (other accounts are refused).</summary>
+    public async Task<BucketRecord> CheckBucketAclAsync(string account, string name, string? acl,
+        CancellationToken cancellationToken)
+    {
+        var bucket = await OwnedBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
+        CheckCannedAcl(bucket, acl);
+        return bucket;
+    }
+
+    /// <summary>x-amz-acl on a PUT or multipart create: checked against the bucket's settings.</summary>
+    public async Task CheckObjectAclAsync(string account, string bucketName, string? acl, CancellationToken cancellationToken)
+    {
+        if (acl is null)
+        {
+            return;
+        }
+
+        CheckCannedAcl(await GetBucketAsync(account, bucketName, cancellationToken).ConfigureAwait(false), acl);
+    }
+
+    /// <summary>Whether a bucket policy grants access to everyone ("*" principal) without a condition
+    /// that pins the caller or the network.</summary>
+    internal static bool IsPublic(string document)
+    {
+        using var json = JsonDocument.Parse(document);
+        if (!json.RootElement.TryGetProperty("Statement", out var statements))
+        {
+            return false;
+        }
+
+        IEnumerable<JsonElement> list = statements.ValueKind == JsonValueKind.Array
+            ? statements.EnumerateArray().ToList()
+            : [statements];
+        foreach (var s in list)
+        {
+            if (!s.TryGetProperty("Effect", out var effect) || effect.GetString() != "Allow")
+            {
+                continue;
+            }
+
+            var everyone = s.TryGetProperty("Principal", out var principal) && NamesEveryone(principal);
+            if (everyone && !Restricted(s))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool NamesEveryone(JsonElement principal)
+    {
+        if (principal.ValueKind == JsonValueKind.String)
+        {
+            return principal.GetString() == "*";
+        }
+
+        if (principal.ValueKind != JsonValueKind.Object || !principal.TryGetProperty("AWS", out var aws))
+        {
+            return false;
+        }
+
+        return aws.ValueKind == JsonValueKind.String
+            ? aws.GetString() == "*"
+            : aws.ValueKind == JsonValueKind.Array && aws.EnumerateArray().Any(a => a.GetString() == "*");
+    }
+
+    private static bool Restricted(JsonElement statement)
+    {
+        if (!statement.TryGetProperty("Condition", out var condition) || condition.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        foreach (var op in condition.EnumerateObject())
+        {
+            if (op.Value.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            foreach (var key in op.Value.EnumerateObject())
+            {
+                if (s_restrictingKeys.Any(k => string.Equals(k, key.Name, StringComparison.OrdinalIgnoreCase)) &&
+                    !op.Name.Contains("Not", StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>S3's access errors, worded as S3 answers them.</summary>
+internal static class AccessErrors
+{
+    public static AwsException MalformedPolicy(string message) => new("MalformedPolicy", message, 400);
+
+    public static AwsException NoSuchBucketPolicy(string bucket) =>
+        new("NoSuchBucketPolicy", "The bucket policy does not exist", 404) { Fields = { ["BucketName"] = bucket } };
+
+    public static AwsException NoSuchPublicAccessBlockConfiguration(string bucket) =>
+        new("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found", 404)
+        {
+            Fields = { ["BucketName"] = bucket },
+        };
+
+    public static AwsException PublicPolicyBlocked(string principalArn, string bucket) =>
+        new("AccessDenied",
+            $"User: {principalArn} is not authorized to perform: s3:PutBucketPolicy on resource: \"arn:aws:s3:::{bucket}\" " +
+            "because public policies are blocked by the BlockPublicPolicy block public access setting.", 403);
+}

@@ -1,0 +1,189 @@
+using System.Text.Json;
+
+namespace Kiln.Integration.Tests.S3;
+
+/// <summary>Bucket policies enforced by the policy engine, block public access and canned ACLs,
+/// through boto3 (issue 3 "Access", issue 4 "a bucket policy alone grants same-account access").</summary>
+public sealed class AccessPolicyTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private KilnServer Server => fixture.Server;
+
+    private const string Prelude = """
+        import os, json, uuid, boto3, botocore
+        E = os.environ['ENDPOINT']
+        def uniq(p): return p + uuid.uuid4().hex[:8]
+        def client(svc, key=None, secret=None):
+            kw = {'endpoint_url': E, 'region_name': 'us-east-1'}
+            if key: kw.update(aws_access_key_id=key, aws_secret_access_key=secret)
+            return boto3.client(svc, **kw)
+        root_s3 = client('s3'); root_iam = client('iam')
+        def new_user(policy, iam=None, key=None, secret=None):
+            iam = iam or root_iam
+            name = uniq('u')
+            arn = iam.create_user(UserName=name)['User']['Arn']
+            iam.put_user_policy(UserName=name, PolicyName='p', PolicyDocument=json.dumps(policy))
+            k = iam.create_access_key(UserName=name)['AccessKey']
+            return client('s3', k['AccessKeyId'], k['SecretAccessKey']), arn
+        NOTHING = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:GetCallerIdentity', 'Resource': '*'}]}
+        def err(f):
+            try:
+                f(); return None
+            except botocore.exceptions.ClientError as e:
+                return {'Code': e.response['Error']['Code'], 'Message': e.response['Error'].get('Message')}
+        def policy(*statements): return json.dumps({'Version': '2012-10-17', 'Statement': list(statements)})
+        out = {}
+
+        """;
+
+    private async Task<JsonElement> RunAsync(string script)
+    {
+        var result = await Clients.PythonAsync(Server, Prelude + script + "\nprint(json.dumps(out))\n");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return JsonDocument.Parse(result.Stdout).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task BucketPolicy_SameAccount_AloneGrantsUser()
+    {
+        var r = await RunAsync("""
+            bucket = uniq('bp')
+            root_s3.create_bucket(Bucket=bucket)
+            root_s3.put_object(Bucket=bucket, Key='a.txt', Body=b'hello')
+            s3, arn = new_user(NOTHING)
+            out['before'] = err(lambda: s3.get_object(Bucket=bucket, Key='a.txt'))
+            root_s3.put_bucket_policy(Bucket=bucket, Policy=policy({'Effect': 'Allow', 'Principal': {'AWS': arn},
+                'Action': 's3:GetObject', 'Resource': 'arn:aws:s3:::%s/*' % bucket}))
+            out['after'] = s3.get_object(Bucket=bucket, Key='a.txt')['Body'].read().decode()
+            out['put'] = err(lambda: s3.put_object(Bucket=bucket, Key='b.txt', Body=b'x'))
+            out['stored'] = json.loads(root_s3.get_bucket_policy(Bucket=bucket)['Policy'])['Statement'][0]['Action']
+            root_s3.delete_bucket_policy(Bucket=bucket)
+            out['deleted'] = err(lambda: root_s3.get_bucket_policy(Bucket=bucket))
+            out['revoked'] = err(lambda: s3.get_object(Bucket=bucket, Key='a.txt'))
+            """);
+
+        Assert.Equal("AccessDenied", r.GetProperty("before").GetProperty("Code").GetString());
+        Assert.Equal("hello", r.GetProperty("after").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("put").GetProperty("Code").GetString());
+        Assert.Equal("s3:GetObject", r.GetProperty("stored").GetString());
+        Assert.Equal("NoSuchBucketPolicy", r.GetProperty("deleted").GetProperty("Code").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("revoked").GetProperty("Code").GetString());
+    }
+
+    [Fact]
+    public async Task BucketPolicy_ExplicitDeny_BeatsIdentityAllowAndRoot()
+    {
+        var r = await RunAsync("""
+            bucket = uniq('deny')
+            root_s3.create_bucket(Bucket=bucket)
+            root_s3.put_object(Bucket=bucket, Key='secret/a', Body=b'x')
+            s3, arn = new_user({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:*', 'Resource': '*'}]})
+            out['arn'] = arn; out['bucket'] = bucket
+            out['before'] = s3.get_object(Bucket=bucket, Key='secret/a')['Body'].read().decode()
+            root_s3.put_bucket_policy(Bucket=bucket, Policy=policy({'Effect': 'Deny', 'Principal': '*',
+                'Action': 's3:GetObject', 'Resource': 'arn:aws:s3:::%s/secret/*' % bucket}))
+            out['user'] = err(lambda: s3.get_object(Bucket=bucket, Key='secret/a'))
+            out['root'] = err(lambda: root_s3.get_object(Bucket=bucket, Key='secret/a'))
+            out['list'] = len(s3.list_objects_v2(Bucket=bucket).get('Contents', []))
+            """);
+
+        var arn = r.GetProperty("arn").GetString();
+        var bucket = r.GetProperty("bucket").GetString();
+        Assert.Equal("x", r.GetProperty("before").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("user").GetProperty("Code").GetString());
+        Assert.Equal($"User: {arn} is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::{bucket}/secret/a\" with an explicit deny in a resource-based policy",
+            r.GetProperty("user").GetProperty("Message").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("root").GetProperty("Code").GetString());
+        Assert.Equal(1, r.GetProperty("list").GetInt32());
+    }
+
+    [Fact]
+    public async Task PublicPolicy_RefusedUnderBlockPublicAccess_AcceptedAfterDelete()
+    {
+        var r = await RunAsync("""
+            bucket = uniq('pub')
+            root_s3.create_bucket(Bucket=bucket)
+            out['bucket'] = bucket
+            out['who'] = client('sts').get_caller_identity()['Arn']
+            out['pab'] = root_s3.get_public_access_block(Bucket=bucket)['PublicAccessBlockConfiguration']
+            public = policy({'Effect': 'Allow', 'Principal': '*', 'Action': 's3:GetObject', 'Resource': 'arn:aws:s3:::%s/*' % bucket})
+            out['blocked'] = err(lambda: root_s3.put_bucket_policy(Bucket=bucket, Policy=public))
+            out['malformed'] = err(lambda: root_s3.put_bucket_policy(Bucket=bucket, Policy='{"Statement": [{"Effect": "Allow"}]}'))
+            out['acl'] = err(lambda: root_s3.put_object(Bucket=bucket, Key='p', Body=b'x', ACL='public-read'))
+            root_s3.put_object(Bucket=bucket, Key='q', Body=b'x', ACL='private')
+            out['bucket_acl'] = err(lambda: root_s3.put_bucket_acl(Bucket=bucket, ACL='public-read'))
+            root_s3.put_bucket_acl(Bucket=bucket, ACL='private')
+            out['grants'] = root_s3.get_bucket_acl(Bucket=bucket)['Grants']
+            out['object_grants'] = root_s3.get_object_acl(Bucket=bucket, Key='q')['Grants']
+            out['create_public'] = err(lambda: root_s3.create_bucket(Bucket=uniq('pubacl'), ACL='public-read'))
+            root_s3.delete_public_access_block(Bucket=bucket)
+            out['no_pab'] = err(lambda: root_s3.get_public_access_block(Bucket=bucket))
+            root_s3.put_bucket_policy(Bucket=bucket, Policy=public)
+            out['stored'] = json.loads(root_s3.get_bucket_policy(Bucket=bucket)['Policy'])['Statement'][0]['Principal']
+            root_s3.put_object(Bucket=bucket, Key='r', Body=b'x', ACL='public-read')
+            """);
+
+        var bucket = r.GetProperty("bucket").GetString();
+        var who = r.GetProperty("who").GetString();
+        foreach (var flag in new[] { "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets" })
+        {
+            Assert.True(r.GetProperty("pab").GetProperty(flag).GetBoolean(), flag);
+        }
+
+        Assert.Equal("AccessDenied", r.GetProperty("blocked").GetProperty("Code").GetString());
+        Assert.Equal($"User: {who} is not authorized to perform: s3:PutBucketPolicy on resource: \"arn:aws:s3:::{bucket}\" because public policies are blocked by the BlockPublicPolicy block public access setting.",
+            r.GetProperty("blocked").GetProperty("Message").GetString());
+        Assert.Equal("MalformedPolicy", r.GetProperty("malformed").GetProperty("Code").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("acl").GetProperty("Code").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("bucket_acl").GetProperty("Code").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("create_public").GetProperty("Code").GetString());
+        foreach (var grants in new[] { r.GetProperty("grants"), r.GetProperty("object_grants") })
+        {
+            Assert.Equal(1, grants.GetArrayLength());
+            Assert.Equal("FULL_CONTROL", grants[0].GetProperty("Permission").GetString());
+            Assert.Equal("CanonicalUser", grants[0].GetProperty("Grantee").GetProperty("Type").GetString());
+        }
+
+        Assert.Equal("NoSuchPublicAccessBlockConfiguration", r.GetProperty("no_pab").GetProperty("Code").GetString());
+        Assert.Equal("*", r.GetProperty("stored").GetString());
+    }
+
+    [Fact]
+    public async Task BucketPolicy_CrossAccount_RequiresBothSides()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var keyId = "AKIAXACCT000" + suffix;
+        var secret = "cross-account-secret-" + suffix + "0000000000000";
+        var created = await Clients.KilnAsync("accounts", "create", "--name", "xacct-" + suffix.ToLowerInvariant(),
+            "--access-key-id", keyId, "--secret-access-key", secret, "--data-dir", Server.DataDir);
+        Assert.True(created.ExitCode == 0, created.ToString());
+
+        var r = await RunAsync($$"""
+            other_s3 = client('s3', '{{keyId}}', '{{secret}}'); other_iam = client('iam', '{{keyId}}', '{{secret}}')
+            other = client('sts', '{{keyId}}', '{{secret}}').get_caller_identity()['Account']
+            bucket = uniq('xa')
+            root_s3.create_bucket(Bucket=bucket)
+            root_s3.put_object(Bucket=bucket, Key='shared/a', Body=b'shared')
+            plain_user, _ = new_user(NOTHING, other_iam)
+            reader, _ = new_user({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:GetObject',
+                'Resource': 'arn:aws:s3:::%s/*' % bucket}]}, other_iam)
+            out['no_policy'] = err(lambda: other_s3.get_object(Bucket=bucket, Key='shared/a'))
+            out['no_policy_reader'] = err(lambda: reader.get_object(Bucket=bucket, Key='shared/a'))
+            root_s3.put_bucket_policy(Bucket=bucket, Policy=policy({'Effect': 'Allow',
+                'Principal': {'AWS': 'arn:aws:iam::%s:root' % other}, 'Action': 's3:GetObject',
+                'Resource': 'arn:aws:s3:::%s/shared/*' % bucket}))
+            out['other_root'] = other_s3.get_object(Bucket=bucket, Key='shared/a')['Body'].read().decode()
+            out['reader'] = reader.get_object(Bucket=bucket, Key='shared/a')['Body'].read().decode()
+            out['plain_user'] = err(lambda: plain_user.get_object(Bucket=bucket, Key='shared/a'))
+            out['other_put'] = err(lambda: other_s3.put_object(Bucket=bucket, Key='shared/b', Body=b'x'))
+            out['other_policy'] = err(lambda: other_s3.get_bucket_policy(Bucket=bucket))
+            """);
+
+        Assert.Equal("AccessDenied", r.GetProperty("no_policy").GetProperty("Code").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("no_policy_reader").GetProperty("Code").GetString());
+        Assert.Equal("shared", r.GetProperty("other_root").GetString());
+        Assert.Equal("shared", r.GetProperty("reader").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("plain_user").GetProperty("Code").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("other_put").GetProperty("Code").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("other_policy").GetProperty("Code").GetString());
+    }
+}
