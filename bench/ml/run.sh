@@ -22,6 +22,9 @@ fi
 ./kiln version >/dev/null
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
+# The libxgboost-direct baseline for the XGBoost rows: a C program making Kiln's C API calls.
+cc -O2 -o "$out/xgb_direct" bench/ml/xgb_direct.c /usr/lib/x86_64-linux-gnu/libxgboost.so.0
+export XGB_DIRECT="$out/xgb_direct"
 echo "== Kiln (./kiln ml, --threads 2)"
 /usr/bin/python3 bench/ml/bench.py "$out/kiln.json"
 echo "== peers (reference.py, 2 threads)"

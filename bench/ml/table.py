@@ -36,3 +36,15 @@ for k in kiln:
     kv = f"{k['kiln']:.4f}" if abs(k["kiln"]) < 1e6 else f"{k['kiln']:.4e}"
     print(f"| {k['dataset']} | {k['algorithm']} | {k['metric']} | {kv} | {rv} | {ref['peer'] if ref else ''} | "
           f"{k['train_s'] + k['predict_s']:.2f} | {k['internal_train_s']} | {'' if pt is None else f'{pt:.2f}'} |")
+
+direct = [k for k in kiln if k.get("direct")]
+if direct:
+    # Same span on both sides: DMatrix creation through the last round, each round followed by an
+    # evaluation on the training set (Kiln's progress line), 2 threads, OMP_WAIT_POLICY=passive.
+    print()
+    print("| dataset | XGBoost: Kiln in-process train s | libxgboost direct (C) train s | ratio | Kiln train+predict s (2 processes) | direct process s (incl. strtof CSV parse) |")
+    print("|---|---|---|---|---|---|")
+    for k in direct:
+        d = k["direct"]
+        print(f"| {k['dataset']} | {k['internal_train_s']:.3f} | {d['train_s']:.3f} | {k['internal_train_s'] / d['train_s']:.3f} | "
+              f"{k['train_s'] + k['predict_s']:.2f} | {d['wall_s']:.2f} |")

@@ -12,6 +12,21 @@ internal static unsafe partial class XGBoostNative
 {
     private const string Lib = "libxgboost.so.0";
 
+    /// <summary>
+    /// libgomp reads OMP_WAIT_POLICY once, when libxgboost loads it, so this must run before the
+    /// first call into libxgboost (a static constructor runs before any member is used). Unset,
+    /// libgomp lets idle threads spin; with more runnable threads than cores (Kiln shares 2 cores
+    /// with its server and other jobs) the spinning threads steal the workers' time: on adult-income
+    /// at load 6–16, 100 rounds took 10–20 s spinning and 0.9–1.7 s passive, through ./kiln ml train
+    /// and bench/ml/xgb_direct.c alike. A value the user set is kept. .NET's
+    /// Environment.SetEnvironmentVariable does not reach the native environment on Linux, hence
+    /// libc's setenv.
+    /// </summary>
+    static XGBoostNative() => setenv("OMP_WAIT_POLICY", "passive", 0);
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
+
     [LibraryImport(Lib)]
     private static partial nint XGBGetLastError();
 
@@ -20,6 +35,9 @@ internal static unsafe partial class XGBoostNative
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int XGDMatrixSetFloatInfo(nint handle, string field, float* array, ulong len);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int XGDMatrixSetUIntInfo(nint handle, string field, uint* array, ulong len);
 
     [LibraryImport(Lib)]
     public static partial int XGDMatrixFree(nint handle);
@@ -90,6 +108,15 @@ internal sealed unsafe class DMatrixHandle : SafeHandle
             }
         }
         return h;
+    }
+
+    /// <summary>Query groups for the rank: objectives: the sizes of consecutive runs of rows, in row order.</summary>
+    public void SetGroups(uint[] sizes)
+    {
+        fixed (uint* g = sizes)
+        {
+            XGBoostNative.Check(XGBoostNative.XGDMatrixSetUIntInfo(handle, "group", g, (ulong)sizes.Length));
+        }
     }
 
     protected override bool ReleaseHandle() => XGBoostNative.XGDMatrixFree(handle) == 0;

@@ -26,7 +26,15 @@ public sealed unsafe class XGBoostTrainer : ITrainer
 
     public string Algorithm => Name;
 
-    public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context)
+    public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context) =>
+        Train(train, validation, hp, context, null, null);
+
+    /// <summary>
+    /// Training with query groups (<see cref="QueryGroups"/>): the sizes of consecutive runs of rows
+    /// that belong to one query, which the rank: objectives need for each channel.
+    /// </summary>
+    public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context,
+        uint[]? trainGroups, uint[]? validationGroups)
     {
         var rounds = hp.Int("num_round", null, 1);
         var earlyStopping = hp.IsSet("early_stopping_rounds") ? hp.Int("early_stopping_rounds", null, 1) : 0;
@@ -43,9 +51,10 @@ public sealed unsafe class XGBoostTrainer : ITrainer
         {
             hp.Int("num_class", null, 2);
         }
-        if (objective.StartsWith("rank:", StringComparison.Ordinal))
+        if (objective.StartsWith("rank:", StringComparison.Ordinal) && (trainGroups is null || (validation is not null && validationGroups is null)))
         {
-            throw new HyperparameterException("objective", $"{objective} needs query groups, which Kiln's readers do not carry yet");
+            throw new HyperparameterException("objective",
+                $"{objective} needs query groups for every channel: qid: tokens in text/libsvm rows or a FILE.group file beside the data");
         }
         if (earlyStopping > 0 && validation is null)
         {
@@ -54,6 +63,16 @@ public sealed unsafe class XGBoostTrainer : ITrainer
 
         using var dtrain = DMatrixHandle.FromDense(train.Features, train.RequireLabels(), context.Threads);
         using var dvalid = validation is null ? null : DMatrixHandle.FromDense(validation.Features, validation.RequireLabels(), context.Threads);
+        if (trainGroups is not null)
+        {
+            QueryGroups.Check(trainGroups, train.Rows, train.Source);
+            dtrain.SetGroups(trainGroups);
+        }
+        if (dvalid is not null && validationGroups is not null)
+        {
+            QueryGroups.Check(validationGroups, validation!.Rows, validation.Source);
+            dvalid.SetGroups(validationGroups);
+        }
         var matrices = dvalid is null ? [dtrain.DangerousGetHandle()] : new[] { dtrain.DangerousGetHandle(), dvalid.DangerousGetHandle() };
         nint raw;
         fixed (nint* m = matrices)
