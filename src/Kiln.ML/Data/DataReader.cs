@@ -10,30 +10,32 @@ public static class DataReader
         {
             return LibSvmReader.Read(path, hasLabel, featureCount);
         }
-        IBatchReader reader;
+
         if (type == ContentTypes.Csv)
         {
-            reader = new CsvReader(path, hasLabel, featureCount);
+            // Parallel block parsing: a third of CsvReader's CPU on adult-income (CsvBlockParser.cs);
+            // CsvReader stays the streaming path (ReadBatches).
+            return Kernels.CsvBlockParser.ReadAll(path, hasLabel, featureCount);
         }
-        else
+
+        var records = OpenRecords(path, type);
+        // The first record decides the layout: sparse records (the SDK's write_spmatrix_to_sparse_tensor)
+        // stay sparse, as libsvm rows do; dense ones fill a dense matrix like CSV rows.
+        if (!records.Next())
         {
-            var records = OpenRecords(path, type);
-            // The first record decides the layout: sparse records (the SDK's write_spmatrix_to_sparse_tensor)
-            // stay sparse, as libsvm rows do; dense ones fill a dense matrix like CSV rows.
-            if (!records.Next())
-            {
-                records.Dispose();
-                throw new DataFormatException(Path.GetFileName(path), 0, 0, "the file holds no records");
-            }
-            if (records.IsSparse)
-            {
-                using (records)
-                {
-                    return ReadSparse(records, hasLabel, featureCount);
-                }
-            }
-            reader = new RecordBatchReader(records, hasLabel, featureCount, positioned: true);
+            records.Dispose();
+            throw new DataFormatException(Path.GetFileName(path), 0, 0, "the file holds no records");
         }
+
+        if (records.IsSparse)
+        {
+            using (records)
+            {
+                return ReadSparse(records, hasLabel, featureCount);
+            }
+        }
+
+        IBatchReader reader = new RecordBatchReader(records, hasLabel, featureCount, positioned: true);
         using var _ = reader;
         var cols = reader.PeekFeatureCount();
         var capacity = 4096;
