@@ -89,7 +89,12 @@ internal static class MlCommand
                 var trainData = DataReader.ReadAll(trainPath, type, hasLabel: true);
                 var validationData = validationPath is null ? null : DataReader.ReadAll(validationPath, type, hasLabel: true, trainData.Cols);
                 readSeconds = clock.Elapsed.TotalSeconds;
-                model = trainer.Train(trainData, validationData, new Hyperparameters(values), context);
+                // XGBoost's rank: objectives need query groups, from libsvm qid: or a FILE.group beside the data.
+                model = trainer is Kiln.ML.Trainers.XGBoost.XGBoostTrainer xgboost
+                    ? xgboost.Train(trainData, validationData, new Hyperparameters(values), context,
+                        Kiln.ML.Trainers.XGBoost.QueryGroups.Find(trainPath),
+                        validationPath is null ? null : Kiln.ML.Trainers.XGBoost.QueryGroups.Find(validationPath))
+                    : trainer.Train(trainData, validationData, new Hyperparameters(values), context);
             }
             var trainSeconds = clock.Elapsed.TotalSeconds - readSeconds;
             var archive = Algorithms.SaveArchive(model, parse.GetValue(output)!);
