@@ -8,8 +8,9 @@ cd "$top"
 
 # Debian's aws CLI, boto3 and botocore models: the clients the integration tests drive and the
 # models the generator and the API probe read. libxgboost0 is what Kiln.ML's XGBoost calls;
-# python3-xgboost (with pandas) checks that its artifacts load in Python xgboost.
-test_packages=(awscli python3-boto3 python3-botocore libxgboost0 python3-xgboost python3-pandas)
+# python3-xgboost (with pandas) checks that its artifacts load in Python xgboost; s3cmd and rclone
+# are two more S3 clients the integration tests drive.
+test_packages=(awscli python3-boto3 python3-botocore libxgboost0 python3-xgboost python3-pandas s3cmd rclone)
 missing=()
 for p in "${test_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
