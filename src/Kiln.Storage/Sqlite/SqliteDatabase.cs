@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Kiln.Storage.Sqlite;
@@ -9,6 +10,8 @@ namespace Kiln.Storage.Sqlite;
 public sealed class SqliteDatabase
 {
     private static int s_initialized;
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> s_configured = new();
+    private static readonly object s_configuredMark = new();
 
     public SqliteDatabase(string path)
     {
@@ -36,9 +39,17 @@ public sealed class SqliteDatabase
     {
         var connection = new SqliteConnection(ConnectionString);
         connection.Open();
+        // The settings belong to the native handle, which the pool hands out again: apply them
+        // once per handle, not per Open (re-running them was a visible share of an S3 GET).
         // NORMAL in WAL mode: a commit survives a process crash (kill -9); each checkpoint fsyncs.
         // busy_timeout lets a CLI command and the server write the same file without SQLITE_BUSY.
-        Execute(connection, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+        var handle = connection.Handle!;
+        if (!s_configured.TryGetValue(handle, out _))
+        {
+            Execute(connection, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
+            s_configured.AddOrUpdate(handle, s_configuredMark);
+        }
+
         return connection;
     }
 
