@@ -54,26 +54,15 @@ internal sealed partial class S3Api
 
     public override async Task<GetObjectOutput> GetObjectAsync(GetObjectRequest input, RequestContext context)
     {
-        var read = await objects.GetObjectAsync(context.AccountId, Required(input.Bucket, "Bucket"),
-            Required(input.Key, "Key"), input.VersionId, input.Range,
+        var (read, checksums) = await ReadAsync(input.Bucket, input.Key, input.VersionId, input.Range,
             new Conditions(input.IfMatch, input.IfNoneMatch, input.IfModifiedSince, input.IfUnmodifiedSince),
-            withBody: true, context.Aborted).ConfigureAwait(false);
+            input.ChecksumMode, withBody: true, context).ConfigureAwait(false);
         var v = read.Version;
         if (read.NotModified)
         {
-            context.ResponseStatusCode = 304;
             return new GetObjectOutput { ETag = Quote(v.ETag), LastModified = v.LastModified, VersionId = WireVersion(v.VersionId) };
         }
 
-        if (read.Partial)
-        {
-            context.ResponseStatusCode = 206;
-        }
-
-        // A checksum covers the whole object, so a ranged read carries none (as S3 answers).
-        var checksums = string.Equals(input.ChecksumMode, "ENABLED", StringComparison.OrdinalIgnoreCase) && !read.Partial
-            ? v.Checksums
-            : new Dictionary<string, string>();
         return new GetObjectOutput
         {
             Body = read.Body,
@@ -103,31 +92,38 @@ internal sealed partial class S3Api
         };
     }
 
+    /// <summary>The read GetObject and HeadObject share: the success status (304 when a condition
+    /// says not modified, 206 for a range) and the checksums to return. A checksum covers the whole
+    /// object, so a ranged read carries none (as S3 answers).</summary>
+    private async Task<(ObjectRead Read, IReadOnlyDictionary<string, string> Checksums)> ReadAsync(string? bucket,
+        string? key, string? versionId, string? range, Conditions conditions, string? checksumMode, bool withBody,
+        RequestContext context)
+    {
+        var read = await objects.GetObjectAsync(context.AccountId, Required(bucket, "Bucket"), Required(key, "Key"),
+            versionId, range, conditions, withBody, context.Aborted).ConfigureAwait(false);
+        context.ResponseStatusCode = read.NotModified ? 304 : read.Partial ? 206 : null;
+        var checksums = string.Equals(checksumMode, "ENABLED", StringComparison.OrdinalIgnoreCase) && !read.Partial
+            ? read.Version.Checksums
+            : s_noChecksums;
+        return (read, checksums);
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> s_noChecksums = new Dictionary<string, string>();
+
     private static string ContentRange(ObjectRead read) => string.Create(CultureInfo.InvariantCulture,
         $"bytes {read.Start}-{read.Start + read.Length - 1}/{read.Version.Size}");
 
     public override async Task<HeadObjectOutput> HeadObjectAsync(HeadObjectRequest input, RequestContext context)
     {
-        var read = await objects.GetObjectAsync(context.AccountId, Required(input.Bucket, "Bucket"),
-            Required(input.Key, "Key"), input.VersionId, input.Range,
+        var (read, checksums) = await ReadAsync(input.Bucket, input.Key, input.VersionId, input.Range,
             new Conditions(input.IfMatch, input.IfNoneMatch, input.IfModifiedSince, input.IfUnmodifiedSince),
-            withBody: false, context.Aborted).ConfigureAwait(false);
+            input.ChecksumMode, withBody: false, context).ConfigureAwait(false);
         var v = read.Version;
         if (read.NotModified)
         {
-            context.ResponseStatusCode = 304;
             return new HeadObjectOutput { ETag = Quote(v.ETag), LastModified = v.LastModified, VersionId = WireVersion(v.VersionId) };
         }
 
-        if (read.Partial)
-        {
-            context.ResponseStatusCode = 206;
-        }
-
-        // A checksum covers the whole object, so a ranged read carries none (as S3 answers).
-        var checksums = string.Equals(input.ChecksumMode, "ENABLED", StringComparison.OrdinalIgnoreCase) && !read.Partial
-            ? v.Checksums
-            : new Dictionary<string, string>();
         return new HeadObjectOutput
         {
             AcceptRanges = "bytes",
