@@ -390,16 +390,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
                     }
                 }
             }
-            for (var c = 0; c < k; c++)
-            {
-                if (mass[c] > 0)
-                {
-                    for (var j = 0; j < d; j++)
-                    {
-                        centers[c * d + j] = (float)(sums[c * d + j] / mass[c]);
-                    }
-                }
-            }
+            MoveToMeans(centers, sums, mass, k, d);
             if (previous - ssd <= tol * previous)
             {
                 break;
@@ -407,6 +398,24 @@ public sealed class KMeansTrainer : IStreamingTrainer
             previous = ssd;
         }
         return centers;
+    }
+
+    /// <summary>The Lloyd update: each center with members moves to their (weighted) mean; an
+    /// empty one stays where it was. Mass is a row count (streamed passes) or a weight sum (weighted passes).</summary>
+    private static void MoveToMeans<T>(float[] centers, double[] sums, T[] mass, int k, int d)
+        where T : System.Numerics.INumber<T>
+    {
+        for (var c = 0; c < k; c++)
+        {
+            var m = double.CreateChecked(mass[c]);
+            if (m > 0)
+            {
+                for (var j = 0; j < d; j++)
+                {
+                    centers[c * d + j] = (float)(sums[c * d + j] / m);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -437,16 +446,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
                     sums[c * d + j] += w * row[j];
                 }
             }
-            for (var c = 0; c < k; c++)
-            {
-                if (mass[c] > 0)
-                {
-                    for (var j = 0; j < d; j++)
-                    {
-                        centers[c * d + j] = (float)(sums[c * d + j] / mass[c]);
-                    }
-                }
-            }
+            MoveToMeans(centers, sums, mass, k, d);
             if (previous - ssd <= tol * previous)
             {
                 break;

@@ -337,21 +337,7 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
             }
             default:
             {
-                var max = float.NegativeInfinity;
-                foreach (var v in z)
-                {
-                    max = Math.Max(max, v);
-                }
-                var sum = 0f;
-                for (var c = 0; c < z.Length; c++)
-                {
-                    g[c] = MathF.Exp(z[c] - max);
-                    sum += g[c];
-                }
-                for (var c = 0; c < z.Length; c++)
-                {
-                    g[c] /= sum;
-                }
+                LinearLearnerModel.Softmax(z, g);
                 var label = (int)y;
                 var loss = -Math.Log(Math.Max(g[label], 1e-30));
                 g[label] -= 1f;

@@ -115,22 +115,31 @@ public sealed class LinearLearnerModel : IModel
                 }
                 break;
             default:
-                var max = float.NegativeInfinity;
-                foreach (var v in z)
-                {
-                    max = Math.Max(max, v);
-                }
-                var sum = 0f;
-                for (var c = 0; c < z.Length; c++)
-                {
-                    z[c] = MathF.Exp(z[c] - max);
-                    sum += z[c];
-                }
-                for (var c = 0; c < z.Length; c++)
-                {
-                    z[c] /= sum;
-                }
+                Softmax(z, z);
                 break;
+        }
+    }
+
+    /// <summary>Softmax of <paramref name="z"/> into <paramref name="into"/> (which may be z itself),
+    /// shifted by the maximum so exp never overflows.</summary>
+    internal static void Softmax(ReadOnlySpan<float> z, Span<float> into)
+    {
+        var max = float.NegativeInfinity;
+        foreach (var v in z)
+        {
+            max = Math.Max(max, v);
+        }
+
+        var sum = 0f;
+        for (var c = 0; c < z.Length; c++)
+        {
+            into[c] = MathF.Exp(z[c] - max);
+            sum += into[c];
+        }
+
+        for (var c = 0; c < z.Length; c++)
+        {
+            into[c] /= sum;
         }
     }
 
