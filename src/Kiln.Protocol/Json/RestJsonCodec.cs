@@ -53,7 +53,7 @@ public sealed class RestJsonCodec : IProtocolCodec
         switch (payload.Shape.Type)
         {
             case ShapeType.Blob when payload.Shape.Streaming:
-                return streamingBody ?? ReadOnlyStream(body);
+                return streamingBody ?? BodyBytes.AsStream(body);
             case ShapeType.Blob:
                 return body.IsEmpty ? null : body.ToArray();
             case ShapeType.String:
@@ -125,11 +125,6 @@ public sealed class RestJsonCodec : IProtocolCodec
 
     private static AwsException InvalidValue(string where, string name, string value) =>
         ProtocolErrors.Serialization($"The {where} '{name}' has a value that is not valid for its type: '{ProtocolErrors.Describe(value)}'.");
-
-    internal static Stream ReadOnlyStream(ReadOnlyMemory<byte> body) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(body.ToArray(), writable: false);
 
     internal static string DecodeUtf8(ReadOnlySpan<byte> bytes)
     {

@@ -58,7 +58,7 @@ public sealed class RestXmlCodec : IProtocolCodec
         switch (payload.Shape.Type)
         {
             case ShapeType.Blob when payload.Shape.Streaming:
-                return streamingBody ?? RestJsonCodec.ReadOnlyStream(body);
+                return streamingBody ?? BodyBytes.AsStream(body);
             case ShapeType.Blob:
                 return body.IsEmpty ? null : body.ToArray();
             case ShapeType.String:

@@ -53,9 +53,7 @@ internal static class XmlShapeReader
 
     private static void Read(ReadOnlyMemory<byte> body, Action<XmlReader> readRoot)
     {
-        var stream = MemoryMarshal.TryGetArray(body, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(body.ToArray(), writable: false);
+        var stream = BodyBytes.AsStream(body);
         try
         {
             using var reader = XmlReader.Create(stream, Settings);

@@ -554,7 +554,7 @@ public sealed class SigV4Authenticator(ICredentialSource credentials, IClock clo
 
                     return null;
                 default:
-                    return Chunked(request, in auth, AsStream(payload.Body), signing, key, signature, style);
+                    return Chunked(request, in auth, BodyBytes.AsStream(payload.Body), signing, key, signature, style);
             }
         }
 
@@ -594,11 +594,6 @@ public sealed class SigV4Authenticator(ICredentialSource credentials, IClock clo
         var trailers = signing != PayloadSigning.SignedChunks;
         return new AwsChunkedStream(body, signer, trailers, trailers ? names : [], DecodedLength(request), style);
     }
-
-    private static MemoryStream AsStream(ReadOnlyMemory<byte> body) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(body.ToArray(), writable: false);
 
     private static long? DecodedLength(HttpRequest request)
     {
