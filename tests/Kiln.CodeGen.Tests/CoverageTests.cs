@@ -9,7 +9,7 @@ public class CoverageTests
     public void ListedOperations_AllGenerated_WithInputWhenModelHasOne()
     {
         var options = TestPaths.DefaultOptions;
-        var coverage = Coverage.Load(options.CoverageFile);
+        var coverage = Coverage.Load(options.CoverageFile, options.AlsoTypedFile);
         Assert.Equal(coverage.Select(c => c.ServiceId), GeneratedServices.ServiceIds);
         foreach (var entry in coverage)
         {

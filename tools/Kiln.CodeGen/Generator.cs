@@ -5,7 +5,9 @@ using Kiln.CodeGen.Model;
 
 namespace Kiln.CodeGen;
 
-public sealed record GeneratorOptions(string ModelsDir, string CoverageFile, string OutDir)
+/// <param name="AlsoTypedFile">Operations Kiln implements that api-coverage.json does not list (an
+/// issue asks for them), in the same format; merged into the coverage.</param>
+public sealed record GeneratorOptions(string ModelsDir, string CoverageFile, string AlsoTypedFile, string OutDir)
 {
     public const string DefaultModelsDir = "/usr/lib/python3/dist-packages/botocore/data";
 
@@ -14,6 +16,7 @@ public sealed record GeneratorOptions(string ModelsDir, string CoverageFile, str
     {
         var models = DefaultModelsDir;
         var coverage = Path.Combine(repoRoot, "..", "shared", "api-coverage.json");
+        var alsoTyped = Path.Combine(repoRoot, "tools", "Kiln.CodeGen", "also-typed.json");
         var output = Path.Combine(repoRoot, "src", "Kiln.Model.Generated");
         for (var i = 0; i < args.Count; i++)
         {
@@ -22,6 +25,7 @@ public sealed record GeneratorOptions(string ModelsDir, string CoverageFile, str
             {
                 case "--models": models = value; break;
                 case "--coverage": coverage = value; break;
+                case "--also-typed": alsoTyped = value; break;
                 case "--out": output = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
@@ -29,7 +33,8 @@ public sealed record GeneratorOptions(string ModelsDir, string CoverageFile, str
             i++;
         }
 
-        return new GeneratorOptions(Path.GetFullPath(models), Path.GetFullPath(coverage), Path.GetFullPath(output));
+        return new GeneratorOptions(Path.GetFullPath(models), Path.GetFullPath(coverage), Path.GetFullPath(alsoTyped),
+            Path.GetFullPath(output));
     }
 }
 
@@ -42,7 +47,7 @@ public static partial class Generator
     public static GenerationResult Generate(GeneratorOptions options)
     {
         var version = BotocoreVersion(options.ModelsDir);
-        var plans = Coverage.Load(options.CoverageFile)
+        var plans = Coverage.Load(options.CoverageFile, options.AlsoTypedFile)
             .Select(c => ServicePlan.Build(ModelLoader.Load(options.ModelsDir, c.ServiceId), c))
             .ToList();
 

@@ -60,11 +60,17 @@ public abstract partial class IamApiBase
             case "DeleteRole":
                 await DeleteRoleAsync((global::Kiln.Model.Iam.DeleteRoleRequest)input!, context).ConfigureAwait(false);
                 return null;
+            case "DeleteRolePermissionsBoundary":
+                await DeleteRolePermissionsBoundaryAsync((global::Kiln.Model.Iam.DeleteRolePermissionsBoundaryRequest)input!, context).ConfigureAwait(false);
+                return null;
             case "DeleteRolePolicy":
                 await DeleteRolePolicyAsync((global::Kiln.Model.Iam.DeleteRolePolicyRequest)input!, context).ConfigureAwait(false);
                 return null;
             case "DeleteUser":
                 await DeleteUserAsync((global::Kiln.Model.Iam.DeleteUserRequest)input!, context).ConfigureAwait(false);
+                return null;
+            case "DeleteUserPermissionsBoundary":
+                await DeleteUserPermissionsBoundaryAsync((global::Kiln.Model.Iam.DeleteUserPermissionsBoundaryRequest)input!, context).ConfigureAwait(false);
                 return null;
             case "DeleteUserPolicy":
                 await DeleteUserPolicyAsync((global::Kiln.Model.Iam.DeleteUserPolicyRequest)input!, context).ConfigureAwait(false);
@@ -147,8 +153,14 @@ public abstract partial class IamApiBase
             case "PutGroupPolicy":
                 await PutGroupPolicyAsync((global::Kiln.Model.Iam.PutGroupPolicyRequest)input!, context).ConfigureAwait(false);
                 return null;
+            case "PutRolePermissionsBoundary":
+                await PutRolePermissionsBoundaryAsync((global::Kiln.Model.Iam.PutRolePermissionsBoundaryRequest)input!, context).ConfigureAwait(false);
+                return null;
             case "PutRolePolicy":
                 await PutRolePolicyAsync((global::Kiln.Model.Iam.PutRolePolicyRequest)input!, context).ConfigureAwait(false);
+                return null;
+            case "PutUserPermissionsBoundary":
+                await PutUserPermissionsBoundaryAsync((global::Kiln.Model.Iam.PutUserPermissionsBoundaryRequest)input!, context).ConfigureAwait(false);
                 return null;
             case "PutUserPolicy":
                 await PutUserPolicyAsync((global::Kiln.Model.Iam.PutUserPolicyRequest)input!, context).ConfigureAwait(false);

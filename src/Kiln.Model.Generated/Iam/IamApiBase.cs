@@ -85,6 +85,10 @@ public abstract partial class IamApiBase : global::Kiln.Core.IServiceApi
     public virtual global::System.Threading.Tasks.Task DeleteRoleAsync(global::Kiln.Model.Iam.DeleteRoleRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("iam", "DeleteRole");
 
+    /// <summary>Deletes the permissions boundary for the specified IAM role.</summary>
+    public virtual global::System.Threading.Tasks.Task DeleteRolePermissionsBoundaryAsync(global::Kiln.Model.Iam.DeleteRolePermissionsBoundaryRequest input, global::Kiln.Core.RequestContext context) =>
+        throw global::Kiln.Core.Errors.AwsException.NotImplemented("iam", "DeleteRolePermissionsBoundary");
+
     /// <summary>Deletes the specified inline policy that is embedded in the specified IAM role.</summary>
     public virtual global::System.Threading.Tasks.Task DeleteRolePolicyAsync(global::Kiln.Model.Iam.DeleteRolePolicyRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("iam", "DeleteRolePolicy");
@@ -92,6 +96,10 @@ public abstract partial class IamApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Deletes the specified IAM user.</summary>
     public virtual global::System.Threading.Tasks.Task DeleteUserAsync(global::Kiln.Model.Iam.DeleteUserRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("iam", "DeleteUser");
+
+    /// <summary>Deletes the permissions boundary for the specified IAM user.</summary>
+    public virtual global::System.Threading.Tasks.Task DeleteUserPermissionsBoundaryAsync(global::Kiln.Model.Iam.DeleteUserPermissionsBoundaryRequest input, global::Kiln.Core.RequestContext context) =>
+        throw global::Kiln.Core.Errors.AwsException.NotImplemented("iam", "DeleteUserPermissionsBoundary");
 
     /// <summary>Deletes the specified inline policy that is embedded in the specified IAM user.</summary>
     public virtual global::System.Threading.Tasks.Task DeleteUserPolicyAsync(global::Kiln.Model.Iam.DeleteUserPolicyRequest input, global::Kiln.Core.RequestContext context) =>
@@ -241,9 +249,17 @@ public abstract partial class IamApiBase : global::Kiln.Core.IServiceApi
     public virtual global::System.Threading.Tasks.Task PutGroupPolicyAsync(global::Kiln.Model.Iam.PutGroupPolicyRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("iam", "PutGroupPolicy");
 
+    /// <summary>Adds or updates the policy that is specified as the IAM role's permissions boundary.</summary>
+    public virtual global::System.Threading.Tasks.Task PutRolePermissionsBoundaryAsync(global::Kiln.Model.Iam.PutRolePermissionsBoundaryRequest input, global::Kiln.Core.RequestContext context) =>
+        throw global::Kiln.Core.Errors.AwsException.NotImplemented("iam", "PutRolePermissionsBoundary");
+
     /// <summary>Adds or updates an inline policy document that is embedded in the specified IAM role.</summary>
     public virtual global::System.Threading.Tasks.Task PutRolePolicyAsync(global::Kiln.Model.Iam.PutRolePolicyRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("iam", "PutRolePolicy");
+
+    /// <summary>Adds or updates the policy that is specified as the IAM user's permissions boundary.</summary>
+    public virtual global::System.Threading.Tasks.Task PutUserPermissionsBoundaryAsync(global::Kiln.Model.Iam.PutUserPermissionsBoundaryRequest input, global::Kiln.Core.RequestContext context) =>
+        throw global::Kiln.Core.Errors.AwsException.NotImplemented("iam", "PutUserPermissionsBoundary");
 
     /// <summary>Adds or updates an inline policy document that is embedded in the specified IAM user.</summary>
     public virtual global::System.Threading.Tasks.Task PutUserPolicyAsync(global::Kiln.Model.Iam.PutUserPolicyRequest input, global::Kiln.Core.RequestContext context) =>

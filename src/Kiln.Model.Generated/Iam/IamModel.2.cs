@@ -11,63 +11,63 @@ public static partial class IamModel
         a = new(ReadAccessKey, WriteAccessKey);
         s[1].Members =
         [
-            new("UserName", s[260], a.Getter(0), a.Setter(0)) { Required = true },
-            new("AccessKeyId", s[193], a.Getter(1), a.Setter(1)) { Required = true },
-            new("Status", s[251], a.Getter(2), a.Setter(2)) { Required = true },
-            new("SecretAccessKey", s[195], a.Getter(3), a.Setter(3)) { Required = true },
-            new("CreateDate", s[203], a.Getter(4), a.Setter(4)),
+            new("UserName", s[264], a.Getter(0), a.Setter(0)) { Required = true },
+            new("AccessKeyId", s[197], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Status", s[255], a.Getter(2), a.Setter(2)) { Required = true },
+            new("SecretAccessKey", s[199], a.Getter(3), a.Setter(3)) { Required = true },
+            new("CreateDate", s[207], a.Getter(4), a.Setter(4)),
         ];
         a = new(ReadAccessKeyLastUsed, WriteAccessKeyLastUsed);
         s[2].Members =
         [
-            new("LastUsedDate", s[203], a.Getter(0), a.Setter(0)) { Required = true },
-            new("ServiceName", s[252], a.Getter(1), a.Setter(1)) { Required = true },
-            new("Region", s[252], a.Getter(2), a.Setter(2)) { Required = true },
+            new("LastUsedDate", s[207], a.Getter(0), a.Setter(0)) { Required = true },
+            new("ServiceName", s[256], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Region", s[256], a.Getter(2), a.Setter(2)) { Required = true },
         ];
         a = new(ReadAccessKeyMetadata, WriteAccessKeyMetadata);
         s[3].Members =
         [
-            new("UserName", s[260], a.Getter(0), a.Setter(0)),
-            new("AccessKeyId", s[193], a.Getter(1), a.Setter(1)),
-            new("Status", s[251], a.Getter(2), a.Setter(2)),
-            new("CreateDate", s[203], a.Getter(3), a.Setter(3)),
+            new("UserName", s[264], a.Getter(0), a.Setter(0)),
+            new("AccessKeyId", s[197], a.Getter(1), a.Setter(1)),
+            new("Status", s[255], a.Getter(2), a.Setter(2)),
+            new("CreateDate", s[207], a.Getter(3), a.Setter(3)),
         ];
         s[4].Member = new(s[5]);
         a = new(ReadAddUserToGroupRequest, WriteAddUserToGroupRequest);
         s[6].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("UserName", s[208], a.Getter(1), a.Setter(1)) { Required = true },
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("UserName", s[212], a.Getter(1), a.Setter(1)) { Required = true },
         ];
         a = new(ReadAttachGroupPolicyRequest, WriteAttachGroupPolicyRequest);
         s[7].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyArn", s[196], a.Getter(1), a.Setter(1)) { Required = true },
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyArn", s[200], a.Getter(1), a.Setter(1)) { Required = true },
         ];
         a = new(ReadAttachRolePolicyRequest, WriteAttachRolePolicyRequest);
         s[8].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyArn", s[196], a.Getter(1), a.Setter(1)) { Required = true },
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyArn", s[200], a.Getter(1), a.Setter(1)) { Required = true },
         ];
         a = new(ReadAttachUserPolicyRequest, WriteAttachUserPolicyRequest);
         s[9].Members =
         [
-            new("UserName", s[260], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyArn", s[196], a.Getter(1), a.Setter(1)) { Required = true },
+            new("UserName", s[264], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyArn", s[200], a.Getter(1), a.Setter(1)) { Required = true },
         ];
         a = new(ReadAttachedPermissionsBoundary, WriteAttachedPermissionsBoundary);
         s[10].Members =
         [
-            new("PermissionsBoundaryType", s[136], a.Getter(0), a.Setter(0)),
-            new("PermissionsBoundaryArn", s[196], a.Getter(1), a.Setter(1)),
+            new("PermissionsBoundaryType", s[138], a.Getter(0), a.Setter(0)),
+            new("PermissionsBoundaryArn", s[200], a.Getter(1), a.Setter(1)),
         ];
         a = new(ReadAttachedPolicy, WriteAttachedPolicy);
         s[11].Members =
         [
-            new("PolicyName", s[236], a.Getter(0), a.Setter(0)),
-            new("PolicyArn", s[196], a.Getter(1), a.Setter(1)),
+            new("PolicyName", s[240], a.Getter(0), a.Setter(0)),
+            new("PolicyArn", s[200], a.Getter(1), a.Setter(1)),
         ];
         s[14].Members =
         [
@@ -86,7 +86,7 @@ public static partial class IamModel
         a = new(ReadCreateAccessKeyRequest, WriteCreateAccessKeyRequest);
         s[23].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)),
+            new("UserName", s[212], a.Getter(0), a.Setter(0)),
         ];
         a = new(ReadCreateAccessKeyResponse, WriteCreateAccessKeyResponse);
         s[24].Members =
@@ -96,324 +96,324 @@ public static partial class IamModel
         a = new(ReadCreateGroupRequest, WriteCreateGroupRequest);
         s[25].Members =
         [
-            new("Path", s[228], a.Getter(0), a.Setter(0)),
-            new("GroupName", s[212], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Path", s[232], a.Getter(0), a.Setter(0)),
+            new("GroupName", s[216], a.Getter(1), a.Setter(1)) { Required = true },
         ];
         a = new(ReadCreateGroupResponse, WriteCreateGroupResponse);
         s[26].Members =
         [
-            new("Group", s[87], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Group", s[89], a.Getter(0), a.Setter(0)) { Required = true },
         ];
         a = new(ReadCreatePolicyRequest, WriteCreatePolicyRequest);
         s[27].Members =
         [
-            new("PolicyName", s[236], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Path", s[238], a.Getter(1), a.Setter(1)),
-            new("PolicyDocument", s[231], a.Getter(2), a.Setter(2)) { Required = true },
-            new("Description", s[229], a.Getter(3), a.Setter(3)),
-            new("Tags", s[255], a.Getter(4), a.Setter(4)),
+            new("PolicyName", s[240], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Path", s[242], a.Getter(1), a.Setter(1)),
+            new("PolicyDocument", s[235], a.Getter(2), a.Setter(2)) { Required = true },
+            new("Description", s[233], a.Getter(3), a.Setter(3)),
+            new("Tags", s[259], a.Getter(4), a.Setter(4)),
         ];
         a = new(ReadCreatePolicyResponse, WriteCreatePolicyResponse);
         s[28].Members =
         [
-            new("Policy", s[138], a.Getter(0), a.Setter(0)),
+            new("Policy", s[140], a.Getter(0), a.Setter(0)),
         ];
         a = new(ReadCreatePolicyVersionRequest, WriteCreatePolicyVersionRequest);
         s[29].Members =
         [
-            new("PolicyArn", s[196], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyDocument", s[231], a.Getter(1), a.Setter(1)) { Required = true },
-            new("SetAsDefault", s[201], a.Getter(2), a.Setter(2)),
+            new("PolicyArn", s[200], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyDocument", s[235], a.Getter(1), a.Setter(1)) { Required = true },
+            new("SetAsDefault", s[205], a.Getter(2), a.Setter(2)),
         ];
         a = new(ReadCreatePolicyVersionResponse, WriteCreatePolicyVersionResponse);
         s[30].Members =
         [
-            new("PolicyVersion", s[152], a.Getter(0), a.Setter(0)),
+            new("PolicyVersion", s[154], a.Getter(0), a.Setter(0)),
         ];
         a = new(ReadCreateRoleRequest, WriteCreateRoleRequest);
         s[31].Members =
         [
-            new("Path", s[228], a.Getter(0), a.Setter(0)),
-            new("RoleName", s[246], a.Getter(1), a.Setter(1)) { Required = true },
-            new("AssumeRolePolicyDocument", s[231], a.Getter(2), a.Setter(2)) { Required = true },
-            new("Description", s[242], a.Getter(3), a.Setter(3)),
-            new("MaxSessionDuration", s[245], a.Getter(4), a.Setter(4)),
-            new("PermissionsBoundary", s[196], a.Getter(5), a.Setter(5)),
-            new("Tags", s[255], a.Getter(6), a.Setter(6)),
+            new("Path", s[232], a.Getter(0), a.Setter(0)),
+            new("RoleName", s[250], a.Getter(1), a.Setter(1)) { Required = true },
+            new("AssumeRolePolicyDocument", s[235], a.Getter(2), a.Setter(2)) { Required = true },
+            new("Description", s[246], a.Getter(3), a.Setter(3)),
+            new("MaxSessionDuration", s[249], a.Getter(4), a.Setter(4)),
+            new("PermissionsBoundary", s[200], a.Getter(5), a.Setter(5)),
+            new("Tags", s[259], a.Getter(6), a.Setter(6)),
         ];
         a = new(ReadCreateRoleResponse, WriteCreateRoleResponse);
         s[32].Members =
         [
-            new("Role", s[164], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Role", s[168], a.Getter(0), a.Setter(0)) { Required = true },
         ];
         a = new(ReadCreateServiceLinkedRoleRequest, WriteCreateServiceLinkedRoleRequest);
         s[33].Members =
         [
-            new("AWSServiceName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Description", s[242], a.Getter(1), a.Setter(1)),
-            new("CustomSuffix", s[202], a.Getter(2), a.Setter(2)),
+            new("AWSServiceName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Description", s[246], a.Getter(1), a.Setter(1)),
+            new("CustomSuffix", s[206], a.Getter(2), a.Setter(2)),
         ];
         a = new(ReadCreateServiceLinkedRoleResponse, WriteCreateServiceLinkedRoleResponse);
         s[34].Members =
         [
-            new("Role", s[164], a.Getter(0), a.Setter(0)),
+            new("Role", s[168], a.Getter(0), a.Setter(0)),
         ];
         a = new(ReadCreateUserRequest, WriteCreateUserRequest);
         s[35].Members =
         [
-            new("Path", s[228], a.Getter(0), a.Setter(0)),
-            new("UserName", s[260], a.Getter(1), a.Setter(1)) { Required = true },
-            new("PermissionsBoundary", s[196], a.Getter(2), a.Setter(2)),
-            new("Tags", s[255], a.Getter(3), a.Setter(3)),
+            new("Path", s[232], a.Getter(0), a.Setter(0)),
+            new("UserName", s[264], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PermissionsBoundary", s[200], a.Getter(2), a.Setter(2)),
+            new("Tags", s[259], a.Getter(3), a.Setter(3)),
         ];
         a = new(ReadCreateUserResponse, WriteCreateUserResponse);
         s[36].Members =
         [
-            new("User", s[190], a.Getter(0), a.Setter(0)),
+            new("User", s[194], a.Getter(0), a.Setter(0)),
         ];
         a = new(ReadCreateVirtualMFADeviceRequest, WriteCreateVirtualMFADeviceRequest);
         s[37].Members =
         [
-            new("Path", s[228], a.Getter(0), a.Setter(0)),
-            new("VirtualMFADeviceName", s[262], a.Getter(1), a.Setter(1)) { Required = true },
-            new("Tags", s[255], a.Getter(2), a.Setter(2)),
+            new("Path", s[232], a.Getter(0), a.Setter(0)),
+            new("VirtualMFADeviceName", s[266], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Tags", s[259], a.Getter(2), a.Setter(2)),
         ];
         a = new(ReadCreateVirtualMFADeviceResponse, WriteCreateVirtualMFADeviceResponse);
         s[38].Members =
         [
-            new("VirtualMFADevice", s[192], a.Getter(0), a.Setter(0)) { Required = true },
+            new("VirtualMFADevice", s[196], a.Getter(0), a.Setter(0)) { Required = true },
         ];
         a = new(ReadDeactivateMFADeviceRequest, WriteDeactivateMFADeviceRequest);
         s[39].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("SerialNumber", s[247], a.Getter(1), a.Setter(1)) { Required = true },
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("SerialNumber", s[251], a.Getter(1), a.Setter(1)) { Required = true },
         ];
         a = new(ReadDeleteAccessKeyRequest, WriteDeleteAccessKeyRequest);
         s[40].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)),
-            new("AccessKeyId", s[193], a.Getter(1), a.Setter(1)) { Required = true },
+            new("UserName", s[212], a.Getter(0), a.Setter(0)),
+            new("AccessKeyId", s[197], a.Getter(1), a.Setter(1)) { Required = true },
         ];
         s[41].Members =
         [
-            new("message", s[204], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+            new("message", s[208], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
         ];
         a = new(ReadDeleteGroupPolicyRequest, WriteDeleteGroupPolicyRequest);
         s[42].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
         ];
         a = new(ReadDeleteGroupRequest, WriteDeleteGroupRequest);
         s[43].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
         ];
         a = new(ReadDeletePolicyRequest, WriteDeletePolicyRequest);
         s[44].Members =
         [
-            new("PolicyArn", s[196], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyArn", s[200], a.Getter(0), a.Setter(0)) { Required = true },
         ];
         a = new(ReadDeletePolicyVersionRequest, WriteDeletePolicyVersionRequest);
         s[45].Members =
         [
-            new("PolicyArn", s[196], a.Getter(0), a.Setter(0)) { Required = true },
-            new("VersionId", s[240], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PolicyArn", s[200], a.Getter(0), a.Setter(0)) { Required = true },
+            new("VersionId", s[244], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadDeleteRolePolicyRequest, WriteDeleteRolePolicyRequest);
+        a = new(ReadDeleteRolePermissionsBoundaryRequest, WriteDeleteRolePermissionsBoundaryRequest);
         s[46].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
         ];
-        a = new(ReadDeleteRoleRequest, WriteDeleteRoleRequest);
+        a = new(ReadDeleteRolePolicyRequest, WriteDeleteRolePolicyRequest);
         s[47].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadDeleteUserPolicyRequest, WriteDeleteUserPolicyRequest);
+        a = new(ReadDeleteRoleRequest, WriteDeleteRoleRequest);
         s[48].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
         ];
-        a = new(ReadDeleteUserRequest, WriteDeleteUserRequest);
+        a = new(ReadDeleteUserPermissionsBoundaryRequest, WriteDeleteUserPermissionsBoundaryRequest);
         s[49].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
+            new("UserName", s[264], a.Getter(0), a.Setter(0)) { Required = true },
         ];
-        a = new(ReadDeleteVirtualMFADeviceRequest, WriteDeleteVirtualMFADeviceRequest);
+        a = new(ReadDeleteUserPolicyRequest, WriteDeleteUserPolicyRequest);
         s[50].Members =
         [
-            new("SerialNumber", s[247], a.Getter(0), a.Setter(0)) { Required = true },
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadDetachGroupPolicyRequest, WriteDetachGroupPolicyRequest);
+        a = new(ReadDeleteUserRequest, WriteDeleteUserRequest);
         s[51].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyArn", s[196], a.Getter(1), a.Setter(1)) { Required = true },
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
         ];
-        a = new(ReadDetachRolePolicyRequest, WriteDetachRolePolicyRequest);
+        a = new(ReadDeleteVirtualMFADeviceRequest, WriteDeleteVirtualMFADeviceRequest);
         s[52].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyArn", s[196], a.Getter(1), a.Setter(1)) { Required = true },
+            new("SerialNumber", s[251], a.Getter(0), a.Setter(0)) { Required = true },
         ];
-        a = new(ReadDetachUserPolicyRequest, WriteDetachUserPolicyRequest);
+        a = new(ReadDetachGroupPolicyRequest, WriteDetachGroupPolicyRequest);
         s[53].Members =
         [
-            new("UserName", s[260], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyArn", s[196], a.Getter(1), a.Setter(1)) { Required = true },
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyArn", s[200], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadEnableMFADeviceRequest, WriteEnableMFADeviceRequest);
+        a = new(ReadDetachRolePolicyRequest, WriteDetachRolePolicyRequest);
         s[54].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("SerialNumber", s[247], a.Getter(1), a.Setter(1)) { Required = true },
-            new("AuthenticationCode1", s[200], a.Getter(2), a.Setter(2)) { Required = true },
-            new("AuthenticationCode2", s[200], a.Getter(3), a.Setter(3)) { Required = true },
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyArn", s[200], a.Getter(1), a.Setter(1)) { Required = true },
         ];
+        a = new(ReadDetachUserPolicyRequest, WriteDetachUserPolicyRequest);
         s[55].Members =
         [
-            new("message", s[205], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+            new("UserName", s[264], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyArn", s[200], a.Getter(1), a.Setter(1)) { Required = true },
         ];
+        a = new(ReadEnableMFADeviceRequest, WriteEnableMFADeviceRequest);
         s[56].Members =
         [
-            new("message", s[207], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("SerialNumber", s[251], a.Getter(1), a.Setter(1)) { Required = true },
+            new("AuthenticationCode1", s[204], a.Getter(2), a.Setter(2)) { Required = true },
+            new("AuthenticationCode2", s[204], a.Getter(3), a.Setter(3)) { Required = true },
         ];
-        a = new(ReadErrorDetails, WriteErrorDetails);
+        s[57].Members =
+        [
+            new("message", s[209], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+        ];
         s[58].Members =
         [
-            new("Message", s[252], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Code", s[252], a.Getter(1), a.Setter(1)) { Required = true },
+            new("message", s[211], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
         ];
-        s[59].Key = new(s[60]);
-        s[59].Value = new(s[140]);
-        a = new(ReadEvaluationResult, WriteEvaluationResult);
-        s[61].Members =
+        a = new(ReadErrorDetails, WriteErrorDetails);
+        s[60].Members =
         [
-            new("EvalActionName", s[5], a.Getter(0), a.Setter(0)) { Required = true },
-            new("EvalResourceName", s[160], a.Getter(1), a.Setter(1)),
-            new("EvalDecision", s[140], a.Getter(2), a.Setter(2)) { Required = true },
-            new("MatchedStatements", s[176], a.Getter(3), a.Setter(3)),
-            new("MissingContextValues", s[19], a.Getter(4), a.Setter(4)),
-            new("OrganizationsDecisionDetail", s[135], a.Getter(5), a.Setter(5)),
-            new("PermissionsBoundaryDecisionDetail", s[137], a.Getter(6), a.Setter(6)),
-            new("EvalDecisionDetails", s[59], a.Getter(7), a.Setter(7)),
-            new("ResourceSpecificResults", s[162], a.Getter(8), a.Setter(8)),
+            new("Message", s[256], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Code", s[256], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        s[62].Member = new(s[61]);
-        a = new(ReadGenerateServiceLastAccessedDetailsRequest, WriteGenerateServiceLastAccessedDetailsRequest);
+        s[61].Key = new(s[62]);
+        s[61].Value = new(s[142]);
+        a = new(ReadEvaluationResult, WriteEvaluationResult);
         s[63].Members =
         [
-            new("Arn", s[196], a.Getter(0), a.Setter(0)) { Required = true },
+            new("EvalActionName", s[5], a.Getter(0), a.Setter(0)) { Required = true },
+            new("EvalResourceName", s[164], a.Getter(1), a.Setter(1)),
+            new("EvalDecision", s[142], a.Getter(2), a.Setter(2)) { Required = true },
+            new("MatchedStatements", s[180], a.Getter(3), a.Setter(3)),
+            new("MissingContextValues", s[19], a.Getter(4), a.Setter(4)),
+            new("OrganizationsDecisionDetail", s[137], a.Getter(5), a.Setter(5)),
+            new("PermissionsBoundaryDecisionDetail", s[139], a.Getter(6), a.Setter(6)),
+            new("EvalDecisionDetails", s[61], a.Getter(7), a.Setter(7)),
+            new("ResourceSpecificResults", s[166], a.Getter(8), a.Setter(8)),
+        ];
+        s[64].Member = new(s[63]);
+        a = new(ReadGenerateServiceLastAccessedDetailsRequest, WriteGenerateServiceLastAccessedDetailsRequest);
+        s[65].Members =
+        [
+            new("Arn", s[200], a.Getter(0), a.Setter(0)) { Required = true },
             new("Granularity", s[0], a.Getter(1), a.Setter(1)),
         ];
         a = new(ReadGenerateServiceLastAccessedDetailsResponse, WriteGenerateServiceLastAccessedDetailsResponse);
-        s[64].Members =
-        [
-            new("JobId", s[219], a.Getter(0), a.Setter(0)),
-        ];
-        a = new(ReadGetAccessKeyLastUsedRequest, WriteGetAccessKeyLastUsedRequest);
-        s[65].Members =
-        [
-            new("AccessKeyId", s[193], a.Getter(0), a.Setter(0)) { Required = true },
-        ];
-        a = new(ReadGetAccessKeyLastUsedResponse, WriteGetAccessKeyLastUsedResponse);
         s[66].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)),
+            new("JobId", s[223], a.Getter(0), a.Setter(0)),
+        ];
+        a = new(ReadGetAccessKeyLastUsedRequest, WriteGetAccessKeyLastUsedRequest);
+        s[67].Members =
+        [
+            new("AccessKeyId", s[197], a.Getter(0), a.Setter(0)) { Required = true },
+        ];
+        a = new(ReadGetAccessKeyLastUsedResponse, WriteGetAccessKeyLastUsedResponse);
+        s[68].Members =
+        [
+            new("UserName", s[212], a.Getter(0), a.Setter(0)),
             new("AccessKeyLastUsed", s[2], a.Getter(1), a.Setter(1)),
         ];
         a = new(ReadGetAccountAuthorizationDetailsRequest, WriteGetAccountAuthorizationDetailsRequest);
-        s[67].Members =
-        [
-            new("Filter", s[206], a.Getter(0), a.Setter(0)),
-            new("MaxItems", s[224], a.Getter(1), a.Setter(1)),
-            new("Marker", s[223], a.Getter(2), a.Setter(2)),
-        ];
-        a = new(ReadGetAccountAuthorizationDetailsResponse, WriteGetAccountAuthorizationDetailsResponse);
-        s[68].Members =
-        [
-            new("UserDetailList", s[258], a.Getter(0), a.Setter(0)),
-            new("GroupDetailList", s[209], a.Getter(1), a.Setter(1)),
-            new("RoleDetailList", s[243], a.Getter(2), a.Setter(2)),
-            new("Policies", s[133], a.Getter(3), a.Setter(3)),
-            new("IsTruncated", s[201], a.Getter(4), a.Setter(4)),
-            new("Marker", s[241], a.Getter(5), a.Setter(5)),
-        ];
-        a = new(ReadGetGroupPolicyRequest, WriteGetGroupPolicyRequest);
         s[69].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Filter", s[210], a.Getter(0), a.Setter(0)),
+            new("MaxItems", s[228], a.Getter(1), a.Setter(1)),
+            new("Marker", s[227], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadGetGroupPolicyResponse, WriteGetGroupPolicyResponse);
+        a = new(ReadGetAccountAuthorizationDetailsResponse, WriteGetAccountAuthorizationDetailsResponse);
         s[70].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
-            new("PolicyDocument", s[231], a.Getter(2), a.Setter(2)) { Required = true },
+            new("UserDetailList", s[262], a.Getter(0), a.Setter(0)),
+            new("GroupDetailList", s[213], a.Getter(1), a.Setter(1)),
+            new("RoleDetailList", s[247], a.Getter(2), a.Setter(2)),
+            new("Policies", s[135], a.Getter(3), a.Setter(3)),
+            new("IsTruncated", s[205], a.Getter(4), a.Setter(4)),
+            new("Marker", s[245], a.Getter(5), a.Setter(5)),
         ];
-        a = new(ReadGetGroupRequest, WriteGetGroupRequest);
+        a = new(ReadGetGroupPolicyRequest, WriteGetGroupPolicyRequest);
         s[71].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadGetGroupResponse, WriteGetGroupResponse);
+        a = new(ReadGetGroupPolicyResponse, WriteGetGroupPolicyResponse);
         s[72].Members =
         [
-            new("Group", s[87], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Users", s[259], a.Getter(1), a.Setter(1)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(2), a.Setter(2)),
-            new("Marker", s[241], a.Getter(3), a.Setter(3)),
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PolicyDocument", s[235], a.Getter(2), a.Setter(2)) { Required = true },
         ];
-        a = new(ReadGetPolicyRequest, WriteGetPolicyRequest);
+        a = new(ReadGetGroupRequest, WriteGetGroupRequest);
         s[73].Members =
         [
-            new("PolicyArn", s[196], a.Getter(0), a.Setter(0)) { Required = true },
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadGetPolicyResponse, WriteGetPolicyResponse);
+        a = new(ReadGetGroupResponse, WriteGetGroupResponse);
         s[74].Members =
         [
-            new("Policy", s[138], a.Getter(0), a.Setter(0)),
+            new("Group", s[89], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Users", s[263], a.Getter(1), a.Setter(1)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(2), a.Setter(2)),
+            new("Marker", s[245], a.Getter(3), a.Setter(3)),
         ];
-        a = new(ReadGetPolicyVersionRequest, WriteGetPolicyVersionRequest);
+        a = new(ReadGetPolicyRequest, WriteGetPolicyRequest);
         s[75].Members =
         [
-            new("PolicyArn", s[196], a.Getter(0), a.Setter(0)) { Required = true },
-            new("VersionId", s[240], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PolicyArn", s[200], a.Getter(0), a.Setter(0)) { Required = true },
         ];
-        a = new(ReadGetPolicyVersionResponse, WriteGetPolicyVersionResponse);
+        a = new(ReadGetPolicyResponse, WriteGetPolicyResponse);
         s[76].Members =
         [
-            new("PolicyVersion", s[152], a.Getter(0), a.Setter(0)),
+            new("Policy", s[140], a.Getter(0), a.Setter(0)),
         ];
-        a = new(ReadGetRolePolicyRequest, WriteGetRolePolicyRequest);
+        a = new(ReadGetPolicyVersionRequest, WriteGetPolicyVersionRequest);
         s[77].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PolicyArn", s[200], a.Getter(0), a.Setter(0)) { Required = true },
+            new("VersionId", s[244], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadGetRolePolicyResponse, WriteGetRolePolicyResponse);
+        a = new(ReadGetPolicyVersionResponse, WriteGetPolicyVersionResponse);
         s[78].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
-            new("PolicyDocument", s[231], a.Getter(2), a.Setter(2)) { Required = true },
+            new("PolicyVersion", s[154], a.Getter(0), a.Setter(0)),
         ];
-        a = new(ReadGetRoleRequest, WriteGetRoleRequest);
+        a = new(ReadGetRolePolicyRequest, WriteGetRolePolicyRequest);
         s[79].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadGetRoleResponse, WriteGetRoleResponse);
+        a = new(ReadGetRolePolicyResponse, WriteGetRolePolicyResponse);
         s[80].Members =
         [
-            new("Role", s[164], a.Getter(0), a.Setter(0)) { Required = true },
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PolicyDocument", s[235], a.Getter(2), a.Setter(2)) { Required = true },
         ];
     }
 }

@@ -8,618 +8,615 @@ public static partial class IamModel
     private static void LinkShapes2(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
         global::Kiln.Model.MemberAccess a;
-        a = new(ReadGetServiceLastAccessedDetailsRequest, WriteGetServiceLastAccessedDetailsRequest);
+        a = new(ReadGetRoleRequest, WriteGetRoleRequest);
         s[81].Members =
         [
-            new("JobId", s[219], a.Getter(0), a.Setter(0)) { Required = true },
-            new("MaxItems", s[224], a.Getter(1), a.Setter(1)),
-            new("Marker", s[223], a.Getter(2), a.Setter(2)),
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
         ];
-        a = new(ReadGetServiceLastAccessedDetailsResponse, WriteGetServiceLastAccessedDetailsResponse);
+        a = new(ReadGetRoleResponse, WriteGetRoleResponse);
         s[82].Members =
         [
-            new("JobStatus", s[220], a.Getter(0), a.Setter(0)) { Required = true },
-            new("JobType", s[0], a.Getter(1), a.Setter(1)),
-            new("JobCreationDate", s[203], a.Getter(2), a.Setter(2)) { Required = true },
-            new("ServicesLastAccessed", s[169], a.Getter(3), a.Setter(3)) { Required = true },
-            new("JobCompletionDate", s[203], a.Getter(4), a.Setter(4)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(5), a.Setter(5)),
-            new("Marker", s[241], a.Getter(6), a.Setter(6)),
-            new("Error", s[58], a.Getter(7), a.Setter(7)),
+            new("Role", s[168], a.Getter(0), a.Setter(0)) { Required = true },
         ];
-        a = new(ReadGetUserPolicyRequest, WriteGetUserPolicyRequest);
+        a = new(ReadGetServiceLastAccessedDetailsRequest, WriteGetServiceLastAccessedDetailsRequest);
         s[83].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
+            new("JobId", s[223], a.Getter(0), a.Setter(0)) { Required = true },
+            new("MaxItems", s[228], a.Getter(1), a.Setter(1)),
+            new("Marker", s[227], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadGetUserPolicyResponse, WriteGetUserPolicyResponse);
+        a = new(ReadGetServiceLastAccessedDetailsResponse, WriteGetServiceLastAccessedDetailsResponse);
         s[84].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
-            new("PolicyDocument", s[231], a.Getter(2), a.Setter(2)) { Required = true },
+            new("JobStatus", s[224], a.Getter(0), a.Setter(0)) { Required = true },
+            new("JobType", s[0], a.Getter(1), a.Setter(1)),
+            new("JobCreationDate", s[207], a.Getter(2), a.Setter(2)) { Required = true },
+            new("ServicesLastAccessed", s[173], a.Getter(3), a.Setter(3)) { Required = true },
+            new("JobCompletionDate", s[207], a.Getter(4), a.Setter(4)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(5), a.Setter(5)),
+            new("Marker", s[245], a.Getter(6), a.Setter(6)),
+            new("Error", s[60], a.Getter(7), a.Setter(7)),
         ];
-        a = new(ReadGetUserRequest, WriteGetUserRequest);
+        a = new(ReadGetUserPolicyRequest, WriteGetUserPolicyRequest);
         s[85].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)),
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadGetUserResponse, WriteGetUserResponse);
+        a = new(ReadGetUserPolicyResponse, WriteGetUserPolicyResponse);
         s[86].Members =
         [
-            new("User", s[190], a.Getter(0), a.Setter(0)) { Required = true },
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PolicyDocument", s[235], a.Getter(2), a.Setter(2)) { Required = true },
         ];
-        a = new(ReadGroup, WriteGroup);
+        a = new(ReadGetUserRequest, WriteGetUserRequest);
         s[87].Members =
         [
-            new("Path", s[228], a.Getter(0), a.Setter(0)) { Required = true },
-            new("GroupName", s[212], a.Getter(1), a.Setter(1)) { Required = true },
-            new("GroupId", s[213], a.Getter(2), a.Setter(2)) { Required = true },
-            new("Arn", s[196], a.Getter(3), a.Setter(3)) { Required = true },
-            new("CreateDate", s[203], a.Getter(4), a.Setter(4)) { Required = true },
+            new("UserName", s[212], a.Getter(0), a.Setter(0)),
         ];
-        a = new(ReadGroupDetail, WriteGroupDetail);
+        a = new(ReadGetUserResponse, WriteGetUserResponse);
         s[88].Members =
         [
-            new("Path", s[228], a.Getter(0), a.Setter(0)),
-            new("GroupName", s[212], a.Getter(1), a.Setter(1)),
-            new("GroupId", s[213], a.Getter(2), a.Setter(2)),
-            new("Arn", s[196], a.Getter(3), a.Setter(3)),
-            new("CreateDate", s[203], a.Getter(4), a.Setter(4)),
-            new("GroupPolicyList", s[230], a.Getter(5), a.Setter(5)),
-            new("AttachedManagedPolicies", s[198], a.Getter(6), a.Setter(6)),
+            new("User", s[194], a.Getter(0), a.Setter(0)) { Required = true },
         ];
-        a = new(ReadInstanceProfile, WriteInstanceProfile);
+        a = new(ReadGroup, WriteGroup);
         s[89].Members =
         [
-            new("Path", s[228], a.Getter(0), a.Setter(0)) { Required = true },
-            new("InstanceProfileName", s[215], a.Getter(1), a.Setter(1)) { Required = true },
-            new("InstanceProfileId", s[213], a.Getter(2), a.Setter(2)) { Required = true },
-            new("Arn", s[196], a.Getter(3), a.Setter(3)) { Required = true },
-            new("CreateDate", s[203], a.Getter(4), a.Setter(4)) { Required = true },
-            new("Roles", s[244], a.Getter(5), a.Setter(5)) { Required = true },
-            new("Tags", s[255], a.Getter(6), a.Setter(6)),
+            new("Path", s[232], a.Getter(0), a.Setter(0)) { Required = true },
+            new("GroupName", s[216], a.Getter(1), a.Setter(1)) { Required = true },
+            new("GroupId", s[217], a.Getter(2), a.Setter(2)) { Required = true },
+            new("Arn", s[200], a.Getter(3), a.Setter(3)) { Required = true },
+            new("CreateDate", s[207], a.Getter(4), a.Setter(4)) { Required = true },
         ];
+        a = new(ReadGroupDetail, WriteGroupDetail);
         s[90].Members =
         [
-            new("message", s[217], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+            new("Path", s[232], a.Getter(0), a.Setter(0)),
+            new("GroupName", s[216], a.Getter(1), a.Setter(1)),
+            new("GroupId", s[217], a.Getter(2), a.Setter(2)),
+            new("Arn", s[200], a.Getter(3), a.Setter(3)),
+            new("CreateDate", s[207], a.Getter(4), a.Setter(4)),
+            new("GroupPolicyList", s[234], a.Getter(5), a.Setter(5)),
+            new("AttachedManagedPolicies", s[202], a.Getter(6), a.Setter(6)),
         ];
+        a = new(ReadInstanceProfile, WriteInstanceProfile);
         s[91].Members =
         [
-            new("message", s[218], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+            new("Path", s[232], a.Getter(0), a.Setter(0)) { Required = true },
+            new("InstanceProfileName", s[219], a.Getter(1), a.Setter(1)) { Required = true },
+            new("InstanceProfileId", s[217], a.Getter(2), a.Setter(2)) { Required = true },
+            new("Arn", s[200], a.Getter(3), a.Setter(3)) { Required = true },
+            new("CreateDate", s[207], a.Getter(4), a.Setter(4)) { Required = true },
+            new("Roles", s[248], a.Getter(5), a.Setter(5)) { Required = true },
+            new("Tags", s[259], a.Getter(6), a.Setter(6)),
         ];
         s[92].Members =
         [
             new("message", s[221], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
         ];
-        a = new(ReadListAccessKeysRequest, WriteListAccessKeysRequest);
+        s[93].Members =
+        [
+            new("message", s[222], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+        ];
         s[94].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)),
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("message", s[225], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
         ];
-        a = new(ReadListAccessKeysResponse, WriteListAccessKeysResponse);
-        s[95].Members =
-        [
-            new("AccessKeyMetadata", s[194], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
-        ];
-        a = new(ReadListAttachedGroupPoliciesRequest, WriteListAttachedGroupPoliciesRequest);
+        a = new(ReadListAccessKeysRequest, WriteListAccessKeysRequest);
         s[96].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PathPrefix", s[238], a.Getter(1), a.Setter(1)),
-            new("Marker", s[223], a.Getter(2), a.Setter(2)),
-            new("MaxItems", s[224], a.Getter(3), a.Setter(3)),
+            new("UserName", s[212], a.Getter(0), a.Setter(0)),
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListAttachedGroupPoliciesResponse, WriteListAttachedGroupPoliciesResponse);
+        a = new(ReadListAccessKeysResponse, WriteListAccessKeysResponse);
         s[97].Members =
         [
-            new("AttachedPolicies", s[198], a.Getter(0), a.Setter(0)),
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("AccessKeyMetadata", s[198], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListAttachedRolePoliciesRequest, WriteListAttachedRolePoliciesRequest);
+        a = new(ReadListAttachedGroupPoliciesRequest, WriteListAttachedGroupPoliciesRequest);
         s[98].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PathPrefix", s[238], a.Getter(1), a.Setter(1)),
-            new("Marker", s[223], a.Getter(2), a.Setter(2)),
-            new("MaxItems", s[224], a.Getter(3), a.Setter(3)),
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PathPrefix", s[242], a.Getter(1), a.Setter(1)),
+            new("Marker", s[227], a.Getter(2), a.Setter(2)),
+            new("MaxItems", s[228], a.Getter(3), a.Setter(3)),
         ];
-        a = new(ReadListAttachedRolePoliciesResponse, WriteListAttachedRolePoliciesResponse);
+        a = new(ReadListAttachedGroupPoliciesResponse, WriteListAttachedGroupPoliciesResponse);
         s[99].Members =
         [
-            new("AttachedPolicies", s[198], a.Getter(0), a.Setter(0)),
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("AttachedPolicies", s[202], a.Getter(0), a.Setter(0)),
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListAttachedUserPoliciesRequest, WriteListAttachedUserPoliciesRequest);
+        a = new(ReadListAttachedRolePoliciesRequest, WriteListAttachedRolePoliciesRequest);
         s[100].Members =
         [
-            new("UserName", s[260], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PathPrefix", s[238], a.Getter(1), a.Setter(1)),
-            new("Marker", s[223], a.Getter(2), a.Setter(2)),
-            new("MaxItems", s[224], a.Getter(3), a.Setter(3)),
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PathPrefix", s[242], a.Getter(1), a.Setter(1)),
+            new("Marker", s[227], a.Getter(2), a.Setter(2)),
+            new("MaxItems", s[228], a.Getter(3), a.Setter(3)),
         ];
-        a = new(ReadListAttachedUserPoliciesResponse, WriteListAttachedUserPoliciesResponse);
+        a = new(ReadListAttachedRolePoliciesResponse, WriteListAttachedRolePoliciesResponse);
         s[101].Members =
         [
-            new("AttachedPolicies", s[198], a.Getter(0), a.Setter(0)),
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("AttachedPolicies", s[202], a.Getter(0), a.Setter(0)),
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListEntitiesForPolicyRequest, WriteListEntitiesForPolicyRequest);
+        a = new(ReadListAttachedUserPoliciesRequest, WriteListAttachedUserPoliciesRequest);
         s[102].Members =
         [
-            new("PolicyArn", s[196], a.Getter(0), a.Setter(0)) { Required = true },
-            new("EntityFilter", s[57], a.Getter(1), a.Setter(1)),
-            new("PathPrefix", s[228], a.Getter(2), a.Setter(2)),
-            new("PolicyUsageFilter", s[149], a.Getter(3), a.Setter(3)),
-            new("Marker", s[223], a.Getter(4), a.Setter(4)),
-            new("MaxItems", s[224], a.Getter(5), a.Setter(5)),
+            new("UserName", s[264], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PathPrefix", s[242], a.Getter(1), a.Setter(1)),
+            new("Marker", s[227], a.Getter(2), a.Setter(2)),
+            new("MaxItems", s[228], a.Getter(3), a.Setter(3)),
         ];
-        a = new(ReadListEntitiesForPolicyResponse, WriteListEntitiesForPolicyResponse);
+        a = new(ReadListAttachedUserPoliciesResponse, WriteListAttachedUserPoliciesResponse);
         s[103].Members =
         [
-            new("PolicyGroups", s[143], a.Getter(0), a.Setter(0)),
-            new("PolicyUsers", s[151], a.Getter(1), a.Setter(1)),
-            new("PolicyRoles", s[147], a.Getter(2), a.Setter(2)),
-            new("IsTruncated", s[201], a.Getter(3), a.Setter(3)),
-            new("Marker", s[241], a.Getter(4), a.Setter(4)),
+            new("AttachedPolicies", s[202], a.Getter(0), a.Setter(0)),
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListGroupPoliciesRequest, WriteListGroupPoliciesRequest);
+        a = new(ReadListEntitiesForPolicyRequest, WriteListEntitiesForPolicyRequest);
         s[104].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("PolicyArn", s[200], a.Getter(0), a.Setter(0)) { Required = true },
+            new("EntityFilter", s[59], a.Getter(1), a.Setter(1)),
+            new("PathPrefix", s[232], a.Getter(2), a.Setter(2)),
+            new("PolicyUsageFilter", s[151], a.Getter(3), a.Setter(3)),
+            new("Marker", s[227], a.Getter(4), a.Setter(4)),
+            new("MaxItems", s[228], a.Getter(5), a.Setter(5)),
         ];
-        a = new(ReadListGroupPoliciesResponse, WriteListGroupPoliciesResponse);
+        a = new(ReadListEntitiesForPolicyResponse, WriteListEntitiesForPolicyResponse);
         s[105].Members =
         [
-            new("PolicyNames", s[235], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("PolicyGroups", s[145], a.Getter(0), a.Setter(0)),
+            new("PolicyUsers", s[153], a.Getter(1), a.Setter(1)),
+            new("PolicyRoles", s[149], a.Getter(2), a.Setter(2)),
+            new("IsTruncated", s[205], a.Getter(3), a.Setter(3)),
+            new("Marker", s[245], a.Getter(4), a.Setter(4)),
         ];
-        a = new(ReadListGroupsForUserRequest, WriteListGroupsForUserRequest);
+        a = new(ReadListGroupPoliciesRequest, WriteListGroupPoliciesRequest);
         s[106].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListGroupsForUserResponse, WriteListGroupsForUserResponse);
+        a = new(ReadListGroupPoliciesResponse, WriteListGroupPoliciesResponse);
         s[107].Members =
         [
-            new("Groups", s[210], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("PolicyNames", s[239], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListGroupsRequest, WriteListGroupsRequest);
+        a = new(ReadListGroupsForUserRequest, WriteListGroupsForUserRequest);
         s[108].Members =
         [
-            new("PathPrefix", s[227], a.Getter(0), a.Setter(0)),
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListGroupsResponse, WriteListGroupsResponse);
+        a = new(ReadListGroupsForUserResponse, WriteListGroupsForUserResponse);
         s[109].Members =
         [
-            new("Groups", s[210], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("Groups", s[214], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListMFADevicesRequest, WriteListMFADevicesRequest);
+        a = new(ReadListGroupsRequest, WriteListGroupsRequest);
         s[110].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)),
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("PathPrefix", s[231], a.Getter(0), a.Setter(0)),
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListMFADevicesResponse, WriteListMFADevicesResponse);
+        a = new(ReadListGroupsResponse, WriteListGroupsResponse);
         s[111].Members =
         [
-            new("MFADevices", s[225], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("Groups", s[214], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListPoliciesRequest, WriteListPoliciesRequest);
+        a = new(ReadListMFADevicesRequest, WriteListMFADevicesRequest);
         s[112].Members =
         [
-            new("Scope", s[239], a.Getter(0), a.Setter(0)),
-            new("OnlyAttached", s[201], a.Getter(1), a.Setter(1)),
-            new("PathPrefix", s[238], a.Getter(2), a.Setter(2)),
-            new("PolicyUsageFilter", s[149], a.Getter(3), a.Setter(3)),
-            new("Marker", s[223], a.Getter(4), a.Setter(4)),
-            new("MaxItems", s[224], a.Getter(5), a.Setter(5)),
+            new("UserName", s[212], a.Getter(0), a.Setter(0)),
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListPoliciesResponse, WriteListPoliciesResponse);
+        a = new(ReadListMFADevicesResponse, WriteListMFADevicesResponse);
         s[113].Members =
         [
-            new("Policies", s[234], a.Getter(0), a.Setter(0)),
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("MFADevices", s[229], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListPolicyVersionsRequest, WriteListPolicyVersionsRequest);
+        a = new(ReadListPoliciesRequest, WriteListPoliciesRequest);
         s[114].Members =
         [
-            new("PolicyArn", s[196], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("Scope", s[243], a.Getter(0), a.Setter(0)),
+            new("OnlyAttached", s[205], a.Getter(1), a.Setter(1)),
+            new("PathPrefix", s[242], a.Getter(2), a.Setter(2)),
+            new("PolicyUsageFilter", s[151], a.Getter(3), a.Setter(3)),
+            new("Marker", s[227], a.Getter(4), a.Setter(4)),
+            new("MaxItems", s[228], a.Getter(5), a.Setter(5)),
         ];
-        a = new(ReadListPolicyVersionsResponse, WriteListPolicyVersionsResponse);
+        a = new(ReadListPoliciesResponse, WriteListPoliciesResponse);
         s[115].Members =
         [
-            new("Versions", s[232], a.Getter(0), a.Setter(0)),
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("Policies", s[238], a.Getter(0), a.Setter(0)),
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListRolePoliciesRequest, WriteListRolePoliciesRequest);
+        a = new(ReadListPolicyVersionsRequest, WriteListPolicyVersionsRequest);
         s[116].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("PolicyArn", s[200], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListRolePoliciesResponse, WriteListRolePoliciesResponse);
+        a = new(ReadListPolicyVersionsResponse, WriteListPolicyVersionsResponse);
         s[117].Members =
         [
-            new("PolicyNames", s[235], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("Versions", s[236], a.Getter(0), a.Setter(0)),
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListRoleTagsRequest, WriteListRoleTagsRequest);
+        a = new(ReadListRolePoliciesRequest, WriteListRolePoliciesRequest);
         s[118].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListRoleTagsResponse, WriteListRoleTagsResponse);
+        a = new(ReadListRolePoliciesResponse, WriteListRolePoliciesResponse);
         s[119].Members =
         [
-            new("Tags", s[255], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("PolicyNames", s[239], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListRolesRequest, WriteListRolesRequest);
+        a = new(ReadListRoleTagsRequest, WriteListRoleTagsRequest);
         s[120].Members =
         [
-            new("PathPrefix", s[227], a.Getter(0), a.Setter(0)),
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListRolesResponse, WriteListRolesResponse);
+        a = new(ReadListRoleTagsResponse, WriteListRoleTagsResponse);
         s[121].Members =
         [
-            new("Roles", s[244], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("Tags", s[259], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListUserPoliciesRequest, WriteListUserPoliciesRequest);
+        a = new(ReadListRolesRequest, WriteListRolesRequest);
         s[122].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("PathPrefix", s[231], a.Getter(0), a.Setter(0)),
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListUserPoliciesResponse, WriteListUserPoliciesResponse);
+        a = new(ReadListRolesResponse, WriteListRolesResponse);
         s[123].Members =
         [
-            new("PolicyNames", s[235], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("Roles", s[248], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListUserTagsRequest, WriteListUserTagsRequest);
+        a = new(ReadListUserPoliciesRequest, WriteListUserPoliciesRequest);
         s[124].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListUserTagsResponse, WriteListUserTagsResponse);
+        a = new(ReadListUserPoliciesResponse, WriteListUserPoliciesResponse);
         s[125].Members =
         [
-            new("Tags", s[255], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("PolicyNames", s[239], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListUsersRequest, WriteListUsersRequest);
+        a = new(ReadListUserTagsRequest, WriteListUserTagsRequest);
         s[126].Members =
         [
-            new("PathPrefix", s[227], a.Getter(0), a.Setter(0)),
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
+        ];
+        a = new(ReadListUserTagsResponse, WriteListUserTagsResponse);
+        s[127].Members =
+        [
+            new("Tags", s[259], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
     }
 
     private static void LinkShapes3(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
         global::Kiln.Model.MemberAccess a;
-        a = new(ReadListUsersResponse, WriteListUsersResponse);
-        s[127].Members =
-        [
-            new("Users", s[259], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
-        ];
-        a = new(ReadListVirtualMFADevicesRequest, WriteListVirtualMFADevicesRequest);
+        a = new(ReadListUsersRequest, WriteListUsersRequest);
         s[128].Members =
         [
-            new("AssignmentStatus", s[197], a.Getter(0), a.Setter(0)),
-            new("Marker", s[223], a.Getter(1), a.Setter(1)),
-            new("MaxItems", s[224], a.Getter(2), a.Setter(2)),
+            new("PathPrefix", s[231], a.Getter(0), a.Setter(0)),
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadListVirtualMFADevicesResponse, WriteListVirtualMFADevicesResponse);
+        a = new(ReadListUsersResponse, WriteListUsersResponse);
         s[129].Members =
         [
-            new("VirtualMFADevices", s[261], a.Getter(0), a.Setter(0)) { Required = true },
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("Users", s[263], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadMFADevice, WriteMFADevice);
+        a = new(ReadListVirtualMFADevicesRequest, WriteListVirtualMFADevicesRequest);
         s[130].Members =
         [
-            new("UserName", s[260], a.Getter(0), a.Setter(0)) { Required = true },
-            new("SerialNumber", s[247], a.Getter(1), a.Setter(1)) { Required = true },
-            new("EnableDate", s[203], a.Getter(2), a.Setter(2)) { Required = true },
+            new("AssignmentStatus", s[201], a.Getter(0), a.Setter(0)),
+            new("Marker", s[227], a.Getter(1), a.Setter(1)),
+            new("MaxItems", s[228], a.Getter(2), a.Setter(2)),
         ];
+        a = new(ReadListVirtualMFADevicesResponse, WriteListVirtualMFADevicesResponse);
         s[131].Members =
         [
-            new("message", s[222], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+            new("VirtualMFADevices", s[265], a.Getter(0), a.Setter(0)) { Required = true },
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
-        a = new(ReadManagedPolicyDetail, WriteManagedPolicyDetail);
+        a = new(ReadMFADevice, WriteMFADevice);
         s[132].Members =
         [
-            new("PolicyName", s[236], a.Getter(0), a.Setter(0)),
-            new("PolicyId", s[213], a.Getter(1), a.Setter(1)),
-            new("Arn", s[196], a.Getter(2), a.Setter(2)),
-            new("Path", s[238], a.Getter(3), a.Setter(3)),
-            new("DefaultVersionId", s[240], a.Getter(4), a.Setter(4)),
-            new("AttachmentCount", s[199], a.Getter(5), a.Setter(5)),
-            new("PermissionsBoundaryUsageCount", s[199], a.Getter(6), a.Setter(6)),
-            new("IsAttachable", s[201], a.Getter(7), a.Setter(7)),
-            new("Description", s[229], a.Getter(8), a.Setter(8)),
-            new("CreateDate", s[203], a.Getter(9), a.Setter(9)),
-            new("UpdateDate", s[203], a.Getter(10), a.Setter(10)),
-            new("PolicyVersionList", s[232], a.Getter(11), a.Setter(11)),
+            new("UserName", s[264], a.Getter(0), a.Setter(0)) { Required = true },
+            new("SerialNumber", s[251], a.Getter(1), a.Setter(1)) { Required = true },
+            new("EnableDate", s[207], a.Getter(2), a.Setter(2)) { Required = true },
         ];
-        s[133].Member = new(s[132]);
-        s[134].Members =
+        s[133].Members =
         [
             new("message", s[226], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
         ];
-        a = new(ReadOrganizationsDecisionDetail, WriteOrganizationsDecisionDetail);
-        s[135].Members =
+        a = new(ReadManagedPolicyDetail, WriteManagedPolicyDetail);
+        s[134].Members =
         [
-            new("AllowedByOrganizations", s[201], a.Getter(0), a.Setter(0)),
+            new("PolicyName", s[240], a.Getter(0), a.Setter(0)),
+            new("PolicyId", s[217], a.Getter(1), a.Setter(1)),
+            new("Arn", s[200], a.Getter(2), a.Setter(2)),
+            new("Path", s[242], a.Getter(3), a.Setter(3)),
+            new("DefaultVersionId", s[244], a.Getter(4), a.Setter(4)),
+            new("AttachmentCount", s[203], a.Getter(5), a.Setter(5)),
+            new("PermissionsBoundaryUsageCount", s[203], a.Getter(6), a.Setter(6)),
+            new("IsAttachable", s[205], a.Getter(7), a.Setter(7)),
+            new("Description", s[233], a.Getter(8), a.Setter(8)),
+            new("CreateDate", s[207], a.Getter(9), a.Setter(9)),
+            new("UpdateDate", s[207], a.Getter(10), a.Setter(10)),
+            new("PolicyVersionList", s[236], a.Getter(11), a.Setter(11)),
         ];
-        a = new(ReadPermissionsBoundaryDecisionDetail, WritePermissionsBoundaryDecisionDetail);
+        s[135].Member = new(s[134]);
+        s[136].Members =
+        [
+            new("message", s[230], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+        ];
+        a = new(ReadOrganizationsDecisionDetail, WriteOrganizationsDecisionDetail);
         s[137].Members =
         [
-            new("AllowedByPermissionsBoundary", s[201], a.Getter(0), a.Setter(0)),
+            new("AllowedByOrganizations", s[205], a.Getter(0), a.Setter(0)),
         ];
-        a = new(ReadPolicy, WritePolicy);
-        s[138].Members =
-        [
-            new("PolicyName", s[236], a.Getter(0), a.Setter(0)),
-            new("PolicyId", s[213], a.Getter(1), a.Setter(1)),
-            new("Arn", s[196], a.Getter(2), a.Setter(2)),
-            new("Path", s[238], a.Getter(3), a.Setter(3)),
-            new("DefaultVersionId", s[240], a.Getter(4), a.Setter(4)),
-            new("AttachmentCount", s[199], a.Getter(5), a.Setter(5)),
-            new("PermissionsBoundaryUsageCount", s[199], a.Getter(6), a.Setter(6)),
-            new("IsAttachable", s[201], a.Getter(7), a.Setter(7)),
-            new("Description", s[229], a.Getter(8), a.Setter(8)),
-            new("CreateDate", s[203], a.Getter(9), a.Setter(9)),
-            new("UpdateDate", s[203], a.Getter(10), a.Setter(10)),
-            new("Tags", s[255], a.Getter(11), a.Setter(11)),
-        ];
-        a = new(ReadPolicyDetail, WritePolicyDetail);
+        a = new(ReadPermissionsBoundaryDecisionDetail, WritePermissionsBoundaryDecisionDetail);
         s[139].Members =
         [
-            new("PolicyName", s[236], a.Getter(0), a.Setter(0)),
-            new("PolicyDocument", s[231], a.Getter(1), a.Setter(1)),
+            new("AllowedByPermissionsBoundary", s[205], a.Getter(0), a.Setter(0)),
         ];
+        a = new(ReadPolicy, WritePolicy);
+        s[140].Members =
+        [
+            new("PolicyName", s[240], a.Getter(0), a.Setter(0)),
+            new("PolicyId", s[217], a.Getter(1), a.Setter(1)),
+            new("Arn", s[200], a.Getter(2), a.Setter(2)),
+            new("Path", s[242], a.Getter(3), a.Setter(3)),
+            new("DefaultVersionId", s[244], a.Getter(4), a.Setter(4)),
+            new("AttachmentCount", s[203], a.Getter(5), a.Setter(5)),
+            new("PermissionsBoundaryUsageCount", s[203], a.Getter(6), a.Setter(6)),
+            new("IsAttachable", s[205], a.Getter(7), a.Setter(7)),
+            new("Description", s[233], a.Getter(8), a.Setter(8)),
+            new("CreateDate", s[207], a.Getter(9), a.Setter(9)),
+            new("UpdateDate", s[207], a.Getter(10), a.Setter(10)),
+            new("Tags", s[259], a.Getter(11), a.Setter(11)),
+        ];
+        a = new(ReadPolicyDetail, WritePolicyDetail);
         s[141].Members =
         [
-            new("message", s[233], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+            new("PolicyName", s[240], a.Getter(0), a.Setter(0)),
+            new("PolicyDocument", s[235], a.Getter(1), a.Setter(1)),
         ];
-        a = new(ReadPolicyGroup, WritePolicyGroup);
-        s[142].Members =
-        [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)),
-            new("GroupId", s[213], a.Getter(1), a.Setter(1)),
-        ];
-        s[143].Member = new(s[142]);
-        s[145].Members =
+        s[143].Members =
         [
             new("message", s[237], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
         ];
+        a = new(ReadPolicyGroup, WritePolicyGroup);
+        s[144].Members =
+        [
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)),
+            new("GroupId", s[217], a.Getter(1), a.Setter(1)),
+        ];
+        s[145].Member = new(s[144]);
+        s[147].Members =
+        [
+            new("message", s[241], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+        ];
         a = new(ReadPolicyRole, WritePolicyRole);
-        s[146].Members =
+        s[148].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)),
-            new("RoleId", s[213], a.Getter(1), a.Setter(1)),
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)),
+            new("RoleId", s[217], a.Getter(1), a.Setter(1)),
         ];
-        s[147].Member = new(s[146]);
+        s[149].Member = new(s[148]);
         a = new(ReadPolicyUser, WritePolicyUser);
-        s[150].Members =
-        [
-            new("UserName", s[260], a.Getter(0), a.Setter(0)),
-            new("UserId", s[213], a.Getter(1), a.Setter(1)),
-        ];
-        s[151].Member = new(s[150]);
-        a = new(ReadPolicyVersion, WritePolicyVersion);
         s[152].Members =
         [
-            new("Document", s[231], a.Getter(0), a.Setter(0)),
-            new("VersionId", s[240], a.Getter(1), a.Setter(1)),
-            new("IsDefaultVersion", s[201], a.Getter(2), a.Setter(2)),
-            new("CreateDate", s[203], a.Getter(3), a.Setter(3)),
+            new("UserName", s[264], a.Getter(0), a.Setter(0)),
+            new("UserId", s[217], a.Getter(1), a.Setter(1)),
+        ];
+        s[153].Member = new(s[152]);
+        a = new(ReadPolicyVersion, WritePolicyVersion);
+        s[154].Members =
+        [
+            new("Document", s[235], a.Getter(0), a.Setter(0)),
+            new("VersionId", s[244], a.Getter(1), a.Setter(1)),
+            new("IsDefaultVersion", s[205], a.Getter(2), a.Setter(2)),
+            new("CreateDate", s[207], a.Getter(3), a.Setter(3)),
         ];
         a = new(ReadPosition, WritePosition);
-        s[153].Members =
+        s[155].Members =
         [
-            new("Line", s[93], a.Getter(0), a.Setter(0)),
+            new("Line", s[95], a.Getter(0), a.Setter(0)),
             new("Column", s[13], a.Getter(1), a.Setter(1)),
         ];
         a = new(ReadPutGroupPolicyRequest, WritePutGroupPolicyRequest);
-        s[154].Members =
-        [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
-            new("PolicyDocument", s[231], a.Getter(2), a.Setter(2)) { Required = true },
-        ];
-        a = new(ReadPutRolePolicyRequest, WritePutRolePolicyRequest);
-        s[155].Members =
-        [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
-            new("PolicyDocument", s[231], a.Getter(2), a.Setter(2)) { Required = true },
-        ];
-        a = new(ReadPutUserPolicyRequest, WritePutUserPolicyRequest);
         s[156].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyName", s[236], a.Getter(1), a.Setter(1)) { Required = true },
-            new("PolicyDocument", s[231], a.Getter(2), a.Setter(2)) { Required = true },
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PolicyDocument", s[235], a.Getter(2), a.Setter(2)) { Required = true },
         ];
-        a = new(ReadRemoveUserFromGroupRequest, WriteRemoveUserFromGroupRequest);
+        a = new(ReadPutRolePermissionsBoundaryRequest, WritePutRolePermissionsBoundaryRequest);
         s[157].Members =
         [
-            new("GroupName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
-            new("UserName", s[208], a.Getter(1), a.Setter(1)) { Required = true },
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PermissionsBoundary", s[200], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        s[159].Member = new(s[160]);
-        a = new(ReadResourceSpecificResult, WriteResourceSpecificResult);
+        a = new(ReadPutRolePolicyRequest, WritePutRolePolicyRequest);
+        s[158].Members =
+        [
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PolicyDocument", s[235], a.Getter(2), a.Setter(2)) { Required = true },
+        ];
+        a = new(ReadPutUserPermissionsBoundaryRequest, WritePutUserPermissionsBoundaryRequest);
+        s[159].Members =
+        [
+            new("UserName", s[264], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PermissionsBoundary", s[200], a.Getter(1), a.Setter(1)) { Required = true },
+        ];
+        a = new(ReadPutUserPolicyRequest, WritePutUserPolicyRequest);
+        s[160].Members =
+        [
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyName", s[240], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PolicyDocument", s[235], a.Getter(2), a.Setter(2)) { Required = true },
+        ];
+        a = new(ReadRemoveUserFromGroupRequest, WriteRemoveUserFromGroupRequest);
         s[161].Members =
         [
-            new("EvalResourceName", s[160], a.Getter(0), a.Setter(0)) { Required = true },
-            new("EvalResourceDecision", s[140], a.Getter(1), a.Setter(1)) { Required = true },
-            new("MatchedStatements", s[176], a.Getter(2), a.Setter(2)),
-            new("MissingContextValues", s[19], a.Getter(3), a.Setter(3)),
-            new("EvalDecisionDetails", s[59], a.Getter(4), a.Setter(4)),
-            new("PermissionsBoundaryDecisionDetail", s[137], a.Getter(5), a.Setter(5)),
+            new("GroupName", s[216], a.Getter(0), a.Setter(0)) { Required = true },
+            new("UserName", s[212], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        s[162].Member = new(s[161]);
-        a = new(ReadResyncMFADeviceRequest, WriteResyncMFADeviceRequest);
-        s[163].Members =
-        [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("SerialNumber", s[247], a.Getter(1), a.Setter(1)) { Required = true },
-            new("AuthenticationCode1", s[200], a.Getter(2), a.Setter(2)) { Required = true },
-            new("AuthenticationCode2", s[200], a.Getter(3), a.Setter(3)) { Required = true },
-        ];
-        a = new(ReadRole, WriteRole);
-        s[164].Members =
-        [
-            new("Path", s[228], a.Getter(0), a.Setter(0)) { Required = true },
-            new("RoleName", s[246], a.Getter(1), a.Setter(1)) { Required = true },
-            new("RoleId", s[213], a.Getter(2), a.Setter(2)) { Required = true },
-            new("Arn", s[196], a.Getter(3), a.Setter(3)) { Required = true },
-            new("CreateDate", s[203], a.Getter(4), a.Setter(4)) { Required = true },
-            new("AssumeRolePolicyDocument", s[231], a.Getter(5), a.Setter(5)),
-            new("Description", s[242], a.Getter(6), a.Setter(6)),
-            new("MaxSessionDuration", s[245], a.Getter(7), a.Setter(7)),
-            new("PermissionsBoundary", s[10], a.Getter(8), a.Setter(8)),
-            new("Tags", s[255], a.Getter(9), a.Setter(9)),
-            new("RoleLastUsed", s[166], a.Getter(10), a.Setter(10)),
-        ];
-        a = new(ReadRoleDetail, WriteRoleDetail);
+        s[163].Member = new(s[164]);
+        a = new(ReadResourceSpecificResult, WriteResourceSpecificResult);
         s[165].Members =
         [
-            new("Path", s[228], a.Getter(0), a.Setter(0)),
-            new("RoleName", s[246], a.Getter(1), a.Setter(1)),
-            new("RoleId", s[213], a.Getter(2), a.Setter(2)),
-            new("Arn", s[196], a.Getter(3), a.Setter(3)),
-            new("CreateDate", s[203], a.Getter(4), a.Setter(4)),
-            new("AssumeRolePolicyDocument", s[231], a.Getter(5), a.Setter(5)),
-            new("InstanceProfileList", s[214], a.Getter(6), a.Setter(6)),
-            new("RolePolicyList", s[230], a.Getter(7), a.Setter(7)),
-            new("AttachedManagedPolicies", s[198], a.Getter(8), a.Setter(8)),
-            new("PermissionsBoundary", s[10], a.Getter(9), a.Setter(9)),
-            new("Tags", s[255], a.Getter(10), a.Setter(10)),
-            new("RoleLastUsed", s[166], a.Getter(11), a.Setter(11)),
+            new("EvalResourceName", s[164], a.Getter(0), a.Setter(0)) { Required = true },
+            new("EvalResourceDecision", s[142], a.Getter(1), a.Setter(1)) { Required = true },
+            new("MatchedStatements", s[180], a.Getter(2), a.Setter(2)),
+            new("MissingContextValues", s[19], a.Getter(3), a.Setter(3)),
+            new("EvalDecisionDetails", s[61], a.Getter(4), a.Setter(4)),
+            new("PermissionsBoundaryDecisionDetail", s[139], a.Getter(5), a.Setter(5)),
         ];
-        a = new(ReadRoleLastUsed, WriteRoleLastUsed);
-        s[166].Members =
-        [
-            new("LastUsedDate", s[203], a.Getter(0), a.Setter(0)),
-            new("Region", s[252], a.Getter(1), a.Setter(1)),
-        ];
+        s[166].Member = new(s[165]);
+        a = new(ReadResyncMFADeviceRequest, WriteResyncMFADeviceRequest);
         s[167].Members =
         [
-            new("message", s[248], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("SerialNumber", s[251], a.Getter(1), a.Setter(1)) { Required = true },
+            new("AuthenticationCode1", s[204], a.Getter(2), a.Setter(2)) { Required = true },
+            new("AuthenticationCode2", s[204], a.Getter(3), a.Setter(3)) { Required = true },
         ];
-        a = new(ReadServiceLastAccessed, WriteServiceLastAccessed);
+        a = new(ReadRole, WriteRole);
         s[168].Members =
         [
-            new("ServiceName", s[249], a.Getter(0), a.Setter(0)) { Required = true },
-            new("LastAuthenticated", s[203], a.Getter(1), a.Setter(1)),
-            new("ServiceNamespace", s[250], a.Getter(2), a.Setter(2)) { Required = true },
-            new("LastAuthenticatedEntity", s[196], a.Getter(3), a.Setter(3)),
-            new("LastAuthenticatedRegion", s[252], a.Getter(4), a.Setter(4)),
-            new("TotalAuthenticatedEntities", s[216], a.Getter(5), a.Setter(5)),
-            new("TrackedActionsLastAccessed", s[181], a.Getter(6), a.Setter(6)),
+            new("Path", s[232], a.Getter(0), a.Setter(0)) { Required = true },
+            new("RoleName", s[250], a.Getter(1), a.Setter(1)) { Required = true },
+            new("RoleId", s[217], a.Getter(2), a.Setter(2)) { Required = true },
+            new("Arn", s[200], a.Getter(3), a.Setter(3)) { Required = true },
+            new("CreateDate", s[207], a.Getter(4), a.Setter(4)) { Required = true },
+            new("AssumeRolePolicyDocument", s[235], a.Getter(5), a.Setter(5)),
+            new("Description", s[246], a.Getter(6), a.Setter(6)),
+            new("MaxSessionDuration", s[249], a.Getter(7), a.Setter(7)),
+            new("PermissionsBoundary", s[10], a.Getter(8), a.Setter(8)),
+            new("Tags", s[259], a.Getter(9), a.Setter(9)),
+            new("RoleLastUsed", s[170], a.Getter(10), a.Setter(10)),
         ];
-        s[169].Member = new(s[168]);
-        a = new(ReadSetDefaultPolicyVersionRequest, WriteSetDefaultPolicyVersionRequest);
+        a = new(ReadRoleDetail, WriteRoleDetail);
+        s[169].Members =
+        [
+            new("Path", s[232], a.Getter(0), a.Setter(0)),
+            new("RoleName", s[250], a.Getter(1), a.Setter(1)),
+            new("RoleId", s[217], a.Getter(2), a.Setter(2)),
+            new("Arn", s[200], a.Getter(3), a.Setter(3)),
+            new("CreateDate", s[207], a.Getter(4), a.Setter(4)),
+            new("AssumeRolePolicyDocument", s[235], a.Getter(5), a.Setter(5)),
+            new("InstanceProfileList", s[218], a.Getter(6), a.Setter(6)),
+            new("RolePolicyList", s[234], a.Getter(7), a.Setter(7)),
+            new("AttachedManagedPolicies", s[202], a.Getter(8), a.Setter(8)),
+            new("PermissionsBoundary", s[10], a.Getter(9), a.Setter(9)),
+            new("Tags", s[259], a.Getter(10), a.Setter(10)),
+            new("RoleLastUsed", s[170], a.Getter(11), a.Setter(11)),
+        ];
+        a = new(ReadRoleLastUsed, WriteRoleLastUsed);
         s[170].Members =
         [
-            new("PolicyArn", s[196], a.Getter(0), a.Setter(0)) { Required = true },
-            new("VersionId", s[240], a.Getter(1), a.Setter(1)) { Required = true },
+            new("LastUsedDate", s[207], a.Getter(0), a.Setter(0)),
+            new("Region", s[256], a.Getter(1), a.Setter(1)),
         ];
-        a = new(ReadSimulateCustomPolicyRequest, WriteSimulateCustomPolicyRequest);
         s[171].Members =
         [
-            new("PolicyInputList", s[174], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PermissionsBoundaryPolicyInputList", s[174], a.Getter(1), a.Setter(1)),
-            new("ActionNames", s[4], a.Getter(2), a.Setter(2)) { Required = true },
-            new("ResourceArns", s[159], a.Getter(3), a.Setter(3)),
-            new("ResourcePolicy", s[231], a.Getter(4), a.Setter(4)),
-            new("ResourceOwner", s[160], a.Getter(5), a.Setter(5)),
-            new("CallerArn", s[160], a.Getter(6), a.Setter(6)),
-            new("ContextEntries", s[17], a.Getter(7), a.Setter(7)),
-            new("ResourceHandlingOption", s[158], a.Getter(8), a.Setter(8)),
-            new("MaxItems", s[224], a.Getter(9), a.Setter(9)),
-            new("Marker", s[223], a.Getter(10), a.Setter(10)),
+            new("message", s[252], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
         ];
-        a = new(ReadSimulatePolicyResponse, WriteSimulatePolicyResponse);
+        a = new(ReadServiceLastAccessed, WriteServiceLastAccessed);
         s[172].Members =
         [
-            new("EvaluationResults", s[62], a.Getter(0), a.Setter(0)),
-            new("IsTruncated", s[201], a.Getter(1), a.Setter(1)),
-            new("Marker", s[241], a.Getter(2), a.Setter(2)),
+            new("ServiceName", s[253], a.Getter(0), a.Setter(0)) { Required = true },
+            new("LastAuthenticated", s[207], a.Getter(1), a.Setter(1)),
+            new("ServiceNamespace", s[254], a.Getter(2), a.Setter(2)) { Required = true },
+            new("LastAuthenticatedEntity", s[200], a.Getter(3), a.Setter(3)),
+            new("LastAuthenticatedRegion", s[256], a.Getter(4), a.Setter(4)),
+            new("TotalAuthenticatedEntities", s[220], a.Getter(5), a.Setter(5)),
+            new("TrackedActionsLastAccessed", s[185], a.Getter(6), a.Setter(6)),
         ];
-        a = new(ReadSimulatePrincipalPolicyRequest, WriteSimulatePrincipalPolicyRequest);
-        s[173].Members =
+        s[173].Member = new(s[172]);
+        a = new(ReadSetDefaultPolicyVersionRequest, WriteSetDefaultPolicyVersionRequest);
+        s[174].Members =
         [
-            new("PolicySourceArn", s[196], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyInputList", s[174], a.Getter(1), a.Setter(1)),
-            new("PermissionsBoundaryPolicyInputList", s[174], a.Getter(2), a.Setter(2)),
-            new("ActionNames", s[4], a.Getter(3), a.Setter(3)) { Required = true },
-            new("ResourceArns", s[159], a.Getter(4), a.Setter(4)),
-            new("ResourcePolicy", s[231], a.Getter(5), a.Setter(5)),
-            new("ResourceOwner", s[160], a.Getter(6), a.Setter(6)),
-            new("CallerArn", s[160], a.Getter(7), a.Setter(7)),
-            new("ContextEntries", s[17], a.Getter(8), a.Setter(8)),
-            new("ResourceHandlingOption", s[158], a.Getter(9), a.Setter(9)),
-            new("MaxItems", s[224], a.Getter(10), a.Setter(10)),
-            new("Marker", s[223], a.Getter(11), a.Setter(11)),
+            new("PolicyArn", s[200], a.Getter(0), a.Setter(0)) { Required = true },
+            new("VersionId", s[244], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        s[174].Member = new(s[231]);
-        a = new(ReadStatement, WriteStatement);
+        a = new(ReadSimulateCustomPolicyRequest, WriteSimulateCustomPolicyRequest);
         s[175].Members =
         [
-            new("SourcePolicyId", s[144], a.Getter(0), a.Setter(0)),
-            new("SourcePolicyType", s[148], a.Getter(1), a.Setter(1)),
-            new("StartPosition", s[153], a.Getter(2), a.Setter(2)),
-            new("EndPosition", s[153], a.Getter(3), a.Setter(3)),
+            new("PolicyInputList", s[178], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PermissionsBoundaryPolicyInputList", s[178], a.Getter(1), a.Setter(1)),
+            new("ActionNames", s[4], a.Getter(2), a.Setter(2)) { Required = true },
+            new("ResourceArns", s[163], a.Getter(3), a.Setter(3)),
+            new("ResourcePolicy", s[235], a.Getter(4), a.Setter(4)),
+            new("ResourceOwner", s[164], a.Getter(5), a.Setter(5)),
+            new("CallerArn", s[164], a.Getter(6), a.Setter(6)),
+            new("ContextEntries", s[17], a.Getter(7), a.Setter(7)),
+            new("ResourceHandlingOption", s[162], a.Getter(8), a.Setter(8)),
+            new("MaxItems", s[228], a.Getter(9), a.Setter(9)),
+            new("Marker", s[227], a.Getter(10), a.Setter(10)),
+        ];
+        a = new(ReadSimulatePolicyResponse, WriteSimulatePolicyResponse);
+        s[176].Members =
+        [
+            new("EvaluationResults", s[64], a.Getter(0), a.Setter(0)),
+            new("IsTruncated", s[205], a.Getter(1), a.Setter(1)),
+            new("Marker", s[245], a.Getter(2), a.Setter(2)),
         ];
     }
 }

@@ -8,236 +8,261 @@ public static partial class IamModel
     private static void LinkShapes4(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
         global::Kiln.Model.MemberAccess a;
-        s[176].Member = new(s[175]);
-        a = new(ReadTag, WriteTag);
+        a = new(ReadSimulatePrincipalPolicyRequest, WriteSimulatePrincipalPolicyRequest);
         s[177].Members =
         [
-            new("Key", s[254], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Value", s[256], a.Getter(1), a.Setter(1)) { Required = true },
+            new("PolicySourceArn", s[200], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyInputList", s[178], a.Getter(1), a.Setter(1)),
+            new("PermissionsBoundaryPolicyInputList", s[178], a.Getter(2), a.Setter(2)),
+            new("ActionNames", s[4], a.Getter(3), a.Setter(3)) { Required = true },
+            new("ResourceArns", s[163], a.Getter(4), a.Setter(4)),
+            new("ResourcePolicy", s[235], a.Getter(5), a.Setter(5)),
+            new("ResourceOwner", s[164], a.Getter(6), a.Setter(6)),
+            new("CallerArn", s[164], a.Getter(7), a.Setter(7)),
+            new("ContextEntries", s[17], a.Getter(8), a.Setter(8)),
+            new("ResourceHandlingOption", s[162], a.Getter(9), a.Setter(9)),
+            new("MaxItems", s[228], a.Getter(10), a.Setter(10)),
+            new("Marker", s[227], a.Getter(11), a.Setter(11)),
         ];
-        a = new(ReadTagRoleRequest, WriteTagRoleRequest);
-        s[178].Members =
-        [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Tags", s[255], a.Getter(1), a.Setter(1)) { Required = true },
-        ];
-        a = new(ReadTagUserRequest, WriteTagUserRequest);
+        s[178].Member = new(s[235]);
+        a = new(ReadStatement, WriteStatement);
         s[179].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Tags", s[255], a.Getter(1), a.Setter(1)) { Required = true },
+            new("SourcePolicyId", s[146], a.Getter(0), a.Setter(0)),
+            new("SourcePolicyType", s[150], a.Getter(1), a.Setter(1)),
+            new("StartPosition", s[155], a.Getter(2), a.Setter(2)),
+            new("EndPosition", s[155], a.Getter(3), a.Setter(3)),
         ];
-        a = new(ReadTrackedActionLastAccessed, WriteTrackedActionLastAccessed);
-        s[180].Members =
+        s[180].Member = new(s[179]);
+        a = new(ReadTag, WriteTag);
+        s[181].Members =
         [
-            new("ActionName", s[252], a.Getter(0), a.Setter(0)),
-            new("LastAccessedEntity", s[196], a.Getter(1), a.Setter(1)),
-            new("LastAccessedTime", s[203], a.Getter(2), a.Setter(2)),
-            new("LastAccessedRegion", s[252], a.Getter(3), a.Setter(3)),
+            new("Key", s[258], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Value", s[260], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        s[181].Member = new(s[180]);
+        a = new(ReadTagRoleRequest, WriteTagRoleRequest);
         s[182].Members =
         [
-            new("message", s[257], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Tags", s[259], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadUntagRoleRequest, WriteUntagRoleRequest);
+        a = new(ReadTagUserRequest, WriteTagUserRequest);
         s[183].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("TagKeys", s[253], a.Getter(1), a.Setter(1)) { Required = true },
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Tags", s[259], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadUntagUserRequest, WriteUntagUserRequest);
+        a = new(ReadTrackedActionLastAccessed, WriteTrackedActionLastAccessed);
         s[184].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("TagKeys", s[253], a.Getter(1), a.Setter(1)) { Required = true },
+            new("ActionName", s[256], a.Getter(0), a.Setter(0)),
+            new("LastAccessedEntity", s[200], a.Getter(1), a.Setter(1)),
+            new("LastAccessedTime", s[207], a.Getter(2), a.Setter(2)),
+            new("LastAccessedRegion", s[256], a.Getter(3), a.Setter(3)),
         ];
-        a = new(ReadUpdateAccessKeyRequest, WriteUpdateAccessKeyRequest);
-        s[185].Members =
-        [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)),
-            new("AccessKeyId", s[193], a.Getter(1), a.Setter(1)) { Required = true },
-            new("Status", s[251], a.Getter(2), a.Setter(2)) { Required = true },
-        ];
-        a = new(ReadUpdateAssumeRolePolicyRequest, WriteUpdateAssumeRolePolicyRequest);
+        s[185].Member = new(s[184]);
         s[186].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("PolicyDocument", s[231], a.Getter(1), a.Setter(1)) { Required = true },
+            new("message", s[261], global::Kiln.Model.ErrorFields.Getter("message"), global::Kiln.Model.ErrorFields.Setter("message")),
         ];
-        a = new(ReadUpdateRoleRequest, WriteUpdateRoleRequest);
+        a = new(ReadUntagRoleRequest, WriteUntagRoleRequest);
         s[187].Members =
         [
-            new("RoleName", s[246], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Description", s[242], a.Getter(1), a.Setter(1)),
-            new("MaxSessionDuration", s[245], a.Getter(2), a.Setter(2)),
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("TagKeys", s[257], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadUpdateUserRequest, WriteUpdateUserRequest);
+        a = new(ReadUntagUserRequest, WriteUntagUserRequest);
+        s[188].Members =
+        [
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("TagKeys", s[257], a.Getter(1), a.Setter(1)) { Required = true },
+        ];
+        a = new(ReadUpdateAccessKeyRequest, WriteUpdateAccessKeyRequest);
         s[189].Members =
         [
-            new("UserName", s[208], a.Getter(0), a.Setter(0)) { Required = true },
-            new("NewPath", s[228], a.Getter(1), a.Setter(1)),
-            new("NewUserName", s[260], a.Getter(2), a.Setter(2)),
+            new("UserName", s[212], a.Getter(0), a.Setter(0)),
+            new("AccessKeyId", s[197], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Status", s[255], a.Getter(2), a.Setter(2)) { Required = true },
         ];
-        a = new(ReadUser, WriteUser);
+        a = new(ReadUpdateAssumeRolePolicyRequest, WriteUpdateAssumeRolePolicyRequest);
         s[190].Members =
         [
-            new("Path", s[228], a.Getter(0), a.Setter(0)) { Required = true },
-            new("UserName", s[260], a.Getter(1), a.Setter(1)) { Required = true },
-            new("UserId", s[213], a.Getter(2), a.Setter(2)) { Required = true },
-            new("Arn", s[196], a.Getter(3), a.Setter(3)) { Required = true },
-            new("CreateDate", s[203], a.Getter(4), a.Setter(4)) { Required = true },
-            new("PasswordLastUsed", s[203], a.Getter(5), a.Setter(5)),
-            new("PermissionsBoundary", s[10], a.Getter(6), a.Setter(6)),
-            new("Tags", s[255], a.Getter(7), a.Setter(7)),
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("PolicyDocument", s[235], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        a = new(ReadUserDetail, WriteUserDetail);
+        a = new(ReadUpdateRoleRequest, WriteUpdateRoleRequest);
         s[191].Members =
         [
-            new("Path", s[228], a.Getter(0), a.Setter(0)),
-            new("UserName", s[260], a.Getter(1), a.Setter(1)),
-            new("UserId", s[213], a.Getter(2), a.Setter(2)),
-            new("Arn", s[196], a.Getter(3), a.Setter(3)),
-            new("CreateDate", s[203], a.Getter(4), a.Setter(4)),
-            new("UserPolicyList", s[230], a.Getter(5), a.Setter(5)),
-            new("GroupList", s[211], a.Getter(6), a.Setter(6)),
-            new("AttachedManagedPolicies", s[198], a.Getter(7), a.Setter(7)),
+            new("RoleName", s[250], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Description", s[246], a.Getter(1), a.Setter(1)),
+            new("MaxSessionDuration", s[249], a.Getter(2), a.Setter(2)),
+        ];
+        a = new(ReadUpdateUserRequest, WriteUpdateUserRequest);
+        s[193].Members =
+        [
+            new("UserName", s[212], a.Getter(0), a.Setter(0)) { Required = true },
+            new("NewPath", s[232], a.Getter(1), a.Setter(1)),
+            new("NewUserName", s[264], a.Getter(2), a.Setter(2)),
+        ];
+        a = new(ReadUser, WriteUser);
+        s[194].Members =
+        [
+            new("Path", s[232], a.Getter(0), a.Setter(0)) { Required = true },
+            new("UserName", s[264], a.Getter(1), a.Setter(1)) { Required = true },
+            new("UserId", s[217], a.Getter(2), a.Setter(2)) { Required = true },
+            new("Arn", s[200], a.Getter(3), a.Setter(3)) { Required = true },
+            new("CreateDate", s[207], a.Getter(4), a.Setter(4)) { Required = true },
+            new("PasswordLastUsed", s[207], a.Getter(5), a.Setter(5)),
+            new("PermissionsBoundary", s[10], a.Getter(6), a.Setter(6)),
+            new("Tags", s[259], a.Getter(7), a.Setter(7)),
+        ];
+        a = new(ReadUserDetail, WriteUserDetail);
+        s[195].Members =
+        [
+            new("Path", s[232], a.Getter(0), a.Setter(0)),
+            new("UserName", s[264], a.Getter(1), a.Setter(1)),
+            new("UserId", s[217], a.Getter(2), a.Setter(2)),
+            new("Arn", s[200], a.Getter(3), a.Setter(3)),
+            new("CreateDate", s[207], a.Getter(4), a.Setter(4)),
+            new("UserPolicyList", s[234], a.Getter(5), a.Setter(5)),
+            new("GroupList", s[215], a.Getter(6), a.Setter(6)),
+            new("AttachedManagedPolicies", s[202], a.Getter(7), a.Setter(7)),
             new("PermissionsBoundary", s[10], a.Getter(8), a.Setter(8)),
-            new("Tags", s[255], a.Getter(9), a.Setter(9)),
+            new("Tags", s[259], a.Getter(9), a.Setter(9)),
         ];
         a = new(ReadVirtualMFADevice, WriteVirtualMFADevice);
-        s[192].Members =
+        s[196].Members =
         [
-            new("SerialNumber", s[247], a.Getter(0), a.Setter(0)) { Required = true },
+            new("SerialNumber", s[251], a.Getter(0), a.Setter(0)) { Required = true },
             new("Base32StringSeed", s[12], a.Getter(1), a.Setter(1)),
             new("QRCodePNG", s[12], a.Getter(2), a.Setter(2)),
-            new("User", s[190], a.Getter(3), a.Setter(3)),
-            new("EnableDate", s[203], a.Getter(4), a.Setter(4)),
-            new("Tags", s[255], a.Getter(5), a.Setter(5)),
+            new("User", s[194], a.Getter(3), a.Setter(3)),
+            new("EnableDate", s[207], a.Getter(4), a.Setter(4)),
+            new("Tags", s[259], a.Getter(5), a.Setter(5)),
         ];
-        s[194].Member = new(s[3]);
-        s[198].Member = new(s[11]);
-        s[206].Member = new(s[57]);
-        s[209].Member = new(s[88]);
-        s[210].Member = new(s[87]);
-        s[211].Member = new(s[212]);
+        s[198].Member = new(s[3]);
+        s[202].Member = new(s[11]);
+        s[210].Member = new(s[59]);
+        s[213].Member = new(s[90]);
         s[214].Member = new(s[89]);
-        s[225].Member = new(s[130]);
-        s[230].Member = new(s[139]);
-        s[232].Member = new(s[152]);
-        s[234].Member = new(s[138]);
-        s[235].Member = new(s[236]);
-        s[243].Member = new(s[165]);
-        s[244].Member = new(s[164]);
-        s[253].Member = new(s[254]);
-        s[255].Member = new(s[177]);
-        s[258].Member = new(s[191]);
-        s[259].Member = new(s[190]);
-        s[261].Member = new(s[192]);
+        s[215].Member = new(s[216]);
+        s[218].Member = new(s[91]);
+        s[229].Member = new(s[132]);
+        s[234].Member = new(s[141]);
+        s[236].Member = new(s[154]);
+        s[238].Member = new(s[140]);
+        s[239].Member = new(s[240]);
+        s[247].Member = new(s[169]);
+        s[248].Member = new(s[168]);
+        s[257].Member = new(s[258]);
+        s[259].Member = new(s[181]);
+        s[262].Member = new(s[195]);
+        s[263].Member = new(s[194]);
+        s[265].Member = new(s[196]);
     }
 
     private static void AddOperations1(global::Kiln.Core.Shapes.ServiceInfo service, global::Kiln.Core.Shapes.ShapeInfo[] s, global::System.Collections.Generic.Dictionary<string, global::Kiln.Core.Shapes.OperationInfo> operations)
     {
         operations.Add("AddClientIDToOpenIDConnectProvider", new("AddClientIDToOpenIDConnectProvider", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("AddRoleToInstanceProfile", new("AddRoleToInstanceProfile", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("AddUserToGroup", new("AddUserToGroup", service) { HttpMethod = "POST", RequestUri = "/", Input = s[6], Errors = [s[134], s[92], s[167]] });
-        operations.Add("AttachGroupPolicy", new("AttachGroupPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[7], Errors = [s[134], s[92], s[91], s[145], s[167]] });
-        operations.Add("AttachRolePolicy", new("AttachRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[8], Errors = [s[134], s[92], s[91], s[182], s[145], s[167]] });
-        operations.Add("AttachUserPolicy", new("AttachUserPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[9], Errors = [s[134], s[92], s[91], s[145], s[167]] });
+        operations.Add("AddUserToGroup", new("AddUserToGroup", service) { HttpMethod = "POST", RequestUri = "/", Input = s[6], Errors = [s[136], s[94], s[171]] });
+        operations.Add("AttachGroupPolicy", new("AttachGroupPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[7], Errors = [s[136], s[94], s[93], s[147], s[171]] });
+        operations.Add("AttachRolePolicy", new("AttachRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[8], Errors = [s[136], s[94], s[93], s[186], s[147], s[171]] });
+        operations.Add("AttachUserPolicy", new("AttachUserPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[9], Errors = [s[136], s[94], s[93], s[147], s[171]] });
         operations.Add("ChangePassword", new("ChangePassword", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("CreateAccessKey", new("CreateAccessKey", service) { HttpMethod = "POST", RequestUri = "/", Input = s[23], Output = s[24], Errors = [s[134], s[92], s[167]], ResultWrapper = "CreateAccessKeyResult" });
+        operations.Add("CreateAccessKey", new("CreateAccessKey", service) { HttpMethod = "POST", RequestUri = "/", Input = s[23], Output = s[24], Errors = [s[136], s[94], s[171]], ResultWrapper = "CreateAccessKeyResult" });
         operations.Add("CreateAccountAlias", new("CreateAccountAlias", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("CreateGroup", new("CreateGroup", service) { HttpMethod = "POST", RequestUri = "/", Input = s[25], Output = s[26], Errors = [s[92], s[55], s[134], s[167]], ResultWrapper = "CreateGroupResult" });
+        operations.Add("CreateGroup", new("CreateGroup", service) { HttpMethod = "POST", RequestUri = "/", Input = s[25], Output = s[26], Errors = [s[94], s[57], s[136], s[171]], ResultWrapper = "CreateGroupResult" });
         operations.Add("CreateInstanceProfile", new("CreateInstanceProfile", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "CreateInstanceProfileResult" });
         operations.Add("CreateLoginProfile", new("CreateLoginProfile", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "CreateLoginProfileResult" });
         operations.Add("CreateOpenIDConnectProvider", new("CreateOpenIDConnectProvider", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "CreateOpenIDConnectProviderResult" });
-        operations.Add("CreatePolicy", new("CreatePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[27], Output = s[28], Errors = [s[91], s[92], s[55], s[131], s[14], s[167]], ResultWrapper = "CreatePolicyResult" });
-        operations.Add("CreatePolicyVersion", new("CreatePolicyVersion", service) { HttpMethod = "POST", RequestUri = "/", Input = s[29], Output = s[30], Errors = [s[134], s[131], s[91], s[92], s[167]], ResultWrapper = "CreatePolicyVersionResult" });
-        operations.Add("CreateRole", new("CreateRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[31], Output = s[32], Errors = [s[92], s[91], s[55], s[131], s[14], s[167]], ResultWrapper = "CreateRoleResult" });
+        operations.Add("CreatePolicy", new("CreatePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[27], Output = s[28], Errors = [s[93], s[94], s[57], s[133], s[14], s[171]], ResultWrapper = "CreatePolicyResult" });
+        operations.Add("CreatePolicyVersion", new("CreatePolicyVersion", service) { HttpMethod = "POST", RequestUri = "/", Input = s[29], Output = s[30], Errors = [s[136], s[133], s[93], s[94], s[171]], ResultWrapper = "CreatePolicyVersionResult" });
+        operations.Add("CreateRole", new("CreateRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[31], Output = s[32], Errors = [s[94], s[93], s[57], s[133], s[14], s[171]], ResultWrapper = "CreateRoleResult" });
         operations.Add("CreateSAMLProvider", new("CreateSAMLProvider", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "CreateSAMLProviderResult" });
-        operations.Add("CreateServiceLinkedRole", new("CreateServiceLinkedRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[33], Output = s[34], Errors = [s[91], s[92], s[134], s[167]], ResultWrapper = "CreateServiceLinkedRoleResult" });
+        operations.Add("CreateServiceLinkedRole", new("CreateServiceLinkedRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[33], Output = s[34], Errors = [s[93], s[94], s[136], s[171]], ResultWrapper = "CreateServiceLinkedRoleResult" });
         operations.Add("CreateServiceSpecificCredential", new("CreateServiceSpecificCredential", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "CreateServiceSpecificCredentialResult" });
-        operations.Add("CreateUser", new("CreateUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[35], Output = s[36], Errors = [s[92], s[55], s[134], s[91], s[14], s[167]], ResultWrapper = "CreateUserResult" });
-        operations.Add("CreateVirtualMFADevice", new("CreateVirtualMFADevice", service) { HttpMethod = "POST", RequestUri = "/", Input = s[37], Output = s[38], Errors = [s[92], s[91], s[55], s[14], s[167]], ResultWrapper = "CreateVirtualMFADeviceResult" });
-        operations.Add("DeactivateMFADevice", new("DeactivateMFADevice", service) { HttpMethod = "POST", RequestUri = "/", Input = s[39], Errors = [s[56], s[134], s[92], s[167]] });
-        operations.Add("DeleteAccessKey", new("DeleteAccessKey", service) { HttpMethod = "POST", RequestUri = "/", Input = s[40], Errors = [s[134], s[92], s[167]] });
+        operations.Add("CreateUser", new("CreateUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[35], Output = s[36], Errors = [s[94], s[57], s[136], s[93], s[14], s[171]], ResultWrapper = "CreateUserResult" });
+        operations.Add("CreateVirtualMFADevice", new("CreateVirtualMFADevice", service) { HttpMethod = "POST", RequestUri = "/", Input = s[37], Output = s[38], Errors = [s[94], s[93], s[57], s[14], s[171]], ResultWrapper = "CreateVirtualMFADeviceResult" });
+        operations.Add("DeactivateMFADevice", new("DeactivateMFADevice", service) { HttpMethod = "POST", RequestUri = "/", Input = s[39], Errors = [s[58], s[136], s[94], s[171]] });
+        operations.Add("DeleteAccessKey", new("DeleteAccessKey", service) { HttpMethod = "POST", RequestUri = "/", Input = s[40], Errors = [s[136], s[94], s[171]] });
         operations.Add("DeleteAccountAlias", new("DeleteAccountAlias", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("DeleteAccountPasswordPolicy", new("DeleteAccountPasswordPolicy", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("DeleteGroup", new("DeleteGroup", service) { HttpMethod = "POST", RequestUri = "/", Input = s[43], Errors = [s[134], s[41], s[92], s[167]] });
-        operations.Add("DeleteGroupPolicy", new("DeleteGroupPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[42], Errors = [s[134], s[92], s[167]] });
+        operations.Add("DeleteGroup", new("DeleteGroup", service) { HttpMethod = "POST", RequestUri = "/", Input = s[43], Errors = [s[136], s[41], s[94], s[171]] });
+        operations.Add("DeleteGroupPolicy", new("DeleteGroupPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[42], Errors = [s[136], s[94], s[171]] });
         operations.Add("DeleteInstanceProfile", new("DeleteInstanceProfile", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("DeleteLoginProfile", new("DeleteLoginProfile", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("DeleteOpenIDConnectProvider", new("DeleteOpenIDConnectProvider", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("DeletePolicy", new("DeletePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[44], Errors = [s[134], s[92], s[91], s[41], s[167]] });
-        operations.Add("DeletePolicyVersion", new("DeletePolicyVersion", service) { HttpMethod = "POST", RequestUri = "/", Input = s[45], Errors = [s[134], s[92], s[91], s[41], s[167]] });
-        operations.Add("DeleteRole", new("DeleteRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[47], Errors = [s[134], s[41], s[92], s[182], s[14], s[167]] });
-        operations.Add("DeleteRolePermissionsBoundary", new("DeleteRolePermissionsBoundary", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("DeleteRolePolicy", new("DeleteRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[46], Errors = [s[134], s[92], s[182], s[167]] });
+        operations.Add("DeletePolicy", new("DeletePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[44], Errors = [s[136], s[94], s[93], s[41], s[171]] });
+        operations.Add("DeletePolicyVersion", new("DeletePolicyVersion", service) { HttpMethod = "POST", RequestUri = "/", Input = s[45], Errors = [s[136], s[94], s[93], s[41], s[171]] });
+        operations.Add("DeleteRole", new("DeleteRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[48], Errors = [s[136], s[41], s[94], s[186], s[14], s[171]] });
+        operations.Add("DeleteRolePermissionsBoundary", new("DeleteRolePermissionsBoundary", service) { HttpMethod = "POST", RequestUri = "/", Input = s[46], Errors = [s[136], s[186], s[171]] });
+        operations.Add("DeleteRolePolicy", new("DeleteRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[47], Errors = [s[136], s[94], s[186], s[171]] });
         operations.Add("DeleteSAMLProvider", new("DeleteSAMLProvider", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("DeleteSSHPublicKey", new("DeleteSSHPublicKey", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("DeleteServerCertificate", new("DeleteServerCertificate", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("DeleteServiceLinkedRole", new("DeleteServiceLinkedRole", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "DeleteServiceLinkedRoleResult" });
         operations.Add("DeleteServiceSpecificCredential", new("DeleteServiceSpecificCredential", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("DeleteSigningCertificate", new("DeleteSigningCertificate", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("DeleteUser", new("DeleteUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[49], Errors = [s[92], s[134], s[41], s[14], s[167]] });
-        operations.Add("DeleteUserPermissionsBoundary", new("DeleteUserPermissionsBoundary", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("DeleteUserPolicy", new("DeleteUserPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[48], Errors = [s[134], s[92], s[167]] });
-        operations.Add("DeleteVirtualMFADevice", new("DeleteVirtualMFADevice", service) { HttpMethod = "POST", RequestUri = "/", Input = s[50], Errors = [s[134], s[41], s[92], s[167]] });
-        operations.Add("DetachGroupPolicy", new("DetachGroupPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[51], Errors = [s[134], s[92], s[91], s[167]] });
-        operations.Add("DetachRolePolicy", new("DetachRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[52], Errors = [s[134], s[92], s[91], s[182], s[167]] });
-        operations.Add("DetachUserPolicy", new("DetachUserPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[53], Errors = [s[134], s[92], s[91], s[167]] });
-        operations.Add("EnableMFADevice", new("EnableMFADevice", service) { HttpMethod = "POST", RequestUri = "/", Input = s[54], Errors = [s[55], s[56], s[90], s[92], s[134], s[167]] });
+        operations.Add("DeleteUser", new("DeleteUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[51], Errors = [s[94], s[136], s[41], s[14], s[171]] });
+        operations.Add("DeleteUserPermissionsBoundary", new("DeleteUserPermissionsBoundary", service) { HttpMethod = "POST", RequestUri = "/", Input = s[49], Errors = [s[136], s[171]] });
+        operations.Add("DeleteUserPolicy", new("DeleteUserPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[50], Errors = [s[136], s[94], s[171]] });
+        operations.Add("DeleteVirtualMFADevice", new("DeleteVirtualMFADevice", service) { HttpMethod = "POST", RequestUri = "/", Input = s[52], Errors = [s[136], s[41], s[94], s[171]] });
+        operations.Add("DetachGroupPolicy", new("DetachGroupPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[53], Errors = [s[136], s[94], s[93], s[171]] });
+        operations.Add("DetachRolePolicy", new("DetachRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[54], Errors = [s[136], s[94], s[93], s[186], s[171]] });
+        operations.Add("DetachUserPolicy", new("DetachUserPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[55], Errors = [s[136], s[94], s[93], s[171]] });
+        operations.Add("EnableMFADevice", new("EnableMFADevice", service) { HttpMethod = "POST", RequestUri = "/", Input = s[56], Errors = [s[57], s[58], s[92], s[94], s[136], s[171]] });
         operations.Add("GenerateCredentialReport", new("GenerateCredentialReport", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GenerateCredentialReportResult" });
         operations.Add("GenerateOrganizationsAccessReport", new("GenerateOrganizationsAccessReport", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GenerateOrganizationsAccessReportResult" });
-        operations.Add("GenerateServiceLastAccessedDetails", new("GenerateServiceLastAccessedDetails", service) { HttpMethod = "POST", RequestUri = "/", Input = s[63], Output = s[64], Errors = [s[134], s[91]], ResultWrapper = "GenerateServiceLastAccessedDetailsResult" });
-        operations.Add("GetAccessKeyLastUsed", new("GetAccessKeyLastUsed", service) { HttpMethod = "POST", RequestUri = "/", Input = s[65], Output = s[66], Errors = [s[134]], ResultWrapper = "GetAccessKeyLastUsedResult" });
-        operations.Add("GetAccountAuthorizationDetails", new("GetAccountAuthorizationDetails", service) { HttpMethod = "POST", RequestUri = "/", Input = s[67], Output = s[68], Errors = [s[167]], ResultWrapper = "GetAccountAuthorizationDetailsResult" });
+        operations.Add("GenerateServiceLastAccessedDetails", new("GenerateServiceLastAccessedDetails", service) { HttpMethod = "POST", RequestUri = "/", Input = s[65], Output = s[66], Errors = [s[136], s[93]], ResultWrapper = "GenerateServiceLastAccessedDetailsResult" });
+        operations.Add("GetAccessKeyLastUsed", new("GetAccessKeyLastUsed", service) { HttpMethod = "POST", RequestUri = "/", Input = s[67], Output = s[68], Errors = [s[136]], ResultWrapper = "GetAccessKeyLastUsedResult" });
+        operations.Add("GetAccountAuthorizationDetails", new("GetAccountAuthorizationDetails", service) { HttpMethod = "POST", RequestUri = "/", Input = s[69], Output = s[70], Errors = [s[171]], ResultWrapper = "GetAccountAuthorizationDetailsResult" });
         operations.Add("GetAccountPasswordPolicy", new("GetAccountPasswordPolicy", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetAccountPasswordPolicyResult" });
         operations.Add("GetAccountSummary", new("GetAccountSummary", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetAccountSummaryResult" });
         operations.Add("GetContextKeysForCustomPolicy", new("GetContextKeysForCustomPolicy", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetContextKeysForCustomPolicyResult" });
         operations.Add("GetContextKeysForPrincipalPolicy", new("GetContextKeysForPrincipalPolicy", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetContextKeysForPrincipalPolicyResult" });
         operations.Add("GetCredentialReport", new("GetCredentialReport", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetCredentialReportResult" });
-        operations.Add("GetGroup", new("GetGroup", service) { HttpMethod = "POST", RequestUri = "/", Input = s[71], Output = s[72], Errors = [s[134], s[167]], ResultWrapper = "GetGroupResult" });
-        operations.Add("GetGroupPolicy", new("GetGroupPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[69], Output = s[70], Errors = [s[134], s[167]], ResultWrapper = "GetGroupPolicyResult" });
+        operations.Add("GetGroup", new("GetGroup", service) { HttpMethod = "POST", RequestUri = "/", Input = s[73], Output = s[74], Errors = [s[136], s[171]], ResultWrapper = "GetGroupResult" });
+        operations.Add("GetGroupPolicy", new("GetGroupPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[71], Output = s[72], Errors = [s[136], s[171]], ResultWrapper = "GetGroupPolicyResult" });
         operations.Add("GetInstanceProfile", new("GetInstanceProfile", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetInstanceProfileResult" });
         operations.Add("GetLoginProfile", new("GetLoginProfile", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetLoginProfileResult" });
         operations.Add("GetOpenIDConnectProvider", new("GetOpenIDConnectProvider", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetOpenIDConnectProviderResult" });
         operations.Add("GetOrganizationsAccessReport", new("GetOrganizationsAccessReport", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetOrganizationsAccessReportResult" });
-        operations.Add("GetPolicy", new("GetPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[73], Output = s[74], Errors = [s[134], s[91], s[167]], ResultWrapper = "GetPolicyResult" });
-        operations.Add("GetPolicyVersion", new("GetPolicyVersion", service) { HttpMethod = "POST", RequestUri = "/", Input = s[75], Output = s[76], Errors = [s[134], s[91], s[167]], ResultWrapper = "GetPolicyVersionResult" });
-        operations.Add("GetRole", new("GetRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[79], Output = s[80], Errors = [s[134], s[167]], ResultWrapper = "GetRoleResult" });
-        operations.Add("GetRolePolicy", new("GetRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[77], Output = s[78], Errors = [s[134], s[167]], ResultWrapper = "GetRolePolicyResult" });
+        operations.Add("GetPolicy", new("GetPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[75], Output = s[76], Errors = [s[136], s[93], s[171]], ResultWrapper = "GetPolicyResult" });
+        operations.Add("GetPolicyVersion", new("GetPolicyVersion", service) { HttpMethod = "POST", RequestUri = "/", Input = s[77], Output = s[78], Errors = [s[136], s[93], s[171]], ResultWrapper = "GetPolicyVersionResult" });
+        operations.Add("GetRole", new("GetRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[81], Output = s[82], Errors = [s[136], s[171]], ResultWrapper = "GetRoleResult" });
+        operations.Add("GetRolePolicy", new("GetRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[79], Output = s[80], Errors = [s[136], s[171]], ResultWrapper = "GetRolePolicyResult" });
         operations.Add("GetSAMLProvider", new("GetSAMLProvider", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetSAMLProviderResult" });
         operations.Add("GetSSHPublicKey", new("GetSSHPublicKey", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetSSHPublicKeyResult" });
         operations.Add("GetServerCertificate", new("GetServerCertificate", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetServerCertificateResult" });
-        operations.Add("GetServiceLastAccessedDetails", new("GetServiceLastAccessedDetails", service) { HttpMethod = "POST", RequestUri = "/", Input = s[81], Output = s[82], Errors = [s[134], s[91]], ResultWrapper = "GetServiceLastAccessedDetailsResult" });
+        operations.Add("GetServiceLastAccessedDetails", new("GetServiceLastAccessedDetails", service) { HttpMethod = "POST", RequestUri = "/", Input = s[83], Output = s[84], Errors = [s[136], s[93]], ResultWrapper = "GetServiceLastAccessedDetailsResult" });
         operations.Add("GetServiceLastAccessedDetailsWithEntities", new("GetServiceLastAccessedDetailsWithEntities", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetServiceLastAccessedDetailsWithEntitiesResult" });
         operations.Add("GetServiceLinkedRoleDeletionStatus", new("GetServiceLinkedRoleDeletionStatus", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "GetServiceLinkedRoleDeletionStatusResult" });
-        operations.Add("GetUser", new("GetUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[85], Output = s[86], Errors = [s[134], s[167]], ResultWrapper = "GetUserResult" });
-        operations.Add("GetUserPolicy", new("GetUserPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[83], Output = s[84], Errors = [s[134], s[167]], ResultWrapper = "GetUserPolicyResult" });
-        operations.Add("ListAccessKeys", new("ListAccessKeys", service) { HttpMethod = "POST", RequestUri = "/", Input = s[94], Output = s[95], Errors = [s[134], s[167]], ResultWrapper = "ListAccessKeysResult" });
+        operations.Add("GetUser", new("GetUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[87], Output = s[88], Errors = [s[136], s[171]], ResultWrapper = "GetUserResult" });
+        operations.Add("GetUserPolicy", new("GetUserPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[85], Output = s[86], Errors = [s[136], s[171]], ResultWrapper = "GetUserPolicyResult" });
+        operations.Add("ListAccessKeys", new("ListAccessKeys", service) { HttpMethod = "POST", RequestUri = "/", Input = s[96], Output = s[97], Errors = [s[136], s[171]], ResultWrapper = "ListAccessKeysResult" });
         operations.Add("ListAccountAliases", new("ListAccountAliases", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListAccountAliasesResult" });
-        operations.Add("ListAttachedGroupPolicies", new("ListAttachedGroupPolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[96], Output = s[97], Errors = [s[134], s[91], s[167]], ResultWrapper = "ListAttachedGroupPoliciesResult" });
-        operations.Add("ListAttachedRolePolicies", new("ListAttachedRolePolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[98], Output = s[99], Errors = [s[134], s[91], s[167]], ResultWrapper = "ListAttachedRolePoliciesResult" });
-        operations.Add("ListAttachedUserPolicies", new("ListAttachedUserPolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[100], Output = s[101], Errors = [s[134], s[91], s[167]], ResultWrapper = "ListAttachedUserPoliciesResult" });
-        operations.Add("ListEntitiesForPolicy", new("ListEntitiesForPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[102], Output = s[103], Errors = [s[134], s[91], s[167]], ResultWrapper = "ListEntitiesForPolicyResult" });
-        operations.Add("ListGroupPolicies", new("ListGroupPolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[104], Output = s[105], Errors = [s[134], s[167]], ResultWrapper = "ListGroupPoliciesResult" });
-        operations.Add("ListGroups", new("ListGroups", service) { HttpMethod = "POST", RequestUri = "/", Input = s[108], Output = s[109], Errors = [s[167]], ResultWrapper = "ListGroupsResult" });
-        operations.Add("ListGroupsForUser", new("ListGroupsForUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[106], Output = s[107], Errors = [s[134], s[167]], ResultWrapper = "ListGroupsForUserResult" });
+        operations.Add("ListAttachedGroupPolicies", new("ListAttachedGroupPolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[98], Output = s[99], Errors = [s[136], s[93], s[171]], ResultWrapper = "ListAttachedGroupPoliciesResult" });
+        operations.Add("ListAttachedRolePolicies", new("ListAttachedRolePolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[100], Output = s[101], Errors = [s[136], s[93], s[171]], ResultWrapper = "ListAttachedRolePoliciesResult" });
+        operations.Add("ListAttachedUserPolicies", new("ListAttachedUserPolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[102], Output = s[103], Errors = [s[136], s[93], s[171]], ResultWrapper = "ListAttachedUserPoliciesResult" });
+        operations.Add("ListEntitiesForPolicy", new("ListEntitiesForPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[104], Output = s[105], Errors = [s[136], s[93], s[171]], ResultWrapper = "ListEntitiesForPolicyResult" });
+        operations.Add("ListGroupPolicies", new("ListGroupPolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[106], Output = s[107], Errors = [s[136], s[171]], ResultWrapper = "ListGroupPoliciesResult" });
+        operations.Add("ListGroups", new("ListGroups", service) { HttpMethod = "POST", RequestUri = "/", Input = s[110], Output = s[111], Errors = [s[171]], ResultWrapper = "ListGroupsResult" });
+        operations.Add("ListGroupsForUser", new("ListGroupsForUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[108], Output = s[109], Errors = [s[136], s[171]], ResultWrapper = "ListGroupsForUserResult" });
         operations.Add("ListInstanceProfileTags", new("ListInstanceProfileTags", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListInstanceProfileTagsResult" });
         operations.Add("ListInstanceProfiles", new("ListInstanceProfiles", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListInstanceProfilesResult" });
         operations.Add("ListInstanceProfilesForRole", new("ListInstanceProfilesForRole", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListInstanceProfilesForRoleResult" });
         operations.Add("ListMFADeviceTags", new("ListMFADeviceTags", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListMFADeviceTagsResult" });
-        operations.Add("ListMFADevices", new("ListMFADevices", service) { HttpMethod = "POST", RequestUri = "/", Input = s[110], Output = s[111], Errors = [s[134], s[167]], ResultWrapper = "ListMFADevicesResult" });
+        operations.Add("ListMFADevices", new("ListMFADevices", service) { HttpMethod = "POST", RequestUri = "/", Input = s[112], Output = s[113], Errors = [s[136], s[171]], ResultWrapper = "ListMFADevicesResult" });
         operations.Add("ListOpenIDConnectProviderTags", new("ListOpenIDConnectProviderTags", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListOpenIDConnectProviderTagsResult" });
         operations.Add("ListOpenIDConnectProviders", new("ListOpenIDConnectProviders", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListOpenIDConnectProvidersResult" });
-        operations.Add("ListPolicies", new("ListPolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[112], Output = s[113], Errors = [s[167]], ResultWrapper = "ListPoliciesResult" });
+        operations.Add("ListPolicies", new("ListPolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[114], Output = s[115], Errors = [s[171]], ResultWrapper = "ListPoliciesResult" });
         operations.Add("ListPoliciesGrantingServiceAccess", new("ListPoliciesGrantingServiceAccess", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListPoliciesGrantingServiceAccessResult" });
         operations.Add("ListPolicyTags", new("ListPolicyTags", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListPolicyTagsResult" });
-        operations.Add("ListPolicyVersions", new("ListPolicyVersions", service) { HttpMethod = "POST", RequestUri = "/", Input = s[114], Output = s[115], Errors = [s[134], s[91], s[167]], ResultWrapper = "ListPolicyVersionsResult" });
-        operations.Add("ListRolePolicies", new("ListRolePolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[116], Output = s[117], Errors = [s[134], s[167]], ResultWrapper = "ListRolePoliciesResult" });
-        operations.Add("ListRoleTags", new("ListRoleTags", service) { HttpMethod = "POST", RequestUri = "/", Input = s[118], Output = s[119], Errors = [s[134], s[167]], ResultWrapper = "ListRoleTagsResult" });
-        operations.Add("ListRoles", new("ListRoles", service) { HttpMethod = "POST", RequestUri = "/", Input = s[120], Output = s[121], Errors = [s[167]], ResultWrapper = "ListRolesResult" });
+        operations.Add("ListPolicyVersions", new("ListPolicyVersions", service) { HttpMethod = "POST", RequestUri = "/", Input = s[116], Output = s[117], Errors = [s[136], s[93], s[171]], ResultWrapper = "ListPolicyVersionsResult" });
+        operations.Add("ListRolePolicies", new("ListRolePolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[118], Output = s[119], Errors = [s[136], s[171]], ResultWrapper = "ListRolePoliciesResult" });
+        operations.Add("ListRoleTags", new("ListRoleTags", service) { HttpMethod = "POST", RequestUri = "/", Input = s[120], Output = s[121], Errors = [s[136], s[171]], ResultWrapper = "ListRoleTagsResult" });
+        operations.Add("ListRoles", new("ListRoles", service) { HttpMethod = "POST", RequestUri = "/", Input = s[122], Output = s[123], Errors = [s[171]], ResultWrapper = "ListRolesResult" });
     }
 
     private static void AddOperations2(global::Kiln.Core.Shapes.ServiceInfo service, global::Kiln.Core.Shapes.ShapeInfo[] s, global::System.Collections.Generic.Dictionary<string, global::Kiln.Core.Shapes.OperationInfo> operations)
@@ -249,54 +274,54 @@ public static partial class IamModel
         operations.Add("ListServerCertificates", new("ListServerCertificates", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListServerCertificatesResult" });
         operations.Add("ListServiceSpecificCredentials", new("ListServiceSpecificCredentials", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListServiceSpecificCredentialsResult" });
         operations.Add("ListSigningCertificates", new("ListSigningCertificates", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ListSigningCertificatesResult" });
-        operations.Add("ListUserPolicies", new("ListUserPolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[122], Output = s[123], Errors = [s[134], s[167]], ResultWrapper = "ListUserPoliciesResult" });
-        operations.Add("ListUserTags", new("ListUserTags", service) { HttpMethod = "POST", RequestUri = "/", Input = s[124], Output = s[125], Errors = [s[134], s[167]], ResultWrapper = "ListUserTagsResult" });
-        operations.Add("ListUsers", new("ListUsers", service) { HttpMethod = "POST", RequestUri = "/", Input = s[126], Output = s[127], Errors = [s[167]], ResultWrapper = "ListUsersResult" });
-        operations.Add("ListVirtualMFADevices", new("ListVirtualMFADevices", service) { HttpMethod = "POST", RequestUri = "/", Input = s[128], Output = s[129], ResultWrapper = "ListVirtualMFADevicesResult" });
-        operations.Add("PutGroupPolicy", new("PutGroupPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[154], Errors = [s[92], s[131], s[134], s[167]] });
-        operations.Add("PutRolePermissionsBoundary", new("PutRolePermissionsBoundary", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("PutRolePolicy", new("PutRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[155], Errors = [s[92], s[131], s[134], s[182], s[167]] });
-        operations.Add("PutUserPermissionsBoundary", new("PutUserPermissionsBoundary", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("PutUserPolicy", new("PutUserPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[156], Errors = [s[92], s[131], s[134], s[167]] });
+        operations.Add("ListUserPolicies", new("ListUserPolicies", service) { HttpMethod = "POST", RequestUri = "/", Input = s[124], Output = s[125], Errors = [s[136], s[171]], ResultWrapper = "ListUserPoliciesResult" });
+        operations.Add("ListUserTags", new("ListUserTags", service) { HttpMethod = "POST", RequestUri = "/", Input = s[126], Output = s[127], Errors = [s[136], s[171]], ResultWrapper = "ListUserTagsResult" });
+        operations.Add("ListUsers", new("ListUsers", service) { HttpMethod = "POST", RequestUri = "/", Input = s[128], Output = s[129], Errors = [s[171]], ResultWrapper = "ListUsersResult" });
+        operations.Add("ListVirtualMFADevices", new("ListVirtualMFADevices", service) { HttpMethod = "POST", RequestUri = "/", Input = s[130], Output = s[131], ResultWrapper = "ListVirtualMFADevicesResult" });
+        operations.Add("PutGroupPolicy", new("PutGroupPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[156], Errors = [s[94], s[133], s[136], s[171]] });
+        operations.Add("PutRolePermissionsBoundary", new("PutRolePermissionsBoundary", service) { HttpMethod = "POST", RequestUri = "/", Input = s[157], Errors = [s[136], s[93], s[186], s[147], s[171]] });
+        operations.Add("PutRolePolicy", new("PutRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[158], Errors = [s[94], s[133], s[136], s[186], s[171]] });
+        operations.Add("PutUserPermissionsBoundary", new("PutUserPermissionsBoundary", service) { HttpMethod = "POST", RequestUri = "/", Input = s[159], Errors = [s[136], s[93], s[147], s[171]] });
+        operations.Add("PutUserPolicy", new("PutUserPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[160], Errors = [s[94], s[133], s[136], s[171]] });
         operations.Add("RemoveClientIDFromOpenIDConnectProvider", new("RemoveClientIDFromOpenIDConnectProvider", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("RemoveRoleFromInstanceProfile", new("RemoveRoleFromInstanceProfile", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("RemoveUserFromGroup", new("RemoveUserFromGroup", service) { HttpMethod = "POST", RequestUri = "/", Input = s[157], Errors = [s[134], s[92], s[167]] });
+        operations.Add("RemoveUserFromGroup", new("RemoveUserFromGroup", service) { HttpMethod = "POST", RequestUri = "/", Input = s[161], Errors = [s[136], s[94], s[171]] });
         operations.Add("ResetServiceSpecificCredential", new("ResetServiceSpecificCredential", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "ResetServiceSpecificCredentialResult" });
-        operations.Add("ResyncMFADevice", new("ResyncMFADevice", service) { HttpMethod = "POST", RequestUri = "/", Input = s[163], Errors = [s[90], s[134], s[92], s[167]] });
-        operations.Add("SetDefaultPolicyVersion", new("SetDefaultPolicyVersion", service) { HttpMethod = "POST", RequestUri = "/", Input = s[170], Errors = [s[134], s[91], s[92], s[167]] });
+        operations.Add("ResyncMFADevice", new("ResyncMFADevice", service) { HttpMethod = "POST", RequestUri = "/", Input = s[167], Errors = [s[92], s[136], s[94], s[171]] });
+        operations.Add("SetDefaultPolicyVersion", new("SetDefaultPolicyVersion", service) { HttpMethod = "POST", RequestUri = "/", Input = s[174], Errors = [s[136], s[93], s[94], s[171]] });
         operations.Add("SetSecurityTokenServicePreferences", new("SetSecurityTokenServicePreferences", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("SimulateCustomPolicy", new("SimulateCustomPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[171], Output = s[172], Errors = [s[91], s[141]], ResultWrapper = "SimulateCustomPolicyResult" });
-        operations.Add("SimulatePrincipalPolicy", new("SimulatePrincipalPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[173], Output = s[172], Errors = [s[134], s[91], s[141]], ResultWrapper = "SimulatePrincipalPolicyResult" });
+        operations.Add("SimulateCustomPolicy", new("SimulateCustomPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[175], Output = s[176], Errors = [s[93], s[143]], ResultWrapper = "SimulateCustomPolicyResult" });
+        operations.Add("SimulatePrincipalPolicy", new("SimulatePrincipalPolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[177], Output = s[176], Errors = [s[136], s[93], s[143]], ResultWrapper = "SimulatePrincipalPolicyResult" });
         operations.Add("TagInstanceProfile", new("TagInstanceProfile", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("TagMFADevice", new("TagMFADevice", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("TagOpenIDConnectProvider", new("TagOpenIDConnectProvider", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("TagPolicy", new("TagPolicy", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("TagRole", new("TagRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[178], Errors = [s[134], s[92], s[91], s[14], s[167]] });
+        operations.Add("TagRole", new("TagRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[182], Errors = [s[136], s[94], s[93], s[14], s[171]] });
         operations.Add("TagSAMLProvider", new("TagSAMLProvider", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("TagServerCertificate", new("TagServerCertificate", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("TagUser", new("TagUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[179], Errors = [s[134], s[92], s[91], s[14], s[167]] });
+        operations.Add("TagUser", new("TagUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[183], Errors = [s[136], s[94], s[93], s[14], s[171]] });
         operations.Add("UntagInstanceProfile", new("UntagInstanceProfile", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("UntagMFADevice", new("UntagMFADevice", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("UntagOpenIDConnectProvider", new("UntagOpenIDConnectProvider", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("UntagPolicy", new("UntagPolicy", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("UntagRole", new("UntagRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[183], Errors = [s[134], s[14], s[167]] });
+        operations.Add("UntagRole", new("UntagRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[187], Errors = [s[136], s[14], s[171]] });
         operations.Add("UntagSAMLProvider", new("UntagSAMLProvider", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("UntagServerCertificate", new("UntagServerCertificate", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("UntagUser", new("UntagUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[184], Errors = [s[134], s[14], s[167]] });
-        operations.Add("UpdateAccessKey", new("UpdateAccessKey", service) { HttpMethod = "POST", RequestUri = "/", Input = s[185], Errors = [s[134], s[92], s[167]] });
+        operations.Add("UntagUser", new("UntagUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[188], Errors = [s[136], s[14], s[171]] });
+        operations.Add("UpdateAccessKey", new("UpdateAccessKey", service) { HttpMethod = "POST", RequestUri = "/", Input = s[189], Errors = [s[136], s[94], s[171]] });
         operations.Add("UpdateAccountPasswordPolicy", new("UpdateAccountPasswordPolicy", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("UpdateAssumeRolePolicy", new("UpdateAssumeRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[186], Errors = [s[134], s[131], s[92], s[182], s[167]] });
+        operations.Add("UpdateAssumeRolePolicy", new("UpdateAssumeRolePolicy", service) { HttpMethod = "POST", RequestUri = "/", Input = s[190], Errors = [s[136], s[133], s[94], s[186], s[171]] });
         operations.Add("UpdateGroup", new("UpdateGroup", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("UpdateLoginProfile", new("UpdateLoginProfile", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("UpdateOpenIDConnectProviderThumbprint", new("UpdateOpenIDConnectProviderThumbprint", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("UpdateRole", new("UpdateRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[187], Output = s[188], Errors = [s[182], s[134], s[167]], ResultWrapper = "UpdateRoleResult" });
+        operations.Add("UpdateRole", new("UpdateRole", service) { HttpMethod = "POST", RequestUri = "/", Input = s[191], Output = s[192], Errors = [s[186], s[136], s[171]], ResultWrapper = "UpdateRoleResult" });
         operations.Add("UpdateRoleDescription", new("UpdateRoleDescription", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "UpdateRoleDescriptionResult" });
         operations.Add("UpdateSAMLProvider", new("UpdateSAMLProvider", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "UpdateSAMLProviderResult" });
         operations.Add("UpdateSSHPublicKey", new("UpdateSSHPublicKey", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("UpdateServerCertificate", new("UpdateServerCertificate", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("UpdateServiceSpecificCredential", new("UpdateServiceSpecificCredential", service) { HttpMethod = "POST", RequestUri = "/" });
         operations.Add("UpdateSigningCertificate", new("UpdateSigningCertificate", service) { HttpMethod = "POST", RequestUri = "/" });
-        operations.Add("UpdateUser", new("UpdateUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[189], Errors = [s[134], s[92], s[55], s[56], s[14], s[167]] });
+        operations.Add("UpdateUser", new("UpdateUser", service) { HttpMethod = "POST", RequestUri = "/", Input = s[193], Errors = [s[136], s[94], s[57], s[58], s[14], s[171]] });
         operations.Add("UploadSSHPublicKey", new("UploadSSHPublicKey", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "UploadSSHPublicKeyResult" });
         operations.Add("UploadServerCertificate", new("UploadServerCertificate", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "UploadServerCertificateResult" });
         operations.Add("UploadSigningCertificate", new("UploadSigningCertificate", service) { HttpMethod = "POST", RequestUri = "/", ResultWrapper = "UploadSigningCertificateResult" });
@@ -662,30 +687,6 @@ public static partial class IamModel
         switch (i)
         {
             case 0: x.Policy = (global::Kiln.Model.Iam.Policy?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCreatePolicyVersionRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.Iam.CreatePolicyVersionRequest)o;
-        switch (i)
-        {
-            case 0: return x.PolicyArn;
-            case 1: return x.PolicyDocument;
-            case 2: return x.SetAsDefault;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCreatePolicyVersionRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.Iam.CreatePolicyVersionRequest)o;
-        switch (i)
-        {
-            case 0: x.PolicyArn = (string?)v; return;
-            case 1: x.PolicyDocument = (string?)v; return;
-            case 2: x.SetAsDefault = (bool?)v; return;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

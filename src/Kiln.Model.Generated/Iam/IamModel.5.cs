@@ -5,6 +5,30 @@ namespace Kiln.Model.Iam;
 
 public static partial class IamModel
 {
+    private static object? ReadCreatePolicyVersionRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.CreatePolicyVersionRequest)o;
+        switch (i)
+        {
+            case 0: return x.PolicyArn;
+            case 1: return x.PolicyDocument;
+            case 2: return x.SetAsDefault;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCreatePolicyVersionRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.CreatePolicyVersionRequest)o;
+        switch (i)
+        {
+            case 0: x.PolicyArn = (string?)v; return;
+            case 1: x.PolicyDocument = (string?)v; return;
+            case 2: x.SetAsDefault = (bool?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadCreatePolicyVersionResponse(object o, int i)
     {
         var x = (global::Kiln.Model.Iam.CreatePolicyVersionResponse)o;
@@ -339,6 +363,26 @@ public static partial class IamModel
         }
     }
 
+    private static object? ReadDeleteRolePermissionsBoundaryRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.DeleteRolePermissionsBoundaryRequest)o;
+        switch (i)
+        {
+            case 0: return x.RoleName;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteRolePermissionsBoundaryRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.DeleteRolePermissionsBoundaryRequest)o;
+        switch (i)
+        {
+            case 0: x.RoleName = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadDeleteRolePolicyRequest(object o, int i)
     {
         var x = (global::Kiln.Model.Iam.DeleteRolePolicyRequest)o;
@@ -377,6 +421,26 @@ public static partial class IamModel
         switch (i)
         {
             case 0: x.RoleName = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDeleteUserPermissionsBoundaryRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.DeleteUserPermissionsBoundaryRequest)o;
+        switch (i)
+        {
+            case 0: return x.UserName;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteUserPermissionsBoundaryRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.DeleteUserPermissionsBoundaryRequest)o;
+        switch (i)
+        {
+            case 0: x.UserName = (string?)v; return;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }
@@ -621,70 +685,6 @@ public static partial class IamModel
         switch (i)
         {
             case 0: return x.JobId;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGenerateServiceLastAccessedDetailsResponse(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.Iam.GenerateServiceLastAccessedDetailsResponse)o;
-        switch (i)
-        {
-            case 0: x.JobId = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetAccessKeyLastUsedRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.Iam.GetAccessKeyLastUsedRequest)o;
-        switch (i)
-        {
-            case 0: return x.AccessKeyId;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetAccessKeyLastUsedRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.Iam.GetAccessKeyLastUsedRequest)o;
-        switch (i)
-        {
-            case 0: x.AccessKeyId = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetAccessKeyLastUsedResponse(object o, int i)
-    {
-        var x = (global::Kiln.Model.Iam.GetAccessKeyLastUsedResponse)o;
-        switch (i)
-        {
-            case 0: return x.UserName;
-            case 1: return x.AccessKeyLastUsed;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetAccessKeyLastUsedResponse(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.Iam.GetAccessKeyLastUsedResponse)o;
-        switch (i)
-        {
-            case 0: x.UserName = (string?)v; return;
-            case 1: x.AccessKeyLastUsed = (global::Kiln.Model.Iam.AccessKeyLastUsed?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetAccountAuthorizationDetailsRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.Iam.GetAccountAuthorizationDetailsRequest)o;
-        switch (i)
-        {
-            case 0: return x.Filter;
-            case 1: return x.MaxItems;
-            case 2: return x.Marker;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

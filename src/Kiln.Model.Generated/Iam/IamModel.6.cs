@@ -5,6 +5,70 @@ namespace Kiln.Model.Iam;
 
 public static partial class IamModel
 {
+    private static void WriteGenerateServiceLastAccessedDetailsResponse(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.GenerateServiceLastAccessedDetailsResponse)o;
+        switch (i)
+        {
+            case 0: x.JobId = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetAccessKeyLastUsedRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.GetAccessKeyLastUsedRequest)o;
+        switch (i)
+        {
+            case 0: return x.AccessKeyId;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetAccessKeyLastUsedRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.GetAccessKeyLastUsedRequest)o;
+        switch (i)
+        {
+            case 0: x.AccessKeyId = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetAccessKeyLastUsedResponse(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.GetAccessKeyLastUsedResponse)o;
+        switch (i)
+        {
+            case 0: return x.UserName;
+            case 1: return x.AccessKeyLastUsed;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetAccessKeyLastUsedResponse(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.GetAccessKeyLastUsedResponse)o;
+        switch (i)
+        {
+            case 0: x.UserName = (string?)v; return;
+            case 1: x.AccessKeyLastUsed = (global::Kiln.Model.Iam.AccessKeyLastUsed?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetAccountAuthorizationDetailsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.GetAccountAuthorizationDetailsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Filter;
+            case 1: return x.MaxItems;
+            case 2: return x.Marker;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static void WriteGetAccountAuthorizationDetailsRequest(object o, int i, object? v)
     {
         var x = (global::Kiln.Model.Iam.GetAccountAuthorizationDetailsRequest)o;
@@ -629,68 +693,6 @@ public static partial class IamModel
             case 0: return x.AttachedPolicies;
             case 1: return x.IsTruncated;
             case 2: return x.Marker;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListAttachedGroupPoliciesResponse(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.Iam.ListAttachedGroupPoliciesResponse)o;
-        switch (i)
-        {
-            case 0: x.AttachedPolicies = (global::System.Collections.Generic.List<global::Kiln.Model.Iam.AttachedPolicy>?)v; return;
-            case 1: x.IsTruncated = (bool?)v; return;
-            case 2: x.Marker = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListAttachedRolePoliciesRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.Iam.ListAttachedRolePoliciesRequest)o;
-        switch (i)
-        {
-            case 0: return x.RoleName;
-            case 1: return x.PathPrefix;
-            case 2: return x.Marker;
-            case 3: return x.MaxItems;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListAttachedRolePoliciesRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.Iam.ListAttachedRolePoliciesRequest)o;
-        switch (i)
-        {
-            case 0: x.RoleName = (string?)v; return;
-            case 1: x.PathPrefix = (string?)v; return;
-            case 2: x.Marker = (string?)v; return;
-            case 3: x.MaxItems = (int?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListAttachedRolePoliciesResponse(object o, int i)
-    {
-        var x = (global::Kiln.Model.Iam.ListAttachedRolePoliciesResponse)o;
-        switch (i)
-        {
-            case 0: return x.AttachedPolicies;
-            case 1: return x.IsTruncated;
-            case 2: return x.Marker;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListAttachedRolePoliciesResponse(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.Iam.ListAttachedRolePoliciesResponse)o;
-        switch (i)
-        {
-            case 0: x.AttachedPolicies = (global::System.Collections.Generic.List<global::Kiln.Model.Iam.AttachedPolicy>?)v; return;
-            case 1: x.IsTruncated = (bool?)v; return;
-            case 2: x.Marker = (string?)v; return;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

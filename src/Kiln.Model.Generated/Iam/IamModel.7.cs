@@ -5,6 +5,68 @@ namespace Kiln.Model.Iam;
 
 public static partial class IamModel
 {
+    private static void WriteListAttachedGroupPoliciesResponse(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.ListAttachedGroupPoliciesResponse)o;
+        switch (i)
+        {
+            case 0: x.AttachedPolicies = (global::System.Collections.Generic.List<global::Kiln.Model.Iam.AttachedPolicy>?)v; return;
+            case 1: x.IsTruncated = (bool?)v; return;
+            case 2: x.Marker = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListAttachedRolePoliciesRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.ListAttachedRolePoliciesRequest)o;
+        switch (i)
+        {
+            case 0: return x.RoleName;
+            case 1: return x.PathPrefix;
+            case 2: return x.Marker;
+            case 3: return x.MaxItems;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListAttachedRolePoliciesRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.ListAttachedRolePoliciesRequest)o;
+        switch (i)
+        {
+            case 0: x.RoleName = (string?)v; return;
+            case 1: x.PathPrefix = (string?)v; return;
+            case 2: x.Marker = (string?)v; return;
+            case 3: x.MaxItems = (int?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListAttachedRolePoliciesResponse(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.ListAttachedRolePoliciesResponse)o;
+        switch (i)
+        {
+            case 0: return x.AttachedPolicies;
+            case 1: return x.IsTruncated;
+            case 2: return x.Marker;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListAttachedRolePoliciesResponse(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.ListAttachedRolePoliciesResponse)o;
+        switch (i)
+        {
+            case 0: x.AttachedPolicies = (global::System.Collections.Generic.List<global::Kiln.Model.Iam.AttachedPolicy>?)v; return;
+            case 1: x.IsTruncated = (bool?)v; return;
+            case 2: x.Marker = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadListAttachedUserPoliciesRequest(object o, int i)
     {
         var x = (global::Kiln.Model.Iam.ListAttachedUserPoliciesRequest)o;
@@ -631,66 +693,6 @@ public static partial class IamModel
             case 0: return x.Tags;
             case 1: return x.IsTruncated;
             case 2: return x.Marker;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListUserTagsResponse(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.Iam.ListUserTagsResponse)o;
-        switch (i)
-        {
-            case 0: x.Tags = (global::System.Collections.Generic.List<global::Kiln.Model.Iam.Tag>?)v; return;
-            case 1: x.IsTruncated = (bool?)v; return;
-            case 2: x.Marker = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListUsersRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.Iam.ListUsersRequest)o;
-        switch (i)
-        {
-            case 0: return x.PathPrefix;
-            case 1: return x.Marker;
-            case 2: return x.MaxItems;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListUsersRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.Iam.ListUsersRequest)o;
-        switch (i)
-        {
-            case 0: x.PathPrefix = (string?)v; return;
-            case 1: x.Marker = (string?)v; return;
-            case 2: x.MaxItems = (int?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListUsersResponse(object o, int i)
-    {
-        var x = (global::Kiln.Model.Iam.ListUsersResponse)o;
-        switch (i)
-        {
-            case 0: return x.Users;
-            case 1: return x.IsTruncated;
-            case 2: return x.Marker;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListUsersResponse(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.Iam.ListUsersResponse)o;
-        switch (i)
-        {
-            case 0: x.Users = (global::System.Collections.Generic.List<global::Kiln.Model.Iam.User>?)v; return;
-            case 1: x.IsTruncated = (bool?)v; return;
-            case 2: x.Marker = (string?)v; return;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

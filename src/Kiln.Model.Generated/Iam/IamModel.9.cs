@@ -5,6 +5,112 @@ namespace Kiln.Model.Iam;
 
 public static partial class IamModel
 {
+    private static object? ReadServiceLastAccessed(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.ServiceLastAccessed)o;
+        switch (i)
+        {
+            case 0: return x.ServiceName;
+            case 1: return x.LastAuthenticated;
+            case 2: return x.ServiceNamespace;
+            case 3: return x.LastAuthenticatedEntity;
+            case 4: return x.LastAuthenticatedRegion;
+            case 5: return x.TotalAuthenticatedEntities;
+            case 6: return x.TrackedActionsLastAccessed;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteServiceLastAccessed(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.ServiceLastAccessed)o;
+        switch (i)
+        {
+            case 0: x.ServiceName = (string?)v; return;
+            case 1: x.LastAuthenticated = (global::System.DateTimeOffset?)v; return;
+            case 2: x.ServiceNamespace = (string?)v; return;
+            case 3: x.LastAuthenticatedEntity = (string?)v; return;
+            case 4: x.LastAuthenticatedRegion = (string?)v; return;
+            case 5: x.TotalAuthenticatedEntities = (int?)v; return;
+            case 6: x.TrackedActionsLastAccessed = (global::System.Collections.Generic.List<global::Kiln.Model.Iam.TrackedActionLastAccessed>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadSetDefaultPolicyVersionRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.SetDefaultPolicyVersionRequest)o;
+        switch (i)
+        {
+            case 0: return x.PolicyArn;
+            case 1: return x.VersionId;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteSetDefaultPolicyVersionRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.SetDefaultPolicyVersionRequest)o;
+        switch (i)
+        {
+            case 0: x.PolicyArn = (string?)v; return;
+            case 1: x.VersionId = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadSimulateCustomPolicyRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.SimulateCustomPolicyRequest)o;
+        switch (i)
+        {
+            case 0: return x.PolicyInputList;
+            case 1: return x.PermissionsBoundaryPolicyInputList;
+            case 2: return x.ActionNames;
+            case 3: return x.ResourceArns;
+            case 4: return x.ResourcePolicy;
+            case 5: return x.ResourceOwner;
+            case 6: return x.CallerArn;
+            case 7: return x.ContextEntries;
+            case 8: return x.ResourceHandlingOption;
+            case 9: return x.MaxItems;
+            case 10: return x.Marker;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteSimulateCustomPolicyRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.Iam.SimulateCustomPolicyRequest)o;
+        switch (i)
+        {
+            case 0: x.PolicyInputList = (global::System.Collections.Generic.List<string>?)v; return;
+            case 1: x.PermissionsBoundaryPolicyInputList = (global::System.Collections.Generic.List<string>?)v; return;
+            case 2: x.ActionNames = (global::System.Collections.Generic.List<string>?)v; return;
+            case 3: x.ResourceArns = (global::System.Collections.Generic.List<string>?)v; return;
+            case 4: x.ResourcePolicy = (string?)v; return;
+            case 5: x.ResourceOwner = (string?)v; return;
+            case 6: x.CallerArn = (string?)v; return;
+            case 7: x.ContextEntries = (global::System.Collections.Generic.List<global::Kiln.Model.Iam.ContextEntry>?)v; return;
+            case 8: x.ResourceHandlingOption = (string?)v; return;
+            case 9: x.MaxItems = (int?)v; return;
+            case 10: x.Marker = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadSimulatePolicyResponse(object o, int i)
+    {
+        var x = (global::Kiln.Model.Iam.SimulatePolicyResponse)o;
+        switch (i)
+        {
+            case 0: return x.EvaluationResults;
+            case 1: return x.IsTruncated;
+            case 2: return x.Marker;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static void WriteSimulatePolicyResponse(object o, int i, object? v)
     {
         var x = (global::Kiln.Model.Iam.SimulatePolicyResponse)o;

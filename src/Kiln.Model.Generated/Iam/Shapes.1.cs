@@ -289,6 +289,12 @@ public sealed partial class DeletePolicyVersionRequest
     public string? VersionId { get; set; }
 }
 
+public sealed partial class DeleteRolePermissionsBoundaryRequest
+{
+    /// <summary>The name (friendly name, not ARN) of the IAM role from which you want to remove the permissions boundary.</summary>
+    public string? RoleName { get; set; }
+}
+
 public sealed partial class DeleteRolePolicyRequest
 {
     /// <summary>The name (friendly name, not ARN) identifying the role that the policy is embedded in.</summary>
@@ -301,6 +307,12 @@ public sealed partial class DeleteRoleRequest
 {
     /// <summary>The name of the role to delete.</summary>
     public string? RoleName { get; set; }
+}
+
+public sealed partial class DeleteUserPermissionsBoundaryRequest
+{
+    /// <summary>The name (friendly name, not ARN) of the IAM user from which you want to remove the permissions boundary.</summary>
+    public string? UserName { get; set; }
 }
 
 public sealed partial class DeleteUserPolicyRequest
@@ -682,16 +694,4 @@ public sealed partial class ListAccessKeysResponse
     public bool? IsTruncated { get; set; }
     /// <summary>When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.</summary>
     public string? Marker { get; set; }
-}
-
-public sealed partial class ListAttachedGroupPoliciesRequest
-{
-    /// <summary>The name (friendly name, not ARN) of the group to list attached policies for.</summary>
-    public string? GroupName { get; set; }
-    /// <summary>The path prefix for filtering the results.</summary>
-    public string? PathPrefix { get; set; }
-    /// <summary>Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.</summary>
-    public string? Marker { get; set; }
-    /// <summary>Use this only when paginating results to indicate the maximum number of items you want in the response.</summary>
-    public int? MaxItems { get; set; }
 }

@@ -3,6 +3,18 @@
 
 namespace Kiln.Model.Iam;
 
+public sealed partial class ListAttachedGroupPoliciesRequest
+{
+    /// <summary>The name (friendly name, not ARN) of the group to list attached policies for.</summary>
+    public string? GroupName { get; set; }
+    /// <summary>The path prefix for filtering the results.</summary>
+    public string? PathPrefix { get; set; }
+    /// <summary>Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.</summary>
+    public string? Marker { get; set; }
+    /// <summary>Use this only when paginating results to indicate the maximum number of items you want in the response.</summary>
+    public int? MaxItems { get; set; }
+}
+
 /// <summary>Contains the response to a successful ListAttachedGroupPolicies request.</summary>
 public sealed partial class ListAttachedGroupPoliciesResponse
 {
@@ -517,6 +529,14 @@ public sealed partial class PutGroupPolicyRequest
     public string? PolicyDocument { get; set; }
 }
 
+public sealed partial class PutRolePermissionsBoundaryRequest
+{
+    /// <summary>The name (friendly name, not ARN) of the IAM role for which you want to set the permissions boundary.</summary>
+    public string? RoleName { get; set; }
+    /// <summary>The ARN of the policy that is used to set the permissions boundary for the role.</summary>
+    public string? PermissionsBoundary { get; set; }
+}
+
 public sealed partial class PutRolePolicyRequest
 {
     /// <summary>The name of the role to associate the policy with.</summary>
@@ -525,6 +545,14 @@ public sealed partial class PutRolePolicyRequest
     public string? PolicyName { get; set; }
     /// <summary>The policy document.</summary>
     public string? PolicyDocument { get; set; }
+}
+
+public sealed partial class PutUserPermissionsBoundaryRequest
+{
+    /// <summary>The name (friendly name, not ARN) of the IAM user for which you want to set the permissions boundary.</summary>
+    public string? UserName { get; set; }
+    /// <summary>The ARN of the policy that is used to set the permissions boundary for the user.</summary>
+    public string? PermissionsBoundary { get; set; }
 }
 
 public sealed partial class PutUserPolicyRequest
@@ -663,30 +691,4 @@ public sealed partial class SetDefaultPolicyVersionRequest
     public string? PolicyArn { get; set; }
     /// <summary>The version of the policy to set as the default (operative) version.</summary>
     public string? VersionId { get; set; }
-}
-
-public sealed partial class SimulateCustomPolicyRequest
-{
-    /// <summary>A list of policy documents to include in the simulation.</summary>
-    public global::System.Collections.Generic.List<string>? PolicyInputList { get; set; }
-    /// <summary>The IAM permissions boundary policy to simulate.</summary>
-    public global::System.Collections.Generic.List<string>? PermissionsBoundaryPolicyInputList { get; set; }
-    /// <summary>A list of names of API operations to evaluate in the simulation.</summary>
-    public global::System.Collections.Generic.List<string>? ActionNames { get; set; }
-    /// <summary>A list of ARNs of Amazon Web Services resources to include in the simulation.</summary>
-    public global::System.Collections.Generic.List<string>? ResourceArns { get; set; }
-    /// <summary>A resource-based policy to include in the simulation provided as a string.</summary>
-    public string? ResourcePolicy { get; set; }
-    /// <summary>An ARN representing the Amazon Web Services account ID that specifies the owner of any simulated resource that does not identify its owner in the resource ARN.</summary>
-    public string? ResourceOwner { get; set; }
-    /// <summary>The ARN of the IAM user that you want to use as the simulated caller of the API operations.</summary>
-    public string? CallerArn { get; set; }
-    /// <summary>A list of context keys and corresponding values for the simulation to use.</summary>
-    public global::System.Collections.Generic.List<global::Kiln.Model.Iam.ContextEntry>? ContextEntries { get; set; }
-    /// <summary>Specifies the type of simulation to run.</summary>
-    public string? ResourceHandlingOption { get; set; }
-    /// <summary>Use this only when paginating results to indicate the maximum number of items you want in the response.</summary>
-    public int? MaxItems { get; set; }
-    /// <summary>Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.</summary>
-    public string? Marker { get; set; }
 }

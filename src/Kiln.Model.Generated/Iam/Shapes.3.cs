@@ -3,6 +3,32 @@
 
 namespace Kiln.Model.Iam;
 
+public sealed partial class SimulateCustomPolicyRequest
+{
+    /// <summary>A list of policy documents to include in the simulation.</summary>
+    public global::System.Collections.Generic.List<string>? PolicyInputList { get; set; }
+    /// <summary>The IAM permissions boundary policy to simulate.</summary>
+    public global::System.Collections.Generic.List<string>? PermissionsBoundaryPolicyInputList { get; set; }
+    /// <summary>A list of names of API operations to evaluate in the simulation.</summary>
+    public global::System.Collections.Generic.List<string>? ActionNames { get; set; }
+    /// <summary>A list of ARNs of Amazon Web Services resources to include in the simulation.</summary>
+    public global::System.Collections.Generic.List<string>? ResourceArns { get; set; }
+    /// <summary>A resource-based policy to include in the simulation provided as a string.</summary>
+    public string? ResourcePolicy { get; set; }
+    /// <summary>An ARN representing the Amazon Web Services account ID that specifies the owner of any simulated resource that does not identify its owner in the resource ARN.</summary>
+    public string? ResourceOwner { get; set; }
+    /// <summary>The ARN of the IAM user that you want to use as the simulated caller of the API operations.</summary>
+    public string? CallerArn { get; set; }
+    /// <summary>A list of context keys and corresponding values for the simulation to use.</summary>
+    public global::System.Collections.Generic.List<global::Kiln.Model.Iam.ContextEntry>? ContextEntries { get; set; }
+    /// <summary>Specifies the type of simulation to run.</summary>
+    public string? ResourceHandlingOption { get; set; }
+    /// <summary>Use this only when paginating results to indicate the maximum number of items you want in the response.</summary>
+    public int? MaxItems { get; set; }
+    /// <summary>Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.</summary>
+    public string? Marker { get; set; }
+}
+
 /// <summary>Contains the response to a successful SimulatePrincipalPolicy or SimulateCustomPolicy request.</summary>
 public sealed partial class SimulatePolicyResponse
 {

@@ -24,6 +24,9 @@ public abstract partial class S3ApiBase
             case "DeleteBucket":
                 await DeleteBucketAsync((global::Kiln.Model.S3.DeleteBucketRequest)input!, context).ConfigureAwait(false);
                 return null;
+            case "DeleteBucketCors":
+                await DeleteBucketCorsAsync((global::Kiln.Model.S3.DeleteBucketCorsRequest)input!, context).ConfigureAwait(false);
+                return null;
             case "DeleteBucketEncryption":
                 await DeleteBucketEncryptionAsync((global::Kiln.Model.S3.DeleteBucketEncryptionRequest)input!, context).ConfigureAwait(false);
                 return null;
@@ -32,6 +35,9 @@ public abstract partial class S3ApiBase
                 return null;
             case "DeleteBucketLifecycle":
                 await DeleteBucketLifecycleAsync((global::Kiln.Model.S3.DeleteBucketLifecycleRequest)input!, context).ConfigureAwait(false);
+                return null;
+            case "DeleteBucketOwnershipControls":
+                await DeleteBucketOwnershipControlsAsync((global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest)input!, context).ConfigureAwait(false);
                 return null;
             case "DeleteBucketPolicy":
                 await DeleteBucketPolicyAsync((global::Kiln.Model.S3.DeleteBucketPolicyRequest)input!, context).ConfigureAwait(false);
@@ -64,6 +70,8 @@ public abstract partial class S3ApiBase
                 return await GetBucketLoggingAsync((global::Kiln.Model.S3.GetBucketLoggingRequest)input!, context).ConfigureAwait(false);
             case "GetBucketNotificationConfiguration":
                 return await GetBucketNotificationConfigurationAsync((global::Kiln.Model.S3.GetBucketNotificationConfigurationRequest)input!, context).ConfigureAwait(false);
+            case "GetBucketOwnershipControls":
+                return await GetBucketOwnershipControlsAsync((global::Kiln.Model.S3.GetBucketOwnershipControlsRequest)input!, context).ConfigureAwait(false);
             case "GetBucketPolicy":
                 return await GetBucketPolicyAsync((global::Kiln.Model.S3.GetBucketPolicyRequest)input!, context).ConfigureAwait(false);
             case "GetBucketPolicyStatus":
@@ -120,6 +128,9 @@ public abstract partial class S3ApiBase
             case "PutBucketNotificationConfiguration":
                 await PutBucketNotificationConfigurationAsync((global::Kiln.Model.S3.PutBucketNotificationConfigurationRequest)input!, context).ConfigureAwait(false);
                 return null;
+            case "PutBucketOwnershipControls":
+                await PutBucketOwnershipControlsAsync((global::Kiln.Model.S3.PutBucketOwnershipControlsRequest)input!, context).ConfigureAwait(false);
+                return null;
             case "PutBucketPolicy":
                 await PutBucketPolicyAsync((global::Kiln.Model.S3.PutBucketPolicyRequest)input!, context).ConfigureAwait(false);
                 return null;
@@ -131,6 +142,8 @@ public abstract partial class S3ApiBase
                 return null;
             case "PutObject":
                 return await PutObjectAsync((global::Kiln.Model.S3.PutObjectRequest)input!, context).ConfigureAwait(false);
+            case "PutObjectAcl":
+                return await PutObjectAclAsync((global::Kiln.Model.S3.PutObjectAclRequest)input!, context).ConfigureAwait(false);
             case "PutObjectTagging":
                 return await PutObjectTaggingAsync((global::Kiln.Model.S3.PutObjectTaggingRequest)input!, context).ConfigureAwait(false);
             case "PutPublicAccessBlock":

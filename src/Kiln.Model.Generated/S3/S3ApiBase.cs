@@ -33,6 +33,10 @@ public abstract partial class S3ApiBase : global::Kiln.Core.IServiceApi
     public virtual global::System.Threading.Tasks.Task DeleteBucketAsync(global::Kiln.Model.S3.DeleteBucketRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "DeleteBucket");
 
+    /// <summary>Deletes the cors configuration information set for the bucket.</summary>
+    public virtual global::System.Threading.Tasks.Task DeleteBucketCorsAsync(global::Kiln.Model.S3.DeleteBucketCorsRequest input, global::Kiln.Core.RequestContext context) =>
+        throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "DeleteBucketCors");
+
     /// <summary>This implementation of the DELETE action removes default encryption from the bucket.</summary>
     public virtual global::System.Threading.Tasks.Task DeleteBucketEncryptionAsync(global::Kiln.Model.S3.DeleteBucketEncryptionRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "DeleteBucketEncryption");
@@ -44,6 +48,10 @@ public abstract partial class S3ApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Deletes the lifecycle configuration from the specified bucket.</summary>
     public virtual global::System.Threading.Tasks.Task DeleteBucketLifecycleAsync(global::Kiln.Model.S3.DeleteBucketLifecycleRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "DeleteBucketLifecycle");
+
+    /// <summary>Removes OwnershipControls for an Amazon S3 bucket.</summary>
+    public virtual global::System.Threading.Tasks.Task DeleteBucketOwnershipControlsAsync(global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest input, global::Kiln.Core.RequestContext context) =>
+        throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "DeleteBucketOwnershipControls");
 
     /// <summary>This implementation of the DELETE action uses the policy subresource to delete the policy of a specified bucket.</summary>
     public virtual global::System.Threading.Tasks.Task DeleteBucketPolicyAsync(global::Kiln.Model.S3.DeleteBucketPolicyRequest input, global::Kiln.Core.RequestContext context) =>
@@ -100,6 +108,10 @@ public abstract partial class S3ApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Returns the notification configuration of a bucket.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.S3.NotificationConfiguration> GetBucketNotificationConfigurationAsync(global::Kiln.Model.S3.GetBucketNotificationConfigurationRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "GetBucketNotificationConfiguration");
+
+    /// <summary>Retrieves OwnershipControls for an Amazon S3 bucket.</summary>
+    public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.S3.GetBucketOwnershipControlsOutput> GetBucketOwnershipControlsAsync(global::Kiln.Model.S3.GetBucketOwnershipControlsRequest input, global::Kiln.Core.RequestContext context) =>
+        throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "GetBucketOwnershipControls");
 
     /// <summary>Returns the policy of a specified bucket.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.S3.GetBucketPolicyOutput> GetBucketPolicyAsync(global::Kiln.Model.S3.GetBucketPolicyRequest input, global::Kiln.Core.RequestContext context) =>
@@ -197,6 +209,10 @@ public abstract partial class S3ApiBase : global::Kiln.Core.IServiceApi
     public virtual global::System.Threading.Tasks.Task PutBucketNotificationConfigurationAsync(global::Kiln.Model.S3.PutBucketNotificationConfigurationRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "PutBucketNotificationConfiguration");
 
+    /// <summary>Creates or modifies OwnershipControls for an Amazon S3 bucket.</summary>
+    public virtual global::System.Threading.Tasks.Task PutBucketOwnershipControlsAsync(global::Kiln.Model.S3.PutBucketOwnershipControlsRequest input, global::Kiln.Core.RequestContext context) =>
+        throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "PutBucketOwnershipControls");
+
     /// <summary>Applies an Amazon S3 bucket policy to an Amazon S3 bucket.</summary>
     public virtual global::System.Threading.Tasks.Task PutBucketPolicyAsync(global::Kiln.Model.S3.PutBucketPolicyRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "PutBucketPolicy");
@@ -212,6 +228,10 @@ public abstract partial class S3ApiBase : global::Kiln.Core.IServiceApi
     /// <summary>Adds an object to a bucket.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.S3.PutObjectOutput> PutObjectAsync(global::Kiln.Model.S3.PutObjectRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "PutObject");
+
+    /// <summary>Uses the acl subresource to set the access control list (ACL) permissions for a new or existing object in an S3 bucket.</summary>
+    public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.S3.PutObjectAclOutput> PutObjectAclAsync(global::Kiln.Model.S3.PutObjectAclRequest input, global::Kiln.Core.RequestContext context) =>
+        throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "PutObjectAcl");
 
     /// <summary>Sets the supplied tag-set to an object that already exists in a bucket.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.S3.PutObjectTaggingOutput> PutObjectTaggingAsync(global::Kiln.Model.S3.PutObjectTaggingRequest input, global::Kiln.Core.RequestContext context) =>

@@ -5,6 +5,257 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static void WriteServerSideEncryptionByDefault(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ServerSideEncryptionByDefault)o;
+        switch (i)
+        {
+            case 0: x.SSEAlgorithm = (string?)v; return;
+            case 1: x.KMSMasterKeyID = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadServerSideEncryptionConfiguration(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ServerSideEncryptionConfiguration)o;
+        switch (i)
+        {
+            case 0: return x.Rules;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteServerSideEncryptionConfiguration(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ServerSideEncryptionConfiguration)o;
+        switch (i)
+        {
+            case 0: x.Rules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.ServerSideEncryptionRule>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadServerSideEncryptionRule(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ServerSideEncryptionRule)o;
+        switch (i)
+        {
+            case 0: return x.ApplyServerSideEncryptionByDefault;
+            case 1: return x.BucketKeyEnabled;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteServerSideEncryptionRule(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ServerSideEncryptionRule)o;
+        switch (i)
+        {
+            case 0: x.ApplyServerSideEncryptionByDefault = (global::Kiln.Model.S3.ServerSideEncryptionByDefault?)v; return;
+            case 1: x.BucketKeyEnabled = (bool?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadTag(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Tag)o;
+        switch (i)
+        {
+            case 0: return x.Key;
+            case 1: return x.Value;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteTag(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Tag)o;
+        switch (i)
+        {
+            case 0: x.Key = (string?)v; return;
+            case 1: x.Value = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadTagging(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Tagging)o;
+        switch (i)
+        {
+            case 0: return x.TagSet;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteTagging(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Tagging)o;
+        switch (i)
+        {
+            case 0: x.TagSet = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadTargetGrant(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.TargetGrant)o;
+        switch (i)
+        {
+            case 0: return x.Grantee;
+            case 1: return x.Permission;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteTargetGrant(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.TargetGrant)o;
+        switch (i)
+        {
+            case 0: x.Grantee = (global::Kiln.Model.S3.Grantee?)v; return;
+            case 1: x.Permission = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadTiering(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Tiering)o;
+        switch (i)
+        {
+            case 0: return x.Days;
+            case 1: return x.AccessTier;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteTiering(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Tiering)o;
+        switch (i)
+        {
+            case 0: x.Days = (int?)v; return;
+            case 1: x.AccessTier = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadTopicConfiguration(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.TopicConfiguration)o;
+        switch (i)
+        {
+            case 0: return x.Id;
+            case 1: return x.TopicArn;
+            case 2: return x.Events;
+            case 3: return x.Filter;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteTopicConfiguration(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.TopicConfiguration)o;
+        switch (i)
+        {
+            case 0: x.Id = (string?)v; return;
+            case 1: x.TopicArn = (string?)v; return;
+            case 2: x.Events = (global::System.Collections.Generic.List<string>?)v; return;
+            case 3: x.Filter = (global::Kiln.Model.S3.NotificationConfigurationFilter?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadTransition(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Transition)o;
+        switch (i)
+        {
+            case 0: return x.Date;
+            case 1: return x.Days;
+            case 2: return x.StorageClass;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteTransition(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Transition)o;
+        switch (i)
+        {
+            case 0: x.Date = (global::System.DateTimeOffset?)v; return;
+            case 1: x.Days = (int?)v; return;
+            case 2: x.StorageClass = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadUploadPartCopyOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.UploadPartCopyOutput)o;
+        switch (i)
+        {
+            case 0: return x.CopySourceVersionId;
+            case 1: return x.CopyPartResult;
+            case 2: return x.ServerSideEncryption;
+            case 3: return x.SSECustomerAlgorithm;
+            case 4: return x.SSECustomerKeyMD5;
+            case 5: return x.SSEKMSKeyId;
+            case 6: return x.BucketKeyEnabled;
+            case 7: return x.RequestCharged;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteUploadPartCopyOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.UploadPartCopyOutput)o;
+        switch (i)
+        {
+            case 0: x.CopySourceVersionId = (string?)v; return;
+            case 1: x.CopyPartResult = (global::Kiln.Model.S3.CopyPartResult?)v; return;
+            case 2: x.ServerSideEncryption = (string?)v; return;
+            case 3: x.SSECustomerAlgorithm = (string?)v; return;
+            case 4: x.SSECustomerKeyMD5 = (string?)v; return;
+            case 5: x.SSEKMSKeyId = (string?)v; return;
+            case 6: x.BucketKeyEnabled = (bool?)v; return;
+            case 7: x.RequestCharged = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadUploadPartCopyRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.UploadPartCopyRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.CopySource;
+            case 2: return x.CopySourceIfMatch;
+            case 3: return x.CopySourceIfModifiedSince;
+            case 4: return x.CopySourceIfNoneMatch;
+            case 5: return x.CopySourceIfUnmodifiedSince;
+            case 6: return x.CopySourceRange;
+            case 7: return x.Key;
+            case 8: return x.PartNumber;
+            case 9: return x.UploadId;
+            case 10: return x.SSECustomerAlgorithm;
+            case 11: return x.SSECustomerKey;
+            case 12: return x.SSECustomerKeyMD5;
+            case 13: return x.CopySourceSSECustomerAlgorithm;
+            case 14: return x.CopySourceSSECustomerKey;
+            case 15: return x.CopySourceSSECustomerKeyMD5;
+            case 16: return x.RequestPayer;
+            case 17: return x.ExpectedBucketOwner;
+            case 18: return x.ExpectedSourceBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static void WriteUploadPartCopyRequest(object o, int i, object? v)
     {
         var x = (global::Kiln.Model.S3.UploadPartCopyRequest)o;

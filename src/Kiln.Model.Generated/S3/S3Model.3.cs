@@ -8,234 +8,248 @@ public static partial class S3Model
     private static void LinkShapes4(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
         global::Kiln.Model.MemberAccess a;
-        a = new(ReadIntelligentTieringConfiguration, WriteIntelligentTieringConfiguration);
-        s[184].Members =
+        a = new(ReadInputSerialization, WriteInputSerialization);
+        s[185].Members =
         [
-            new("Id", s[188], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Filter", s[187], a.Getter(1), a.Setter(1)),
-            new("Status", s[189], a.Getter(2), a.Setter(2)) { Required = true },
-            new("Tierings", s[361], a.Getter(3), a.Setter(3)) { LocationName = "Tiering", Required = true },
+            new("CSV", s[33], a.Getter(0), a.Setter(0)),
+            new("CompressionType", s[52], a.Getter(1), a.Setter(1)),
+            new("JSON", s[198], a.Getter(2), a.Setter(2)),
+            new("Parquet", s[288], a.Getter(3), a.Setter(3)),
         ];
-        s[185].Member = new(s[184]);
-        a = new(ReadIntelligentTieringFilter, WriteIntelligentTieringFilter);
+        a = new(ReadIntelligentTieringAndOperator, WriteIntelligentTieringAndOperator);
         s[187].Members =
         [
-            new("Prefix", s[290], a.Getter(0), a.Setter(0)),
-            new("Tag", s[349], a.Getter(1), a.Setter(1)),
-            new("And", s[183], a.Getter(2), a.Setter(2)),
+            new("Prefix", s[297], a.Getter(0), a.Setter(0)),
+            new("Tags", s[361], a.Getter(1), a.Setter(1)) { LocationName = "Tag", Flattened = true },
         ];
-        s[190].Members =
+        a = new(ReadIntelligentTieringConfiguration, WriteIntelligentTieringConfiguration);
+        s[188].Members =
         [
-            new("StorageClass", s[348], global::Kiln.Model.ErrorFields.Getter("StorageClass"), global::Kiln.Model.ErrorFields.Setter("StorageClass")),
-            new("AccessTier", s[182], global::Kiln.Model.ErrorFields.Getter("AccessTier"), global::Kiln.Model.ErrorFields.Setter("AccessTier")),
+            new("Id", s[192], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Filter", s[191], a.Getter(1), a.Setter(1)),
+            new("Status", s[193], a.Getter(2), a.Setter(2)) { Required = true },
+            new("Tierings", s[371], a.Getter(3), a.Setter(3)) { LocationName = "Tiering", Required = true },
         ];
-        a = new(ReadJSONInput, WriteJSONInput);
+        s[189].Member = new(s[188]);
+        a = new(ReadIntelligentTieringFilter, WriteIntelligentTieringFilter);
+        s[191].Members =
+        [
+            new("Prefix", s[297], a.Getter(0), a.Setter(0)),
+            new("Tag", s[359], a.Getter(1), a.Setter(1)),
+            new("And", s[187], a.Getter(2), a.Setter(2)),
+        ];
         s[194].Members =
         [
-            new("Type", s[196], a.Getter(0), a.Setter(0)),
+            new("StorageClass", s[358], global::Kiln.Model.ErrorFields.Getter("StorageClass"), global::Kiln.Model.ErrorFields.Setter("StorageClass")),
+            new("AccessTier", s[186], global::Kiln.Model.ErrorFields.Getter("AccessTier"), global::Kiln.Model.ErrorFields.Setter("AccessTier")),
+        ];
+        a = new(ReadJSONInput, WriteJSONInput);
+        s[198].Members =
+        [
+            new("Type", s[200], a.Getter(0), a.Setter(0)),
         ];
         a = new(ReadJSONOutput, WriteJSONOutput);
-        s[195].Members =
+        s[199].Members =
         [
-            new("RecordDelimiter", s[315], a.Getter(0), a.Setter(0)),
+            new("RecordDelimiter", s[325], a.Getter(0), a.Setter(0)),
         ];
         a = new(ReadLambdaFunctionConfiguration, WriteLambdaFunctionConfiguration);
-        s[201].Members =
+        s[205].Members =
         [
-            new("Id", s[257], a.Getter(0), a.Setter(0)),
-            new("LambdaFunctionArn", s[200], a.Getter(1), a.Setter(1)) { LocationName = "CloudFunction", Required = true },
-            new("Events", s[115], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
-            new("Filter", s[256], a.Getter(3), a.Setter(3)),
+            new("Id", s[261], a.Getter(0), a.Setter(0)),
+            new("LambdaFunctionArn", s[204], a.Getter(1), a.Setter(1)) { LocationName = "CloudFunction", Required = true },
+            new("Events", s[117], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
+            new("Filter", s[260], a.Getter(3), a.Setter(3)),
         ];
-        s[202].Member = new(s[201]);
+        s[206].Member = new(s[205]);
         a = new(ReadLifecycleExpiration, WriteLifecycleExpiration);
-        s[204].Members =
+        s[208].Members =
         [
             new("Date", s[81], a.Getter(0), a.Setter(0)),
             new("Days", s[82], a.Getter(1), a.Setter(1)),
-            new("ExpiredObjectDeleteMarker", s[118], a.Getter(2), a.Setter(2)),
+            new("ExpiredObjectDeleteMarker", s[120], a.Getter(2), a.Setter(2)),
         ];
         a = new(ReadLifecycleRule, WriteLifecycleRule);
-        s[205].Members =
+        s[209].Members =
         [
-            new("Expiration", s[204], a.Getter(0), a.Setter(0)),
-            new("ID", s[174], a.Getter(1), a.Setter(1)),
-            new("Prefix", s[290], a.Getter(2), a.Setter(2)),
-            new("Filter", s[207], a.Getter(3), a.Setter(3)),
-            new("Status", s[117], a.Getter(4), a.Setter(4)) { Required = true },
-            new("Transitions", s[367], a.Getter(5), a.Setter(5)) { LocationName = "Transition" },
-            new("NoncurrentVersionTransitions", s[254], a.Getter(6), a.Setter(6)) { LocationName = "NoncurrentVersionTransition" },
-            new("NoncurrentVersionExpiration", s[252], a.Getter(7), a.Setter(7)),
+            new("Expiration", s[208], a.Getter(0), a.Setter(0)),
+            new("ID", s[178], a.Getter(1), a.Setter(1)),
+            new("Prefix", s[297], a.Getter(2), a.Setter(2)),
+            new("Filter", s[211], a.Getter(3), a.Setter(3)),
+            new("Status", s[119], a.Getter(4), a.Setter(4)) { Required = true },
+            new("Transitions", s[377], a.Getter(5), a.Setter(5)) { LocationName = "Transition" },
+            new("NoncurrentVersionTransitions", s[258], a.Getter(6), a.Setter(6)) { LocationName = "NoncurrentVersionTransition" },
+            new("NoncurrentVersionExpiration", s[256], a.Getter(7), a.Setter(7)),
             new("AbortIncompleteMultipartUpload", s[1], a.Getter(8), a.Setter(8)),
         ];
         a = new(ReadLifecycleRuleAndOperator, WriteLifecycleRuleAndOperator);
-        s[206].Members =
-        [
-            new("Prefix", s[290], a.Getter(0), a.Setter(0)),
-            new("Tags", s[351], a.Getter(1), a.Setter(1)) { LocationName = "Tag", Flattened = true },
-            new("ObjectSizeGreaterThan", s[271], a.Getter(2), a.Setter(2)),
-            new("ObjectSizeLessThan", s[272], a.Getter(3), a.Setter(3)),
-        ];
-        a = new(ReadLifecycleRuleFilter, WriteLifecycleRuleFilter);
-        s[207].Members =
-        [
-            new("Prefix", s[290], a.Getter(0), a.Setter(0)),
-            new("Tag", s[349], a.Getter(1), a.Setter(1)),
-            new("ObjectSizeGreaterThan", s[271], a.Getter(2), a.Setter(2)),
-            new("ObjectSizeLessThan", s[272], a.Getter(3), a.Setter(3)),
-            new("And", s[206], a.Getter(4), a.Setter(4)),
-        ];
-        s[208].Member = new(s[205]);
-        a = new(ReadListBucketIntelligentTieringConfigurationsOutput, WriteListBucketIntelligentTieringConfigurationsOutput);
-        s[209].Members =
-        [
-            new("IsTruncated", s[193], a.Getter(0), a.Setter(0)),
-            new("ContinuationToken", s[362], a.Getter(1), a.Setter(1)),
-            new("NextContinuationToken", s[246], a.Getter(2), a.Setter(2)),
-            new("IntelligentTieringConfigurationList", s[185], a.Getter(3), a.Setter(3)) { LocationName = "IntelligentTieringConfiguration" },
-        ];
-        a = new(ReadListBucketIntelligentTieringConfigurationsRequest, WriteListBucketIntelligentTieringConfigurationsRequest);
         s[210].Members =
         [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContinuationToken", s[362], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "continuation-token" },
+            new("Prefix", s[297], a.Getter(0), a.Setter(0)),
+            new("Tags", s[361], a.Getter(1), a.Setter(1)) { LocationName = "Tag", Flattened = true },
+            new("ObjectSizeGreaterThan", s[275], a.Getter(2), a.Setter(2)),
+            new("ObjectSizeLessThan", s[276], a.Getter(3), a.Setter(3)),
         ];
-        a = new(ReadListBucketsOutput, WriteListBucketsOutput);
+        a = new(ReadLifecycleRuleFilter, WriteLifecycleRuleFilter);
         s[211].Members =
         [
-            new("Buckets", s[28], a.Getter(0), a.Setter(0)),
-            new("Owner", s[280], a.Getter(1), a.Setter(1)),
+            new("Prefix", s[297], a.Getter(0), a.Setter(0)),
+            new("Tag", s[359], a.Getter(1), a.Setter(1)),
+            new("ObjectSizeGreaterThan", s[275], a.Getter(2), a.Setter(2)),
+            new("ObjectSizeLessThan", s[276], a.Getter(3), a.Setter(3)),
+            new("And", s[210], a.Getter(4), a.Setter(4)),
         ];
-        a = new(ReadListMultipartUploadsOutput, WriteListMultipartUploadsOutput);
-        s[212].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)),
-            new("KeyMarker", s[199], a.Getter(1), a.Setter(1)),
-            new("UploadIdMarker", s[371], a.Getter(2), a.Setter(2)),
-            new("NextKeyMarker", s[243], a.Getter(3), a.Setter(3)),
-            new("Prefix", s[290], a.Getter(4), a.Setter(4)),
-            new("Delimiter", s[104], a.Getter(5), a.Setter(5)),
-            new("NextUploadIdMarker", s[247], a.Getter(6), a.Setter(6)),
-            new("MaxUploads", s[232], a.Getter(7), a.Setter(7)),
-            new("IsTruncated", s[193], a.Getter(8), a.Setter(8)),
-            new("Uploads", s[242], a.Getter(9), a.Setter(9)) { LocationName = "Upload" },
-            new("CommonPrefixes", s[46], a.Getter(10), a.Setter(10)),
-            new("EncodingType", s[109], a.Getter(11), a.Setter(11)),
-        ];
-        a = new(ReadListMultipartUploadsRequest, WriteListMultipartUploadsRequest);
+        s[212].Member = new(s[209]);
+        a = new(ReadListBucketIntelligentTieringConfigurationsOutput, WriteListBucketIntelligentTieringConfigurationsOutput);
         s[213].Members =
         [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Delimiter", s[104], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
-            new("EncodingType", s[109], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
-            new("KeyMarker", s[199], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "key-marker" },
-            new("MaxUploads", s[232], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-uploads" },
-            new("Prefix", s[290], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
-            new("UploadIdMarker", s[371], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "upload-id-marker" },
-            new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("IsTruncated", s[197], a.Getter(0), a.Setter(0)),
+            new("ContinuationToken", s[372], a.Getter(1), a.Setter(1)),
+            new("NextContinuationToken", s[250], a.Getter(2), a.Setter(2)),
+            new("IntelligentTieringConfigurationList", s[189], a.Getter(3), a.Setter(3)) { LocationName = "IntelligentTieringConfiguration" },
         ];
-        a = new(ReadListObjectVersionsOutput, WriteListObjectVersionsOutput);
+        a = new(ReadListBucketIntelligentTieringConfigurationsRequest, WriteListBucketIntelligentTieringConfigurationsRequest);
         s[214].Members =
         [
-            new("IsTruncated", s[193], a.Getter(0), a.Setter(0)),
-            new("KeyMarker", s[199], a.Getter(1), a.Setter(1)),
-            new("VersionIdMarker", s[379], a.Getter(2), a.Setter(2)),
-            new("NextKeyMarker", s[243], a.Getter(3), a.Setter(3)),
-            new("NextVersionIdMarker", s[248], a.Getter(4), a.Setter(4)),
-            new("Versions", s[276], a.Getter(5), a.Setter(5)) { LocationName = "Version" },
-            new("DeleteMarkers", s[94], a.Getter(6), a.Setter(6)) { LocationName = "DeleteMarker" },
-            new("Name", s[26], a.Getter(7), a.Setter(7)),
-            new("Prefix", s[290], a.Getter(8), a.Setter(8)),
-            new("Delimiter", s[104], a.Getter(9), a.Setter(9)),
-            new("MaxKeys", s[230], a.Getter(10), a.Setter(10)),
-            new("CommonPrefixes", s[46], a.Getter(11), a.Setter(11)),
-            new("EncodingType", s[109], a.Getter(12), a.Setter(12)),
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ContinuationToken", s[372], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "continuation-token" },
         ];
-        a = new(ReadListObjectVersionsRequest, WriteListObjectVersionsRequest);
+        a = new(ReadListBucketsOutput, WriteListBucketsOutput);
         s[215].Members =
         [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Delimiter", s[104], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
-            new("EncodingType", s[109], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
-            new("KeyMarker", s[199], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "key-marker" },
-            new("MaxKeys", s[230], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
-            new("Prefix", s[290], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
-            new("VersionIdMarker", s[379], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "version-id-marker" },
-            new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("Buckets", s[28], a.Getter(0), a.Setter(0)),
+            new("Owner", s[284], a.Getter(1), a.Setter(1)),
         ];
-        a = new(ReadListObjectsOutput, WriteListObjectsOutput);
+        a = new(ReadListMultipartUploadsOutput, WriteListMultipartUploadsOutput);
         s[216].Members =
         [
-            new("IsTruncated", s[193], a.Getter(0), a.Setter(0)),
-            new("Marker", s[228], a.Getter(1), a.Setter(1)),
-            new("NextMarker", s[244], a.Getter(2), a.Setter(2)),
-            new("Contents", s[264], a.Getter(3), a.Setter(3)),
-            new("Name", s[26], a.Getter(4), a.Setter(4)),
-            new("Prefix", s[290], a.Getter(5), a.Setter(5)),
-            new("Delimiter", s[104], a.Getter(6), a.Setter(6)),
-            new("MaxKeys", s[230], a.Getter(7), a.Setter(7)),
-            new("CommonPrefixes", s[46], a.Getter(8), a.Setter(8)),
-            new("EncodingType", s[109], a.Getter(9), a.Setter(9)),
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)),
+            new("KeyMarker", s[203], a.Getter(1), a.Setter(1)),
+            new("UploadIdMarker", s[381], a.Getter(2), a.Setter(2)),
+            new("NextKeyMarker", s[247], a.Getter(3), a.Setter(3)),
+            new("Prefix", s[297], a.Getter(4), a.Setter(4)),
+            new("Delimiter", s[106], a.Getter(5), a.Setter(5)),
+            new("NextUploadIdMarker", s[251], a.Getter(6), a.Setter(6)),
+            new("MaxUploads", s[236], a.Getter(7), a.Setter(7)),
+            new("IsTruncated", s[197], a.Getter(8), a.Setter(8)),
+            new("Uploads", s[246], a.Getter(9), a.Setter(9)) { LocationName = "Upload" },
+            new("CommonPrefixes", s[46], a.Getter(10), a.Setter(10)),
+            new("EncodingType", s[111], a.Getter(11), a.Setter(11)),
         ];
-        a = new(ReadListObjectsRequest, WriteListObjectsRequest);
+        a = new(ReadListMultipartUploadsRequest, WriteListMultipartUploadsRequest);
         s[217].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Delimiter", s[104], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
-            new("EncodingType", s[109], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
-            new("Marker", s[228], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "marker" },
-            new("MaxKeys", s[230], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
-            new("Prefix", s[290], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
-            new("RequestPayer", s[318], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Delimiter", s[106], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
+            new("EncodingType", s[111], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
+            new("KeyMarker", s[203], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "key-marker" },
+            new("MaxUploads", s[236], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-uploads" },
+            new("Prefix", s[297], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
+            new("UploadIdMarker", s[381], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "upload-id-marker" },
             new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadListObjectsV2Output, WriteListObjectsV2Output);
+        a = new(ReadListObjectVersionsOutput, WriteListObjectVersionsOutput);
         s[218].Members =
         [
-            new("IsTruncated", s[193], a.Getter(0), a.Setter(0)),
-            new("Contents", s[264], a.Getter(1), a.Setter(1)),
-            new("Name", s[26], a.Getter(2), a.Setter(2)),
-            new("Prefix", s[290], a.Getter(3), a.Setter(3)),
-            new("Delimiter", s[104], a.Getter(4), a.Setter(4)),
-            new("MaxKeys", s[230], a.Getter(5), a.Setter(5)),
-            new("CommonPrefixes", s[46], a.Getter(6), a.Setter(6)),
-            new("EncodingType", s[109], a.Getter(7), a.Setter(7)),
-            new("KeyCount", s[198], a.Getter(8), a.Setter(8)),
-            new("ContinuationToken", s[362], a.Getter(9), a.Setter(9)),
-            new("NextContinuationToken", s[246], a.Getter(10), a.Setter(10)),
-            new("StartAfter", s[347], a.Getter(11), a.Setter(11)),
+            new("IsTruncated", s[197], a.Getter(0), a.Setter(0)),
+            new("KeyMarker", s[203], a.Getter(1), a.Setter(1)),
+            new("VersionIdMarker", s[389], a.Getter(2), a.Setter(2)),
+            new("NextKeyMarker", s[247], a.Getter(3), a.Setter(3)),
+            new("NextVersionIdMarker", s[252], a.Getter(4), a.Setter(4)),
+            new("Versions", s[280], a.Getter(5), a.Setter(5)) { LocationName = "Version" },
+            new("DeleteMarkers", s[96], a.Getter(6), a.Setter(6)) { LocationName = "DeleteMarker" },
+            new("Name", s[26], a.Getter(7), a.Setter(7)),
+            new("Prefix", s[297], a.Getter(8), a.Setter(8)),
+            new("Delimiter", s[106], a.Getter(9), a.Setter(9)),
+            new("MaxKeys", s[234], a.Getter(10), a.Setter(10)),
+            new("CommonPrefixes", s[46], a.Getter(11), a.Setter(11)),
+            new("EncodingType", s[111], a.Getter(12), a.Setter(12)),
         ];
-        a = new(ReadListObjectsV2Request, WriteListObjectsV2Request);
+        a = new(ReadListObjectVersionsRequest, WriteListObjectVersionsRequest);
         s[219].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Delimiter", s[104], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
-            new("EncodingType", s[109], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
-            new("MaxKeys", s[230], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
-            new("Prefix", s[290], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
-            new("ContinuationToken", s[362], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "continuation-token" },
-            new("FetchOwner", s[124], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "fetch-owner" },
-            new("StartAfter", s[347], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "start-after" },
-            new("RequestPayer", s[318], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Delimiter", s[106], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
+            new("EncodingType", s[111], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
+            new("KeyMarker", s[203], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "key-marker" },
+            new("MaxKeys", s[234], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
+            new("Prefix", s[297], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
+            new("VersionIdMarker", s[389], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "version-id-marker" },
+            new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadListObjectsOutput, WriteListObjectsOutput);
+        s[220].Members =
+        [
+            new("IsTruncated", s[197], a.Getter(0), a.Setter(0)),
+            new("Marker", s[232], a.Getter(1), a.Setter(1)),
+            new("NextMarker", s[248], a.Getter(2), a.Setter(2)),
+            new("Contents", s[268], a.Getter(3), a.Setter(3)),
+            new("Name", s[26], a.Getter(4), a.Setter(4)),
+            new("Prefix", s[297], a.Getter(5), a.Setter(5)),
+            new("Delimiter", s[106], a.Getter(6), a.Setter(6)),
+            new("MaxKeys", s[234], a.Getter(7), a.Setter(7)),
+            new("CommonPrefixes", s[46], a.Getter(8), a.Setter(8)),
+            new("EncodingType", s[111], a.Getter(9), a.Setter(9)),
+        ];
+        a = new(ReadListObjectsRequest, WriteListObjectsRequest);
+        s[221].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Delimiter", s[106], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
+            new("EncodingType", s[111], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
+            new("Marker", s[232], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "marker" },
+            new("MaxKeys", s[234], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
+            new("Prefix", s[297], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
+            new("RequestPayer", s[328], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadListObjectsV2Output, WriteListObjectsV2Output);
+        s[222].Members =
+        [
+            new("IsTruncated", s[197], a.Getter(0), a.Setter(0)),
+            new("Contents", s[268], a.Getter(1), a.Setter(1)),
+            new("Name", s[26], a.Getter(2), a.Setter(2)),
+            new("Prefix", s[297], a.Getter(3), a.Setter(3)),
+            new("Delimiter", s[106], a.Getter(4), a.Setter(4)),
+            new("MaxKeys", s[234], a.Getter(5), a.Setter(5)),
+            new("CommonPrefixes", s[46], a.Getter(6), a.Setter(6)),
+            new("EncodingType", s[111], a.Getter(7), a.Setter(7)),
+            new("KeyCount", s[202], a.Getter(8), a.Setter(8)),
+            new("ContinuationToken", s[372], a.Getter(9), a.Setter(9)),
+            new("NextContinuationToken", s[250], a.Getter(10), a.Setter(10)),
+            new("StartAfter", s[357], a.Getter(11), a.Setter(11)),
+        ];
+        a = new(ReadListObjectsV2Request, WriteListObjectsV2Request);
+        s[223].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Delimiter", s[106], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
+            new("EncodingType", s[111], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
+            new("MaxKeys", s[234], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
+            new("Prefix", s[297], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
+            new("ContinuationToken", s[372], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "continuation-token" },
+            new("FetchOwner", s[126], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "fetch-owner" },
+            new("StartAfter", s[357], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "start-after" },
+            new("RequestPayer", s[328], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("ExpectedBucketOwner", s[7], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadListPartsOutput, WriteListPartsOutput);
-        s[220].Members =
+        s[224].Members =
         [
             new("AbortDate", s[0], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-abort-date" },
             new("AbortRuleId", s[4], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-abort-rule-id" },
             new("Bucket", s[26], a.Getter(2), a.Setter(2)),
-            new("Key", s[263], a.Getter(3), a.Setter(3)),
-            new("UploadId", s[241], a.Getter(4), a.Setter(4)),
-            new("PartNumberMarker", s[284], a.Getter(5), a.Setter(5)),
-            new("NextPartNumberMarker", s[245], a.Getter(6), a.Setter(6)),
-            new("MaxParts", s[231], a.Getter(7), a.Setter(7)),
-            new("IsTruncated", s[193], a.Getter(8), a.Setter(8)),
-            new("Parts", s[285], a.Getter(9), a.Setter(9)) { LocationName = "Part" },
-            new("Initiator", s[180], a.Getter(10), a.Setter(10)),
-            new("Owner", s[280], a.Getter(11), a.Setter(11)),
-            new("StorageClass", s[348], a.Getter(12), a.Setter(12)),
-            new("RequestCharged", s[317], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("Key", s[267], a.Getter(3), a.Setter(3)),
+            new("UploadId", s[245], a.Getter(4), a.Setter(4)),
+            new("PartNumberMarker", s[291], a.Getter(5), a.Setter(5)),
+            new("NextPartNumberMarker", s[249], a.Getter(6), a.Setter(6)),
+            new("MaxParts", s[235], a.Getter(7), a.Setter(7)),
+            new("IsTruncated", s[197], a.Getter(8), a.Setter(8)),
+            new("Parts", s[292], a.Getter(9), a.Setter(9)) { LocationName = "Part" },
+            new("Initiator", s[184], a.Getter(10), a.Setter(10)),
+            new("Owner", s[284], a.Getter(11), a.Setter(11)),
+            new("StorageClass", s[358], a.Getter(12), a.Setter(12)),
+            new("RequestCharged", s[327], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
             new("ChecksumAlgorithm", s[36], a.Getter(14), a.Setter(14)),
         ];
     }
@@ -244,166 +258,177 @@ public static partial class S3Model
     {
         global::Kiln.Model.MemberAccess a;
         a = new(ReadListPartsRequest, WriteListPartsRequest);
-        s[221].Members =
+        s[225].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[263], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("MaxParts", s[231], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-parts" },
-            new("PartNumberMarker", s[284], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "part-number-marker" },
-            new("UploadId", s[241], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
-            new("RequestPayer", s[318], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("MaxParts", s[235], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-parts" },
+            new("PartNumberMarker", s[291], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "part-number-marker" },
+            new("UploadId", s[245], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
+            new("RequestPayer", s[328], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("ExpectedBucketOwner", s[7], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("SSECustomerAlgorithm", s[333], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[334], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[335], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSECustomerAlgorithm", s[343], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[344], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[345], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
         ];
         a = new(ReadLoggingEnabled, WriteLoggingEnabled);
-        s[224].Members =
+        s[228].Members =
         [
-            new("TargetBucket", s[355], a.Getter(0), a.Setter(0)) { Required = true },
-            new("TargetGrants", s[357], a.Getter(1), a.Setter(1)),
-            new("TargetPrefix", s[358], a.Getter(2), a.Setter(2)) { Required = true },
+            new("TargetBucket", s[365], a.Getter(0), a.Setter(0)) { Required = true },
+            new("TargetGrants", s[367], a.Getter(1), a.Setter(1)),
+            new("TargetPrefix", s[368], a.Getter(2), a.Setter(2)) { Required = true },
         ];
-        s[234].Key = new(s[237]);
-        s[234].Value = new(s[238]);
+        s[238].Key = new(s[241]);
+        s[238].Value = new(s[242]);
         a = new(ReadMetadataEntry, WriteMetadataEntry);
-        s[236].Members =
-        [
-            new("Name", s[237], a.Getter(0), a.Setter(0)),
-            new("Value", s[238], a.Getter(1), a.Setter(1)),
-        ];
-        a = new(ReadMultipartUpload, WriteMultipartUpload);
         s[240].Members =
         [
-            new("UploadId", s[241], a.Getter(0), a.Setter(0)),
-            new("Key", s[263], a.Getter(1), a.Setter(1)),
-            new("Initiated", s[179], a.Getter(2), a.Setter(2)),
-            new("StorageClass", s[348], a.Getter(3), a.Setter(3)),
-            new("Owner", s[280], a.Getter(4), a.Setter(4)),
-            new("Initiator", s[180], a.Getter(5), a.Setter(5)),
+            new("Name", s[241], a.Getter(0), a.Setter(0)),
+            new("Value", s[242], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadMultipartUpload, WriteMultipartUpload);
+        s[244].Members =
+        [
+            new("UploadId", s[245], a.Getter(0), a.Setter(0)),
+            new("Key", s[267], a.Getter(1), a.Setter(1)),
+            new("Initiated", s[183], a.Getter(2), a.Setter(2)),
+            new("StorageClass", s[358], a.Getter(3), a.Setter(3)),
+            new("Owner", s[284], a.Getter(4), a.Setter(4)),
+            new("Initiator", s[184], a.Getter(5), a.Setter(5)),
             new("ChecksumAlgorithm", s[36], a.Getter(6), a.Setter(6)),
         ];
-        s[242].Member = new(s[240]);
+        s[246].Member = new(s[244]);
         a = new(ReadNoncurrentVersionExpiration, WriteNoncurrentVersionExpiration);
-        s[252].Members =
-        [
-            new("NoncurrentDays", s[82], a.Getter(0), a.Setter(0)),
-            new("NewerNoncurrentVersions", s[378], a.Getter(1), a.Setter(1)),
-        ];
-        a = new(ReadNoncurrentVersionTransition, WriteNoncurrentVersionTransition);
-        s[253].Members =
-        [
-            new("NoncurrentDays", s[82], a.Getter(0), a.Setter(0)),
-            new("StorageClass", s[368], a.Getter(1), a.Setter(1)),
-            new("NewerNoncurrentVersions", s[378], a.Getter(2), a.Setter(2)),
-        ];
-        s[254].Member = new(s[253]);
-        a = new(ReadNotificationConfiguration, WriteNotificationConfiguration);
-        s[255].Members =
-        [
-            new("TopicConfigurations", s[365], a.Getter(0), a.Setter(0)) { LocationName = "TopicConfiguration" },
-            new("QueueConfigurations", s[309], a.Getter(1), a.Setter(1)) { LocationName = "QueueConfiguration" },
-            new("LambdaFunctionConfigurations", s[202], a.Getter(2), a.Setter(2)) { LocationName = "CloudFunctionConfiguration" },
-            new("EventBridgeConfiguration", s[114], a.Getter(3), a.Setter(3)),
-        ];
-        a = new(ReadNotificationConfigurationFilter, WriteNotificationConfigurationFilter);
         s[256].Members =
         [
-            new("Key", s[331], a.Getter(0), a.Setter(0)) { LocationName = "S3Key" },
+            new("NoncurrentDays", s[82], a.Getter(0), a.Setter(0)),
+            new("NewerNoncurrentVersions", s[388], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadNoncurrentVersionTransition, WriteNoncurrentVersionTransition);
+        s[257].Members =
+        [
+            new("NoncurrentDays", s[82], a.Getter(0), a.Setter(0)),
+            new("StorageClass", s[378], a.Getter(1), a.Setter(1)),
+            new("NewerNoncurrentVersions", s[388], a.Getter(2), a.Setter(2)),
+        ];
+        s[258].Member = new(s[257]);
+        a = new(ReadNotificationConfiguration, WriteNotificationConfiguration);
+        s[259].Members =
+        [
+            new("TopicConfigurations", s[375], a.Getter(0), a.Setter(0)) { LocationName = "TopicConfiguration" },
+            new("QueueConfigurations", s[319], a.Getter(1), a.Setter(1)) { LocationName = "QueueConfiguration" },
+            new("LambdaFunctionConfigurations", s[206], a.Getter(2), a.Setter(2)) { LocationName = "CloudFunctionConfiguration" },
+            new("EventBridgeConfiguration", s[116], a.Getter(3), a.Setter(3)),
+        ];
+        a = new(ReadNotificationConfigurationFilter, WriteNotificationConfigurationFilter);
+        s[260].Members =
+        [
+            new("Key", s[341], a.Getter(0), a.Setter(0)) { LocationName = "S3Key" },
         ];
         a = new(ReadObject, WriteObject);
-        s[258].Members =
+        s[262].Members =
         [
-            new("Key", s[263], a.Getter(0), a.Setter(0)),
-            new("LastModified", s[203], a.Getter(1), a.Setter(1)),
-            new("ETag", s[107], a.Getter(2), a.Setter(2)),
+            new("Key", s[267], a.Getter(0), a.Setter(0)),
+            new("LastModified", s[207], a.Getter(1), a.Setter(1)),
+            new("ETag", s[109], a.Getter(2), a.Setter(2)),
             new("ChecksumAlgorithm", s[37], a.Getter(3), a.Setter(3)),
-            new("Size", s[345], a.Getter(4), a.Setter(4)),
-            new("StorageClass", s[273], a.Getter(5), a.Setter(5)),
-            new("Owner", s[280], a.Getter(6), a.Setter(6)),
+            new("Size", s[355], a.Getter(4), a.Setter(4)),
+            new("StorageClass", s[277], a.Getter(5), a.Setter(5)),
+            new("Owner", s[284], a.Getter(6), a.Setter(6)),
         ];
         a = new(ReadObjectIdentifier, WriteObjectIdentifier);
-        s[261].Members =
+        s[265].Members =
         [
-            new("Key", s[263], a.Getter(0), a.Setter(0)) { Required = true },
-            new("VersionId", s[275], a.Getter(1), a.Setter(1)),
+            new("Key", s[267], a.Getter(0), a.Setter(0)) { Required = true },
+            new("VersionId", s[279], a.Getter(1), a.Setter(1)),
         ];
-        s[262].Member = new(s[261]);
-        s[264].Member = new(s[258]);
+        s[266].Member = new(s[265]);
+        s[268].Member = new(s[262]);
         a = new(ReadObjectVersion, WriteObjectVersion);
-        s[274].Members =
-        [
-            new("ETag", s[107], a.Getter(0), a.Setter(0)),
-            new("ChecksumAlgorithm", s[37], a.Getter(1), a.Setter(1)),
-            new("Size", s[345], a.Getter(2), a.Setter(2)),
-            new("StorageClass", s[277], a.Getter(3), a.Setter(3)),
-            new("Key", s[263], a.Getter(4), a.Setter(4)),
-            new("VersionId", s[275], a.Getter(5), a.Setter(5)),
-            new("IsLatest", s[191], a.Getter(6), a.Setter(6)),
-            new("LastModified", s[203], a.Getter(7), a.Setter(7)),
-            new("Owner", s[280], a.Getter(8), a.Setter(8)),
-        ];
-        s[276].Member = new(s[274]);
-        a = new(ReadOutputLocation, WriteOutputLocation);
         s[278].Members =
         [
-            new("S3", s[332], a.Getter(0), a.Setter(0)),
+            new("ETag", s[109], a.Getter(0), a.Setter(0)),
+            new("ChecksumAlgorithm", s[37], a.Getter(1), a.Setter(1)),
+            new("Size", s[355], a.Getter(2), a.Setter(2)),
+            new("StorageClass", s[281], a.Getter(3), a.Setter(3)),
+            new("Key", s[267], a.Getter(4), a.Setter(4)),
+            new("VersionId", s[279], a.Getter(5), a.Setter(5)),
+            new("IsLatest", s[195], a.Getter(6), a.Setter(6)),
+            new("LastModified", s[207], a.Getter(7), a.Setter(7)),
+            new("Owner", s[284], a.Getter(8), a.Setter(8)),
         ];
-        a = new(ReadOutputSerialization, WriteOutputSerialization);
-        s[279].Members =
-        [
-            new("CSV", s[34], a.Getter(0), a.Setter(0)),
-            new("JSON", s[195], a.Getter(1), a.Setter(1)),
-        ];
-        a = new(ReadOwner, WriteOwner);
-        s[280].Members =
-        [
-            new("DisplayName", s[106], a.Getter(0), a.Setter(0)),
-            new("ID", s[174], a.Getter(1), a.Setter(1)),
-        ];
-        a = new(ReadPart, WritePart);
+        s[280].Member = new(s[278]);
+        a = new(ReadOutputLocation, WriteOutputLocation);
         s[282].Members =
         [
-            new("PartNumber", s[283], a.Getter(0), a.Setter(0)),
-            new("LastModified", s[203], a.Getter(1), a.Setter(1)),
-            new("ETag", s[107], a.Getter(2), a.Setter(2)),
-            new("Size", s[345], a.Getter(3), a.Setter(3)),
+            new("S3", s[342], a.Getter(0), a.Setter(0)),
+        ];
+        a = new(ReadOutputSerialization, WriteOutputSerialization);
+        s[283].Members =
+        [
+            new("CSV", s[34], a.Getter(0), a.Setter(0)),
+            new("JSON", s[199], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadOwner, WriteOwner);
+        s[284].Members =
+        [
+            new("DisplayName", s[108], a.Getter(0), a.Setter(0)),
+            new("ID", s[178], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadOwnershipControls, WriteOwnershipControls);
+        s[285].Members =
+        [
+            new("Rules", s[287], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
+        ];
+        a = new(ReadOwnershipControlsRule, WriteOwnershipControlsRule);
+        s[286].Members =
+        [
+            new("ObjectOwnership", s[274], a.Getter(0), a.Setter(0)) { Required = true },
+        ];
+        s[287].Member = new(s[286]);
+        a = new(ReadPart, WritePart);
+        s[289].Members =
+        [
+            new("PartNumber", s[290], a.Getter(0), a.Setter(0)),
+            new("LastModified", s[207], a.Getter(1), a.Setter(1)),
+            new("ETag", s[109], a.Getter(2), a.Setter(2)),
+            new("Size", s[355], a.Getter(3), a.Setter(3)),
             new("ChecksumCRC32", s[38], a.Getter(4), a.Setter(4)),
             new("ChecksumCRC32C", s[39], a.Getter(5), a.Setter(5)),
             new("ChecksumSHA1", s[41], a.Getter(6), a.Setter(6)),
             new("ChecksumSHA256", s[42], a.Getter(7), a.Setter(7)),
         ];
-        s[285].Member = new(s[282]);
+        s[292].Member = new(s[289]);
         a = new(ReadPolicyStatus, WritePolicyStatus);
-        s[289].Members =
+        s[296].Members =
         [
-            new("IsPublic", s[192], a.Getter(0), a.Setter(0)) { LocationName = "IsPublic" },
+            new("IsPublic", s[196], a.Getter(0), a.Setter(0)) { LocationName = "IsPublic" },
         ];
         a = new(ReadPublicAccessBlockConfiguration, WritePublicAccessBlockConfiguration);
-        s[291].Members =
+        s[298].Members =
         [
-            new("BlockPublicAcls", s[344], a.Getter(0), a.Setter(0)) { LocationName = "BlockPublicAcls" },
-            new("IgnorePublicAcls", s[344], a.Getter(1), a.Setter(1)) { LocationName = "IgnorePublicAcls" },
-            new("BlockPublicPolicy", s[344], a.Getter(2), a.Setter(2)) { LocationName = "BlockPublicPolicy" },
-            new("RestrictPublicBuckets", s[344], a.Getter(3), a.Setter(3)) { LocationName = "RestrictPublicBuckets" },
+            new("BlockPublicAcls", s[354], a.Getter(0), a.Setter(0)) { LocationName = "BlockPublicAcls" },
+            new("IgnorePublicAcls", s[354], a.Getter(1), a.Setter(1)) { LocationName = "IgnorePublicAcls" },
+            new("BlockPublicPolicy", s[354], a.Getter(2), a.Setter(2)) { LocationName = "BlockPublicPolicy" },
+            new("RestrictPublicBuckets", s[354], a.Getter(3), a.Setter(3)) { LocationName = "RestrictPublicBuckets" },
         ];
         a = new(ReadPutBucketAclRequest, WritePutBucketAclRequest);
-        s[292].Members =
+        s[299].Members =
         [
             new("ACL", s[20], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
             new("AccessControlPolicy", s[6], a.Getter(1), a.Setter(1)) { LocationName = "AccessControlPolicy", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
             new("Bucket", s[26], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ContentMD5", s[58], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
             new("ChecksumAlgorithm", s[36], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("GrantFullControl", s[164], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
-            new("GrantRead", s[165], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
-            new("GrantReadACP", s[166], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
-            new("GrantWrite", s[167], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write" },
-            new("GrantWriteACP", s[168], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
+            new("GrantFullControl", s[168], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
+            new("GrantRead", s[169], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
+            new("GrantReadACP", s[170], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
+            new("GrantWrite", s[171], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write" },
+            new("GrantWriteACP", s[172], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
             new("ExpectedBucketOwner", s[7], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadPutBucketCorsRequest, WritePutBucketCorsRequest);
-        s[293].Members =
+        s[300].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("CORSConfiguration", s[30], a.Getter(1), a.Setter(1)) { LocationName = "CORSConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
@@ -412,23 +437,23 @@ public static partial class S3Model
             new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadPutBucketEncryptionRequest, WritePutBucketEncryptionRequest);
-        s[294].Members =
+        s[301].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
             new("ChecksumAlgorithm", s[36], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("ServerSideEncryptionConfiguration", s[341], a.Getter(3), a.Setter(3)) { LocationName = "ServerSideEncryptionConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("ServerSideEncryptionConfiguration", s[351], a.Getter(3), a.Setter(3)) { LocationName = "ServerSideEncryptionConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
             new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadPutBucketIntelligentTieringConfigurationRequest, WritePutBucketIntelligentTieringConfigurationRequest);
-        s[295].Members =
+        s[302].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Id", s[188], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "id", Required = true },
-            new("IntelligentTieringConfiguration", s[184], a.Getter(2), a.Setter(2)) { LocationName = "IntelligentTieringConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("Id", s[192], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "id", Required = true },
+            new("IntelligentTieringConfiguration", s[188], a.Getter(2), a.Setter(2)) { LocationName = "IntelligentTieringConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
         ];
         a = new(ReadPutBucketLifecycleConfigurationRequest, WritePutBucketLifecycleConfigurationRequest);
-        s[296].Members =
+        s[303].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ChecksumAlgorithm", s[36], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
@@ -436,7 +461,7 @@ public static partial class S3Model
             new("ExpectedBucketOwner", s[7], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadPutBucketLoggingRequest, WritePutBucketLoggingRequest);
-        s[297].Members =
+        s[304].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("BucketLoggingStatus", s[24], a.Getter(1), a.Setter(1)) { LocationName = "BucketLoggingStatus", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
@@ -445,59 +470,54 @@ public static partial class S3Model
             new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadPutBucketNotificationConfigurationRequest, WritePutBucketNotificationConfigurationRequest);
-        s[298].Members =
+        s[305].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("NotificationConfiguration", s[255], a.Getter(1), a.Setter(1)) { LocationName = "NotificationConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("NotificationConfiguration", s[259], a.Getter(1), a.Setter(1)) { LocationName = "NotificationConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
             new("ExpectedBucketOwner", s[7], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("SkipDestinationValidation", s[346], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-skip-destination-validation" },
+            new("SkipDestinationValidation", s[356], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-skip-destination-validation" },
+        ];
+        a = new(ReadPutBucketOwnershipControlsRequest, WritePutBucketOwnershipControlsRequest);
+        s[306].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ExpectedBucketOwner", s[7], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("OwnershipControls", s[285], a.Getter(3), a.Setter(3)) { LocationName = "OwnershipControls", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
         ];
         a = new(ReadPutBucketPolicyRequest, WritePutBucketPolicyRequest);
-        s[299].Members =
+        s[307].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
             new("ChecksumAlgorithm", s[36], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
             new("ConfirmRemoveSelfBucketAccess", s[53], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-confirm-remove-self-bucket-access" },
-            new("Policy", s[288], a.Getter(4), a.Setter(4)) { Required = true },
+            new("Policy", s[295], a.Getter(4), a.Setter(4)) { Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadPutBucketTaggingRequest, WritePutBucketTaggingRequest);
-        s[300].Members =
+        s[308].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
             new("ChecksumAlgorithm", s[36], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("Tagging", s[352], a.Getter(3), a.Setter(3)) { LocationName = "Tagging", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("Tagging", s[362], a.Getter(3), a.Setter(3)) { LocationName = "Tagging", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
             new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadPutBucketVersioningRequest, WritePutBucketVersioningRequest);
-        s[301].Members =
+        s[309].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
             new("ChecksumAlgorithm", s[36], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("MFA", s[225], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mfa" },
-            new("VersioningConfiguration", s[380], a.Getter(4), a.Setter(4)) { LocationName = "VersioningConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("MFA", s[229], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mfa" },
+            new("VersioningConfiguration", s[390], a.Getter(4), a.Setter(4)) { LocationName = "VersioningConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
             new("ExpectedBucketOwner", s[7], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadPutObjectOutput, WritePutObjectOutput);
-        s[302].Members =
+        a = new(ReadPutObjectAclOutput, WritePutObjectAclOutput);
+        s[310].Members =
         [
-            new("Expiration", s[116], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
-            new("ETag", s[107], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
-            new("ChecksumCRC32", s[38], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
-            new("ChecksumCRC32C", s[39], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
-            new("ChecksumSHA1", s[41], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
-            new("ChecksumSHA256", s[42], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("ServerSideEncryption", s[339], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("VersionId", s[275], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-            new("SSECustomerAlgorithm", s[333], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[335], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[337], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("SSEKMSEncryptionContext", s[336], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
-            new("BucketKeyEnabled", s[21], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[317], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("RequestCharged", s[327], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
         ];
     }
 }

@@ -8,10 +8,46 @@ public static partial class S3Model
     private static void LinkShapes6(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
         global::Kiln.Model.MemberAccess a;
-        a = new(ReadPutObjectRequest, WritePutObjectRequest);
-        s[303].Members =
+        a = new(ReadPutObjectAclRequest, WritePutObjectAclRequest);
+        s[311].Members =
         [
-            new("ACL", s[260], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
+            new("ACL", s[264], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
+            new("AccessControlPolicy", s[6], a.Getter(1), a.Setter(1)) { LocationName = "AccessControlPolicy", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("Bucket", s[26], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ContentMD5", s[58], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[36], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("GrantFullControl", s[168], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
+            new("GrantRead", s[169], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
+            new("GrantReadACP", s[170], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
+            new("GrantWrite", s[171], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write" },
+            new("GrantWriteACP", s[172], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
+            new("Key", s[267], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("RequestPayer", s[328], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("VersionId", s[279], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("ExpectedBucketOwner", s[7], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadPutObjectOutput, WritePutObjectOutput);
+        s[312].Members =
+        [
+            new("Expiration", s[118], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
+            new("ETag", s[109], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
+            new("ChecksumCRC32", s[38], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
+            new("ChecksumCRC32C", s[39], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
+            new("ChecksumSHA1", s[41], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
+            new("ChecksumSHA256", s[42], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
+            new("ServerSideEncryption", s[349], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("VersionId", s[279], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("SSECustomerAlgorithm", s[343], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[345], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[347], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSEKMSEncryptionContext", s[346], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
+            new("BucketKeyEnabled", s[21], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
+            new("RequestCharged", s[327], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+        ];
+        a = new(ReadPutObjectRequest, WritePutObjectRequest);
+        s[313].Members =
+        [
+            new("ACL", s[264], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
             new("Body", s[16], a.Getter(1), a.Setter(1)),
             new("Bucket", s[26], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("CacheControl", s[35], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
@@ -26,192 +62,197 @@ public static partial class S3Model
             new("ChecksumCRC32C", s[39], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
             new("ChecksumSHA1", s[41], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
             new("ChecksumSHA256", s[42], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("Expires", s[119], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
-            new("GrantFullControl", s[164], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
-            new("GrantRead", s[165], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
-            new("GrantReadACP", s[166], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
-            new("GrantWriteACP", s[168], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
-            new("Key", s[263], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("Metadata", s[234], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
-            new("ServerSideEncryption", s[339], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("StorageClass", s[348], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
-            new("WebsiteRedirectLocation", s[381], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
-            new("SSECustomerAlgorithm", s[333], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[334], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[335], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[337], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("SSEKMSEncryptionContext", s[336], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
+            new("Expires", s[121], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
+            new("GrantFullControl", s[168], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
+            new("GrantRead", s[169], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
+            new("GrantReadACP", s[170], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
+            new("GrantWriteACP", s[172], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
+            new("Key", s[267], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("Metadata", s[238], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
+            new("ServerSideEncryption", s[349], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("StorageClass", s[358], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
+            new("WebsiteRedirectLocation", s[391], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
+            new("SSECustomerAlgorithm", s[343], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[344], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[345], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[347], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSEKMSEncryptionContext", s[346], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
             new("BucketKeyEnabled", s[21], a.Getter(30), a.Setter(30)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestPayer", s[318], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("Tagging", s[354], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging" },
-            new("ObjectLockMode", s[267], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
-            new("ObjectLockRetainUntilDate", s[268], a.Getter(34), a.Setter(34)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
-            new("ObjectLockLegalHoldStatus", s[266], a.Getter(35), a.Setter(35)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
+            new("RequestPayer", s[328], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Tagging", s[364], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging" },
+            new("ObjectLockMode", s[271], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
+            new("ObjectLockRetainUntilDate", s[272], a.Getter(34), a.Setter(34)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
+            new("ObjectLockLegalHoldStatus", s[270], a.Getter(35), a.Setter(35)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
             new("ExpectedBucketOwner", s[7], a.Getter(36), a.Setter(36)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadPutObjectTaggingOutput, WritePutObjectTaggingOutput);
-        s[304].Members =
+        s[314].Members =
         [
-            new("VersionId", s[275], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("VersionId", s[279], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
         ];
         a = new(ReadPutObjectTaggingRequest, WritePutObjectTaggingRequest);
-        s[305].Members =
+        s[315].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[263], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("VersionId", s[275], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("VersionId", s[279], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
             new("ContentMD5", s[58], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
             new("ChecksumAlgorithm", s[36], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("Tagging", s[352], a.Getter(5), a.Setter(5)) { LocationName = "Tagging", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("Tagging", s[362], a.Getter(5), a.Setter(5)) { LocationName = "Tagging", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
             new("ExpectedBucketOwner", s[7], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("RequestPayer", s[318], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("RequestPayer", s[328], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
         ];
         a = new(ReadPutPublicAccessBlockRequest, WritePutPublicAccessBlockRequest);
-        s[306].Members =
+        s[316].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
             new("ChecksumAlgorithm", s[36], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("PublicAccessBlockConfiguration", s[291], a.Getter(3), a.Setter(3)) { LocationName = "PublicAccessBlockConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("PublicAccessBlockConfiguration", s[298], a.Getter(3), a.Setter(3)) { LocationName = "PublicAccessBlockConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
             new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadQueueConfiguration, WriteQueueConfiguration);
-        s[308].Members =
+        s[318].Members =
         [
-            new("Id", s[257], a.Getter(0), a.Setter(0)),
-            new("QueueArn", s[307], a.Getter(1), a.Setter(1)) { LocationName = "Queue", Required = true },
-            new("Events", s[115], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
-            new("Filter", s[256], a.Getter(3), a.Setter(3)),
+            new("Id", s[261], a.Getter(0), a.Setter(0)),
+            new("QueueArn", s[317], a.Getter(1), a.Setter(1)) { LocationName = "Queue", Required = true },
+            new("Events", s[117], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
+            new("Filter", s[260], a.Getter(3), a.Setter(3)),
         ];
-        s[309].Member = new(s[308]);
+        s[319].Member = new(s[318]);
         a = new(ReadRestoreObjectOutput, WriteRestoreObjectOutput);
-        s[326].Members =
+        s[336].Members =
         [
-            new("RequestCharged", s[317], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-            new("RestoreOutputPath", s[328], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-restore-output-path" },
+            new("RequestCharged", s[327], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("RestoreOutputPath", s[338], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-restore-output-path" },
         ];
         a = new(ReadRestoreObjectRequest, WriteRestoreObjectRequest);
-        s[327].Members =
+        s[337].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[263], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("VersionId", s[275], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
-            new("RestoreRequest", s[329], a.Getter(3), a.Setter(3)) { LocationName = "RestoreRequest", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("RequestPayer", s[318], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("VersionId", s[279], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("RestoreRequest", s[339], a.Getter(3), a.Setter(3)) { LocationName = "RestoreRequest", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("RequestPayer", s[328], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("ChecksumAlgorithm", s[36], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
             new("ExpectedBucketOwner", s[7], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadRestoreRequest, WriteRestoreRequest);
-        s[329].Members =
+        s[339].Members =
         [
             new("Days", s[82], a.Getter(0), a.Setter(0)),
-            new("GlacierJobParameters", s[162], a.Getter(1), a.Setter(1)),
-            new("Type", s[330], a.Getter(2), a.Setter(2)),
-            new("Tier", s[359], a.Getter(3), a.Setter(3)),
-            new("Description", s[105], a.Getter(4), a.Setter(4)),
-            new("SelectParameters", s[338], a.Getter(5), a.Setter(5)),
-            new("OutputLocation", s[278], a.Getter(6), a.Setter(6)),
+            new("GlacierJobParameters", s[166], a.Getter(1), a.Setter(1)),
+            new("Type", s[340], a.Getter(2), a.Setter(2)),
+            new("Tier", s[369], a.Getter(3), a.Setter(3)),
+            new("Description", s[107], a.Getter(4), a.Setter(4)),
+            new("SelectParameters", s[348], a.Getter(5), a.Setter(5)),
+            new("OutputLocation", s[282], a.Getter(6), a.Setter(6)),
         ];
         a = new(ReadS3KeyFilter, WriteS3KeyFilter);
-        s[331].Members =
-        [
-            new("FilterRules", s[128], a.Getter(0), a.Setter(0)) { LocationName = "FilterRule" },
-        ];
-        a = new(ReadS3Location, WriteS3Location);
-        s[332].Members =
-        [
-            new("BucketName", s[26], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Prefix", s[223], a.Getter(1), a.Setter(1)) { Required = true },
-            new("Encryption", s[110], a.Getter(2), a.Setter(2)),
-            new("CannedACL", s[260], a.Getter(3), a.Setter(3)),
-            new("AccessControlList", s[170], a.Getter(4), a.Setter(4)),
-            new("Tagging", s[352], a.Getter(5), a.Setter(5)),
-            new("UserMetadata", s[376], a.Getter(6), a.Setter(6)),
-            new("StorageClass", s[348], a.Getter(7), a.Setter(7)),
-        ];
-        a = new(ReadSelectParameters, WriteSelectParameters);
-        s[338].Members =
-        [
-            new("InputSerialization", s[181], a.Getter(0), a.Setter(0)) { Required = true },
-            new("ExpressionType", s[123], a.Getter(1), a.Setter(1)) { Required = true },
-            new("Expression", s[122], a.Getter(2), a.Setter(2)) { Required = true },
-            new("OutputSerialization", s[279], a.Getter(3), a.Setter(3)) { Required = true },
-        ];
-        a = new(ReadServerSideEncryptionByDefault, WriteServerSideEncryptionByDefault);
-        s[340].Members =
-        [
-            new("SSEAlgorithm", s[339], a.Getter(0), a.Setter(0)) { Required = true },
-            new("KMSMasterKeyID", s[337], a.Getter(1), a.Setter(1)),
-        ];
-        a = new(ReadServerSideEncryptionConfiguration, WriteServerSideEncryptionConfiguration);
         s[341].Members =
         [
-            new("Rules", s[343], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
+            new("FilterRules", s[130], a.Getter(0), a.Setter(0)) { LocationName = "FilterRule" },
         ];
-        a = new(ReadServerSideEncryptionRule, WriteServerSideEncryptionRule);
+        a = new(ReadS3Location, WriteS3Location);
         s[342].Members =
         [
-            new("ApplyServerSideEncryptionByDefault", s[340], a.Getter(0), a.Setter(0)),
-            new("BucketKeyEnabled", s[21], a.Getter(1), a.Setter(1)),
+            new("BucketName", s[26], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Prefix", s[227], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Encryption", s[112], a.Getter(2), a.Setter(2)),
+            new("CannedACL", s[264], a.Getter(3), a.Setter(3)),
+            new("AccessControlList", s[174], a.Getter(4), a.Setter(4)),
+            new("Tagging", s[362], a.Getter(5), a.Setter(5)),
+            new("UserMetadata", s[386], a.Getter(6), a.Setter(6)),
+            new("StorageClass", s[358], a.Getter(7), a.Setter(7)),
         ];
-        s[343].Member = new(s[342]);
-        a = new(ReadTag, WriteTag);
-        s[349].Members =
+        a = new(ReadSelectParameters, WriteSelectParameters);
+        s[348].Members =
         [
-            new("Key", s[263], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Value", s[377], a.Getter(1), a.Setter(1)) { Required = true },
+            new("InputSerialization", s[185], a.Getter(0), a.Setter(0)) { Required = true },
+            new("ExpressionType", s[125], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Expression", s[124], a.Getter(2), a.Setter(2)) { Required = true },
+            new("OutputSerialization", s[283], a.Getter(3), a.Setter(3)) { Required = true },
         ];
-        s[351].Member = new(s[349], "Tag");
-        a = new(ReadTagging, WriteTagging);
+        a = new(ReadServerSideEncryptionByDefault, WriteServerSideEncryptionByDefault);
+        s[350].Members =
+        [
+            new("SSEAlgorithm", s[349], a.Getter(0), a.Setter(0)) { Required = true },
+            new("KMSMasterKeyID", s[347], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadServerSideEncryptionConfiguration, WriteServerSideEncryptionConfiguration);
+        s[351].Members =
+        [
+            new("Rules", s[353], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
+        ];
+        a = new(ReadServerSideEncryptionRule, WriteServerSideEncryptionRule);
         s[352].Members =
         [
-            new("TagSet", s[351], a.Getter(0), a.Setter(0)) { Required = true },
+            new("ApplyServerSideEncryptionByDefault", s[350], a.Getter(0), a.Setter(0)),
+            new("BucketKeyEnabled", s[21], a.Getter(1), a.Setter(1)),
+        ];
+        s[353].Member = new(s[352]);
+        a = new(ReadTag, WriteTag);
+        s[359].Members =
+        [
+            new("Key", s[267], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Value", s[387], a.Getter(1), a.Setter(1)) { Required = true },
+        ];
+        s[361].Member = new(s[359], "Tag");
+        a = new(ReadTagging, WriteTagging);
+        s[362].Members =
+        [
+            new("TagSet", s[361], a.Getter(0), a.Setter(0)) { Required = true },
         ];
         a = new(ReadTargetGrant, WriteTargetGrant);
-        s[356].Members =
+        s[366].Members =
         [
-            new("Grantee", s[169], a.Getter(0), a.Setter(0)),
+            new("Grantee", s[173], a.Getter(0), a.Setter(0)),
             new("Permission", s[25], a.Getter(1), a.Setter(1)),
         ];
-        s[357].Member = new(s[356], "Grant");
+        s[367].Member = new(s[366], "Grant");
         a = new(ReadTiering, WriteTiering);
-        s[360].Members =
+        s[370].Members =
         [
-            new("Days", s[186], a.Getter(0), a.Setter(0)) { Required = true },
-            new("AccessTier", s[182], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Days", s[190], a.Getter(0), a.Setter(0)) { Required = true },
+            new("AccessTier", s[186], a.Getter(1), a.Setter(1)) { Required = true },
         ];
-        s[361].Member = new(s[360]);
+        s[371].Member = new(s[370]);
         a = new(ReadTopicConfiguration, WriteTopicConfiguration);
-        s[364].Members =
+        s[374].Members =
         [
-            new("Id", s[257], a.Getter(0), a.Setter(0)),
-            new("TopicArn", s[363], a.Getter(1), a.Setter(1)) { LocationName = "Topic", Required = true },
-            new("Events", s[115], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
-            new("Filter", s[256], a.Getter(3), a.Setter(3)),
+            new("Id", s[261], a.Getter(0), a.Setter(0)),
+            new("TopicArn", s[373], a.Getter(1), a.Setter(1)) { LocationName = "Topic", Required = true },
+            new("Events", s[117], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
+            new("Filter", s[260], a.Getter(3), a.Setter(3)),
         ];
-        s[365].Member = new(s[364]);
+        s[375].Member = new(s[374]);
         a = new(ReadTransition, WriteTransition);
-        s[366].Members =
+        s[376].Members =
         [
             new("Date", s[81], a.Getter(0), a.Setter(0)),
             new("Days", s[82], a.Getter(1), a.Setter(1)),
-            new("StorageClass", s[368], a.Getter(2), a.Setter(2)),
+            new("StorageClass", s[378], a.Getter(2), a.Setter(2)),
         ];
-        s[367].Member = new(s[366]);
+        s[377].Member = new(s[376]);
         a = new(ReadUploadPartCopyOutput, WriteUploadPartCopyOutput);
-        s[372].Members =
+        s[382].Members =
         [
             new("CopySourceVersionId", s[74], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-version-id" },
             new("CopyPartResult", s[64], a.Getter(1), a.Setter(1)),
-            new("ServerSideEncryption", s[339], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("SSECustomerAlgorithm", s[333], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[335], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[337], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("ServerSideEncryption", s[349], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("SSECustomerAlgorithm", s[343], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[345], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[347], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
             new("BucketKeyEnabled", s[21], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[317], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("RequestCharged", s[327], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
         ];
+    }
+
+    private static void LinkShapes7(global::Kiln.Core.Shapes.ShapeInfo[] s)
+    {
+        global::Kiln.Model.MemberAccess a;
         a = new(ReadUploadPartCopyRequest, WriteUploadPartCopyRequest);
-        s[373].Members =
+        s[383].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("CopySource", s[65], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source", Required = true },
@@ -220,41 +261,36 @@ public static partial class S3Model
             new("CopySourceIfNoneMatch", s[68], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-none-match" },
             new("CopySourceIfUnmodifiedSince", s[69], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-unmodified-since" },
             new("CopySourceRange", s[70], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-range" },
-            new("Key", s[263], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("PartNumber", s[283], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber", Required = true },
-            new("UploadId", s[241], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
-            new("SSECustomerAlgorithm", s[333], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[334], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[335], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("Key", s[267], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("PartNumber", s[290], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber", Required = true },
+            new("UploadId", s[245], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
+            new("SSECustomerAlgorithm", s[343], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[344], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[345], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
             new("CopySourceSSECustomerAlgorithm", s[71], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-algorithm" },
             new("CopySourceSSECustomerKey", s[72], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key" },
             new("CopySourceSSECustomerKeyMD5", s[73], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key-MD5" },
-            new("RequestPayer", s[318], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("RequestPayer", s[328], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("ExpectedBucketOwner", s[7], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
             new("ExpectedSourceBucketOwner", s[7], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-source-expected-bucket-owner" },
         ];
         a = new(ReadUploadPartOutput, WriteUploadPartOutput);
-        s[374].Members =
+        s[384].Members =
         [
-            new("ServerSideEncryption", s[339], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("ETag", s[107], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
+            new("ServerSideEncryption", s[349], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("ETag", s[109], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
             new("ChecksumCRC32", s[38], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
             new("ChecksumCRC32C", s[39], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
             new("ChecksumSHA1", s[41], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
             new("ChecksumSHA256", s[42], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("SSECustomerAlgorithm", s[333], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[335], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[337], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSECustomerAlgorithm", s[343], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[345], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[347], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
             new("BucketKeyEnabled", s[21], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[317], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("RequestCharged", s[327], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
         ];
-    }
-
-    private static void LinkShapes7(global::Kiln.Core.Shapes.ShapeInfo[] s)
-    {
-        global::Kiln.Model.MemberAccess a;
         a = new(ReadUploadPartRequest, WriteUploadPartRequest);
-        s[375].Members =
+        s[385].Members =
         [
             new("Body", s[16], a.Getter(0), a.Setter(0)),
             new("Bucket", s[26], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
@@ -265,122 +301,122 @@ public static partial class S3Model
             new("ChecksumCRC32C", s[39], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
             new("ChecksumSHA1", s[41], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
             new("ChecksumSHA256", s[42], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("Key", s[263], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("PartNumber", s[283], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber", Required = true },
-            new("UploadId", s[241], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
-            new("SSECustomerAlgorithm", s[333], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[334], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[335], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("RequestPayer", s[318], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Key", s[267], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("PartNumber", s[290], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber", Required = true },
+            new("UploadId", s[245], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
+            new("SSECustomerAlgorithm", s[343], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[344], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[345], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("RequestPayer", s[328], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("ExpectedBucketOwner", s[7], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        s[376].Member = new(s[236], "MetadataEntry");
+        s[386].Member = new(s[240], "MetadataEntry");
         a = new(ReadVersioningConfiguration, WriteVersioningConfiguration);
-        s[380].Members =
+        s[390].Members =
         [
-            new("MFADelete", s[226], a.Getter(0), a.Setter(0)) { LocationName = "MfaDelete" },
+            new("MFADelete", s[230], a.Getter(0), a.Setter(0)) { LocationName = "MfaDelete" },
             new("Status", s[27], a.Getter(1), a.Setter(1)),
         ];
     }
 
     private static void AddOperations1(global::Kiln.Core.Shapes.ServiceInfo service, global::Kiln.Core.Shapes.ShapeInfo[] s, global::System.Collections.Generic.Dictionary<string, global::Kiln.Core.Shapes.OperationInfo> operations)
     {
-        operations.Add("AbortMultipartUpload", new("AbortMultipartUpload", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}", ResponseCode = 204, Input = s[3], Output = s[2], Errors = [s[251]] });
+        operations.Add("AbortMultipartUpload", new("AbortMultipartUpload", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}", ResponseCode = 204, Input = s[3], Output = s[2], Errors = [s[255]] });
         operations.Add("CompleteMultipartUpload", new("CompleteMultipartUpload", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}", Input = s[48], Output = s[47] });
-        operations.Add("CopyObject", new("CopyObject", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[62], Output = s[61], Errors = [s[269]] });
+        operations.Add("CopyObject", new("CopyObject", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[62], Output = s[61], Errors = [s[273]] });
         operations.Add("CreateBucket", new("CreateBucket", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}", Input = s[77], Output = s[76], Errors = [s[18], s[19]] });
         operations.Add("CreateMultipartUpload", new("CreateMultipartUpload", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}?uploads", Input = s[79], Output = s[78] });
-        operations.Add("DeleteBucket", new("DeleteBucket", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}", ResponseCode = 204, Input = s[89] });
+        operations.Add("DeleteBucket", new("DeleteBucket", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}", ResponseCode = 204, Input = s[91] });
         operations.Add("DeleteBucketAnalyticsConfiguration", new("DeleteBucketAnalyticsConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?analytics", ResponseCode = 204 });
-        operations.Add("DeleteBucketCors", new("DeleteBucketCors", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?cors", ResponseCode = 204 });
-        operations.Add("DeleteBucketEncryption", new("DeleteBucketEncryption", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?encryption", ResponseCode = 204, Input = s[85] });
-        operations.Add("DeleteBucketIntelligentTieringConfiguration", new("DeleteBucketIntelligentTieringConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?intelligent-tiering", ResponseCode = 204, Input = s[86] });
+        operations.Add("DeleteBucketCors", new("DeleteBucketCors", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?cors", ResponseCode = 204, Input = s[85] });
+        operations.Add("DeleteBucketEncryption", new("DeleteBucketEncryption", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?encryption", ResponseCode = 204, Input = s[86] });
+        operations.Add("DeleteBucketIntelligentTieringConfiguration", new("DeleteBucketIntelligentTieringConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?intelligent-tiering", ResponseCode = 204, Input = s[87] });
         operations.Add("DeleteBucketInventoryConfiguration", new("DeleteBucketInventoryConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?inventory", ResponseCode = 204 });
-        operations.Add("DeleteBucketLifecycle", new("DeleteBucketLifecycle", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?lifecycle", ResponseCode = 204, Input = s[87] });
+        operations.Add("DeleteBucketLifecycle", new("DeleteBucketLifecycle", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?lifecycle", ResponseCode = 204, Input = s[88] });
         operations.Add("DeleteBucketMetricsConfiguration", new("DeleteBucketMetricsConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?metrics", ResponseCode = 204 });
-        operations.Add("DeleteBucketOwnershipControls", new("DeleteBucketOwnershipControls", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?ownershipControls", ResponseCode = 204 });
-        operations.Add("DeleteBucketPolicy", new("DeleteBucketPolicy", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?policy", ResponseCode = 204, Input = s[88] });
+        operations.Add("DeleteBucketOwnershipControls", new("DeleteBucketOwnershipControls", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?ownershipControls", ResponseCode = 204, Input = s[89] });
+        operations.Add("DeleteBucketPolicy", new("DeleteBucketPolicy", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?policy", ResponseCode = 204, Input = s[90] });
         operations.Add("DeleteBucketReplication", new("DeleteBucketReplication", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?replication", ResponseCode = 204 });
-        operations.Add("DeleteBucketTagging", new("DeleteBucketTagging", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?tagging", ResponseCode = 204, Input = s[90] });
+        operations.Add("DeleteBucketTagging", new("DeleteBucketTagging", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?tagging", ResponseCode = 204, Input = s[92] });
         operations.Add("DeleteBucketWebsite", new("DeleteBucketWebsite", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?website", ResponseCode = 204 });
-        operations.Add("DeleteObject", new("DeleteObject", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}", ResponseCode = 204, Input = s[96], Output = s[95] });
-        operations.Add("DeleteObjectTagging", new("DeleteObjectTagging", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}?tagging", ResponseCode = 204, Input = s[98], Output = s[97] });
-        operations.Add("DeleteObjects", new("DeleteObjects", service) { HttpMethod = "POST", RequestUri = "/{Bucket}?delete", Input = s[100], Output = s[99], HttpChecksumRequired = true });
-        operations.Add("DeletePublicAccessBlock", new("DeletePublicAccessBlock", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?publicAccessBlock", ResponseCode = 204, Input = s[101] });
+        operations.Add("DeleteObject", new("DeleteObject", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}", ResponseCode = 204, Input = s[98], Output = s[97] });
+        operations.Add("DeleteObjectTagging", new("DeleteObjectTagging", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}?tagging", ResponseCode = 204, Input = s[100], Output = s[99] });
+        operations.Add("DeleteObjects", new("DeleteObjects", service) { HttpMethod = "POST", RequestUri = "/{Bucket}?delete", Input = s[102], Output = s[101], HttpChecksumRequired = true });
+        operations.Add("DeletePublicAccessBlock", new("DeletePublicAccessBlock", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?publicAccessBlock", ResponseCode = 204, Input = s[103] });
         operations.Add("GetBucketAccelerateConfiguration", new("GetBucketAccelerateConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?accelerate" });
-        operations.Add("GetBucketAcl", new("GetBucketAcl", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?acl", Input = s[132], Output = s[131] });
+        operations.Add("GetBucketAcl", new("GetBucketAcl", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?acl", Input = s[134], Output = s[133] });
         operations.Add("GetBucketAnalyticsConfiguration", new("GetBucketAnalyticsConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?analytics" });
-        operations.Add("GetBucketCors", new("GetBucketCors", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?cors", Input = s[134], Output = s[133] });
-        operations.Add("GetBucketEncryption", new("GetBucketEncryption", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?encryption", Input = s[136], Output = s[135] });
-        operations.Add("GetBucketIntelligentTieringConfiguration", new("GetBucketIntelligentTieringConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[138], Output = s[137] });
+        operations.Add("GetBucketCors", new("GetBucketCors", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?cors", Input = s[136], Output = s[135] });
+        operations.Add("GetBucketEncryption", new("GetBucketEncryption", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?encryption", Input = s[138], Output = s[137] });
+        operations.Add("GetBucketIntelligentTieringConfiguration", new("GetBucketIntelligentTieringConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[140], Output = s[139] });
         operations.Add("GetBucketInventoryConfiguration", new("GetBucketInventoryConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?inventory" });
         operations.Add("GetBucketLifecycle", new("GetBucketLifecycle", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?lifecycle" });
-        operations.Add("GetBucketLifecycleConfiguration", new("GetBucketLifecycleConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?lifecycle", Input = s[140], Output = s[139] });
-        operations.Add("GetBucketLocation", new("GetBucketLocation", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?location", Input = s[142], Output = s[141] });
-        operations.Add("GetBucketLogging", new("GetBucketLogging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?logging", Input = s[144], Output = s[143] });
+        operations.Add("GetBucketLifecycleConfiguration", new("GetBucketLifecycleConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?lifecycle", Input = s[142], Output = s[141] });
+        operations.Add("GetBucketLocation", new("GetBucketLocation", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?location", Input = s[144], Output = s[143] });
+        operations.Add("GetBucketLogging", new("GetBucketLogging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?logging", Input = s[146], Output = s[145] });
         operations.Add("GetBucketMetricsConfiguration", new("GetBucketMetricsConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?metrics" });
         operations.Add("GetBucketNotification", new("GetBucketNotification", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?notification" });
-        operations.Add("GetBucketNotificationConfiguration", new("GetBucketNotificationConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?notification", Input = s[145], Output = s[255] });
-        operations.Add("GetBucketOwnershipControls", new("GetBucketOwnershipControls", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?ownershipControls" });
-        operations.Add("GetBucketPolicy", new("GetBucketPolicy", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?policy", Input = s[147], Output = s[146] });
-        operations.Add("GetBucketPolicyStatus", new("GetBucketPolicyStatus", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?policyStatus", Input = s[149], Output = s[148] });
+        operations.Add("GetBucketNotificationConfiguration", new("GetBucketNotificationConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?notification", Input = s[147], Output = s[259] });
+        operations.Add("GetBucketOwnershipControls", new("GetBucketOwnershipControls", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?ownershipControls", Input = s[149], Output = s[148] });
+        operations.Add("GetBucketPolicy", new("GetBucketPolicy", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?policy", Input = s[151], Output = s[150] });
+        operations.Add("GetBucketPolicyStatus", new("GetBucketPolicyStatus", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?policyStatus", Input = s[153], Output = s[152] });
         operations.Add("GetBucketReplication", new("GetBucketReplication", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?replication" });
         operations.Add("GetBucketRequestPayment", new("GetBucketRequestPayment", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?requestPayment" });
-        operations.Add("GetBucketTagging", new("GetBucketTagging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?tagging", Input = s[151], Output = s[150] });
-        operations.Add("GetBucketVersioning", new("GetBucketVersioning", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?versioning", Input = s[153], Output = s[152] });
+        operations.Add("GetBucketTagging", new("GetBucketTagging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?tagging", Input = s[155], Output = s[154] });
+        operations.Add("GetBucketVersioning", new("GetBucketVersioning", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?versioning", Input = s[157], Output = s[156] });
         operations.Add("GetBucketWebsite", new("GetBucketWebsite", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?website" });
-        operations.Add("GetObject", new("GetObject", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}", Input = s[157], Output = s[156], Errors = [s[250], s[190]] });
-        operations.Add("GetObjectAcl", new("GetObjectAcl", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?acl", Input = s[155], Output = s[154], Errors = [s[250]] });
+        operations.Add("GetObject", new("GetObject", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}", Input = s[161], Output = s[160], Errors = [s[254], s[194]] });
+        operations.Add("GetObjectAcl", new("GetObjectAcl", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?acl", Input = s[159], Output = s[158], Errors = [s[254]] });
         operations.Add("GetObjectAttributes", new("GetObjectAttributes", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?attributes" });
         operations.Add("GetObjectLegalHold", new("GetObjectLegalHold", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?legal-hold" });
         operations.Add("GetObjectLockConfiguration", new("GetObjectLockConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?object-lock" });
         operations.Add("GetObjectRetention", new("GetObjectRetention", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?retention" });
-        operations.Add("GetObjectTagging", new("GetObjectTagging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?tagging", Input = s[159], Output = s[158] });
+        operations.Add("GetObjectTagging", new("GetObjectTagging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?tagging", Input = s[163], Output = s[162] });
         operations.Add("GetObjectTorrent", new("GetObjectTorrent", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?torrent" });
-        operations.Add("GetPublicAccessBlock", new("GetPublicAccessBlock", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?publicAccessBlock", Input = s[161], Output = s[160] });
-        operations.Add("HeadBucket", new("HeadBucket", service) { HttpMethod = "HEAD", RequestUri = "/{Bucket}", Input = s[171], Errors = [s[249]] });
-        operations.Add("HeadObject", new("HeadObject", service) { HttpMethod = "HEAD", RequestUri = "/{Bucket}/{Key+}", Input = s[173], Output = s[172], Errors = [s[250]] });
+        operations.Add("GetPublicAccessBlock", new("GetPublicAccessBlock", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?publicAccessBlock", Input = s[165], Output = s[164] });
+        operations.Add("HeadBucket", new("HeadBucket", service) { HttpMethod = "HEAD", RequestUri = "/{Bucket}", Input = s[175], Errors = [s[253]] });
+        operations.Add("HeadObject", new("HeadObject", service) { HttpMethod = "HEAD", RequestUri = "/{Bucket}/{Key+}", Input = s[177], Output = s[176], Errors = [s[254]] });
         operations.Add("ListBucketAnalyticsConfigurations", new("ListBucketAnalyticsConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?analytics" });
-        operations.Add("ListBucketIntelligentTieringConfigurations", new("ListBucketIntelligentTieringConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[210], Output = s[209] });
+        operations.Add("ListBucketIntelligentTieringConfigurations", new("ListBucketIntelligentTieringConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[214], Output = s[213] });
         operations.Add("ListBucketInventoryConfigurations", new("ListBucketInventoryConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?inventory" });
         operations.Add("ListBucketMetricsConfigurations", new("ListBucketMetricsConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?metrics" });
-        operations.Add("ListBuckets", new("ListBuckets", service) { HttpMethod = "GET", RequestUri = "/", Output = s[211] });
-        operations.Add("ListMultipartUploads", new("ListMultipartUploads", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?uploads", Input = s[213], Output = s[212] });
-        operations.Add("ListObjectVersions", new("ListObjectVersions", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?versions", Input = s[215], Output = s[214] });
-        operations.Add("ListObjects", new("ListObjects", service) { HttpMethod = "GET", RequestUri = "/{Bucket}", Input = s[217], Output = s[216], Errors = [s[249]] });
-        operations.Add("ListObjectsV2", new("ListObjectsV2", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?list-type=2", Input = s[219], Output = s[218], Errors = [s[249]] });
-        operations.Add("ListParts", new("ListParts", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}", Input = s[221], Output = s[220] });
+        operations.Add("ListBuckets", new("ListBuckets", service) { HttpMethod = "GET", RequestUri = "/", Output = s[215] });
+        operations.Add("ListMultipartUploads", new("ListMultipartUploads", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?uploads", Input = s[217], Output = s[216] });
+        operations.Add("ListObjectVersions", new("ListObjectVersions", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?versions", Input = s[219], Output = s[218] });
+        operations.Add("ListObjects", new("ListObjects", service) { HttpMethod = "GET", RequestUri = "/{Bucket}", Input = s[221], Output = s[220], Errors = [s[253]] });
+        operations.Add("ListObjectsV2", new("ListObjectsV2", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?list-type=2", Input = s[223], Output = s[222], Errors = [s[253]] });
+        operations.Add("ListParts", new("ListParts", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}", Input = s[225], Output = s[224] });
         operations.Add("PutBucketAccelerateConfiguration", new("PutBucketAccelerateConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?accelerate" });
-        operations.Add("PutBucketAcl", new("PutBucketAcl", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?acl", Input = s[292], HttpChecksumRequired = true });
+        operations.Add("PutBucketAcl", new("PutBucketAcl", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?acl", Input = s[299], HttpChecksumRequired = true });
         operations.Add("PutBucketAnalyticsConfiguration", new("PutBucketAnalyticsConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?analytics" });
-        operations.Add("PutBucketCors", new("PutBucketCors", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?cors", Input = s[293], HttpChecksumRequired = true });
-        operations.Add("PutBucketEncryption", new("PutBucketEncryption", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?encryption", Input = s[294], HttpChecksumRequired = true });
-        operations.Add("PutBucketIntelligentTieringConfiguration", new("PutBucketIntelligentTieringConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[295] });
+        operations.Add("PutBucketCors", new("PutBucketCors", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?cors", Input = s[300], HttpChecksumRequired = true });
+        operations.Add("PutBucketEncryption", new("PutBucketEncryption", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?encryption", Input = s[301], HttpChecksumRequired = true });
+        operations.Add("PutBucketIntelligentTieringConfiguration", new("PutBucketIntelligentTieringConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[302] });
         operations.Add("PutBucketInventoryConfiguration", new("PutBucketInventoryConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?inventory" });
         operations.Add("PutBucketLifecycle", new("PutBucketLifecycle", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?lifecycle", HttpChecksumRequired = true });
-        operations.Add("PutBucketLifecycleConfiguration", new("PutBucketLifecycleConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?lifecycle", Input = s[296], HttpChecksumRequired = true });
-        operations.Add("PutBucketLogging", new("PutBucketLogging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?logging", Input = s[297], HttpChecksumRequired = true });
+        operations.Add("PutBucketLifecycleConfiguration", new("PutBucketLifecycleConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?lifecycle", Input = s[303], HttpChecksumRequired = true });
+        operations.Add("PutBucketLogging", new("PutBucketLogging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?logging", Input = s[304], HttpChecksumRequired = true });
         operations.Add("PutBucketMetricsConfiguration", new("PutBucketMetricsConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?metrics" });
         operations.Add("PutBucketNotification", new("PutBucketNotification", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?notification", HttpChecksumRequired = true });
-        operations.Add("PutBucketNotificationConfiguration", new("PutBucketNotificationConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?notification", Input = s[298] });
-        operations.Add("PutBucketOwnershipControls", new("PutBucketOwnershipControls", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?ownershipControls", HttpChecksumRequired = true });
-        operations.Add("PutBucketPolicy", new("PutBucketPolicy", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?policy", Input = s[299], HttpChecksumRequired = true });
+        operations.Add("PutBucketNotificationConfiguration", new("PutBucketNotificationConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?notification", Input = s[305] });
+        operations.Add("PutBucketOwnershipControls", new("PutBucketOwnershipControls", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?ownershipControls", Input = s[306], HttpChecksumRequired = true });
+        operations.Add("PutBucketPolicy", new("PutBucketPolicy", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?policy", Input = s[307], HttpChecksumRequired = true });
         operations.Add("PutBucketReplication", new("PutBucketReplication", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?replication", HttpChecksumRequired = true });
         operations.Add("PutBucketRequestPayment", new("PutBucketRequestPayment", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?requestPayment", HttpChecksumRequired = true });
-        operations.Add("PutBucketTagging", new("PutBucketTagging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?tagging", Input = s[300], HttpChecksumRequired = true });
-        operations.Add("PutBucketVersioning", new("PutBucketVersioning", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?versioning", Input = s[301], HttpChecksumRequired = true });
+        operations.Add("PutBucketTagging", new("PutBucketTagging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?tagging", Input = s[308], HttpChecksumRequired = true });
+        operations.Add("PutBucketVersioning", new("PutBucketVersioning", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?versioning", Input = s[309], HttpChecksumRequired = true });
         operations.Add("PutBucketWebsite", new("PutBucketWebsite", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?website", HttpChecksumRequired = true });
-        operations.Add("PutObject", new("PutObject", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[303], Output = s[302] });
-        operations.Add("PutObjectAcl", new("PutObjectAcl", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?acl", HttpChecksumRequired = true });
+        operations.Add("PutObject", new("PutObject", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[313], Output = s[312] });
+        operations.Add("PutObjectAcl", new("PutObjectAcl", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?acl", Input = s[311], Output = s[310], Errors = [s[254]], HttpChecksumRequired = true });
         operations.Add("PutObjectLegalHold", new("PutObjectLegalHold", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?legal-hold", HttpChecksumRequired = true });
         operations.Add("PutObjectLockConfiguration", new("PutObjectLockConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?object-lock", HttpChecksumRequired = true });
         operations.Add("PutObjectRetention", new("PutObjectRetention", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?retention", HttpChecksumRequired = true });
-        operations.Add("PutObjectTagging", new("PutObjectTagging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?tagging", Input = s[305], Output = s[304], HttpChecksumRequired = true });
-        operations.Add("PutPublicAccessBlock", new("PutPublicAccessBlock", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?publicAccessBlock", Input = s[306], HttpChecksumRequired = true });
-        operations.Add("RestoreObject", new("RestoreObject", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}?restore", Input = s[327], Output = s[326], Errors = [s[259]] });
+        operations.Add("PutObjectTagging", new("PutObjectTagging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?tagging", Input = s[315], Output = s[314], HttpChecksumRequired = true });
+        operations.Add("PutPublicAccessBlock", new("PutPublicAccessBlock", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?publicAccessBlock", Input = s[316], HttpChecksumRequired = true });
+        operations.Add("RestoreObject", new("RestoreObject", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}?restore", Input = s[337], Output = s[336], Errors = [s[263]] });
         operations.Add("SelectObjectContent", new("SelectObjectContent", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}?select&select-type=2" });
-        operations.Add("UploadPart", new("UploadPart", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[375], Output = s[374] });
-        operations.Add("UploadPartCopy", new("UploadPartCopy", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[373], Output = s[372] });
+        operations.Add("UploadPart", new("UploadPart", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[385], Output = s[384] });
+        operations.Add("UploadPartCopy", new("UploadPartCopy", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[383], Output = s[382] });
         operations.Add("WriteGetObjectResponse", new("WriteGetObjectResponse", service) { HttpMethod = "POST", RequestUri = "/WriteGetObjectResponse", AuthType = "v4-unsigned-body" });
     }
 
@@ -652,39 +688,6 @@ public static partial class S3Model
         switch (i)
         {
             case 0: return x.Prefix;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCommonPrefix(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CommonPrefix)o;
-        switch (i)
-        {
-            case 0: x.Prefix = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCompleteMultipartUploadOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CompleteMultipartUploadOutput)o;
-        switch (i)
-        {
-            case 0: return x.Location;
-            case 1: return x.Bucket;
-            case 2: return x.Key;
-            case 3: return x.Expiration;
-            case 4: return x.ETag;
-            case 5: return x.ChecksumCRC32;
-            case 6: return x.ChecksumCRC32C;
-            case 7: return x.ChecksumSHA1;
-            case 8: return x.ChecksumSHA256;
-            case 9: return x.ServerSideEncryption;
-            case 10: return x.VersionId;
-            case 11: return x.SSEKMSKeyId;
-            case 12: return x.BucketKeyEnabled;
-            case 13: return x.RequestCharged;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

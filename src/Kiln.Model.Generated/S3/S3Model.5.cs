@@ -5,6 +5,39 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static void WriteCommonPrefix(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CommonPrefix)o;
+        switch (i)
+        {
+            case 0: x.Prefix = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCompleteMultipartUploadOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CompleteMultipartUploadOutput)o;
+        switch (i)
+        {
+            case 0: return x.Location;
+            case 1: return x.Bucket;
+            case 2: return x.Key;
+            case 3: return x.Expiration;
+            case 4: return x.ETag;
+            case 5: return x.ChecksumCRC32;
+            case 6: return x.ChecksumCRC32C;
+            case 7: return x.ChecksumSHA1;
+            case 8: return x.ChecksumSHA256;
+            case 9: return x.ServerSideEncryption;
+            case 10: return x.VersionId;
+            case 11: return x.SSEKMSKeyId;
+            case 12: return x.BucketKeyEnabled;
+            case 13: return x.RequestCharged;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static void WriteCompleteMultipartUploadOutput(object o, int i, object? v)
     {
         var x = (global::Kiln.Model.S3.CompleteMultipartUploadOutput)o;
@@ -544,6 +577,28 @@ public static partial class S3Model
         }
     }
 
+    private static object? ReadDeleteBucketCorsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketCorsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteBucketCorsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketCorsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadDeleteBucketEncryptionRequest(object o, int i)
     {
         var x = (global::Kiln.Model.S3.DeleteBucketEncryptionRequest)o;
@@ -610,6 +665,28 @@ public static partial class S3Model
         }
     }
 
+    private static object? ReadDeleteBucketOwnershipControlsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteBucketOwnershipControlsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadDeleteBucketPolicyRequest(object o, int i)
     {
         var x = (global::Kiln.Model.S3.DeleteBucketPolicyRequest)o;
@@ -617,75 +694,6 @@ public static partial class S3Model
         {
             case 0: return x.Bucket;
             case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteDeleteBucketPolicyRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketPolicyRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadDeleteBucketRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteDeleteBucketRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadDeleteBucketTaggingRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketTaggingRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteDeleteBucketTaggingRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketTaggingRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadDeleteMarkerEntry(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.DeleteMarkerEntry)o;
-        switch (i)
-        {
-            case 0: return x.Owner;
-            case 1: return x.Key;
-            case 2: return x.VersionId;
-            case 3: return x.IsLatest;
-            case 4: return x.LastModified;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

@@ -5,6 +5,75 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static void WriteDeleteBucketPolicyRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketPolicyRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDeleteBucketRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteBucketRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDeleteBucketTaggingRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketTaggingRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteBucketTaggingRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketTaggingRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDeleteMarkerEntry(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteMarkerEntry)o;
+        switch (i)
+        {
+            case 0: return x.Owner;
+            case 1: return x.Key;
+            case 2: return x.VersionId;
+            case 3: return x.IsLatest;
+            case 4: return x.LastModified;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static void WriteDeleteMarkerEntry(object o, int i, object? v)
     {
         var x = (global::Kiln.Model.S3.DeleteMarkerEntry)o;
@@ -615,75 +684,12 @@ public static partial class S3Model
         }
     }
 
-    private static object? ReadGetBucketPolicyOutput(object o, int i)
+    private static object? ReadGetBucketOwnershipControlsOutput(object o, int i)
     {
-        var x = (global::Kiln.Model.S3.GetBucketPolicyOutput)o;
+        var x = (global::Kiln.Model.S3.GetBucketOwnershipControlsOutput)o;
         switch (i)
         {
-            case 0: return x.Policy;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketPolicyOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketPolicyOutput)o;
-        switch (i)
-        {
-            case 0: x.Policy = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketPolicyRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketPolicyRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketPolicyRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketPolicyRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketPolicyStatusOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketPolicyStatusOutput)o;
-        switch (i)
-        {
-            case 0: return x.PolicyStatus;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketPolicyStatusOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketPolicyStatusOutput)o;
-        switch (i)
-        {
-            case 0: x.PolicyStatus = (global::Kiln.Model.S3.PolicyStatus?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketPolicyStatusRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketPolicyStatusRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
+            case 0: return x.OwnershipControls;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

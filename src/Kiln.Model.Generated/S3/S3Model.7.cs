@@ -5,6 +5,111 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static void WriteGetBucketOwnershipControlsOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketOwnershipControlsOutput)o;
+        switch (i)
+        {
+            case 0: x.OwnershipControls = (global::Kiln.Model.S3.OwnershipControls?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketOwnershipControlsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketOwnershipControlsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketOwnershipControlsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketOwnershipControlsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketPolicyOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketPolicyOutput)o;
+        switch (i)
+        {
+            case 0: return x.Policy;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketPolicyOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketPolicyOutput)o;
+        switch (i)
+        {
+            case 0: x.Policy = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketPolicyRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketPolicyRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketPolicyRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketPolicyRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketPolicyStatusOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketPolicyStatusOutput)o;
+        switch (i)
+        {
+            case 0: return x.PolicyStatus;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketPolicyStatusOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketPolicyStatusOutput)o;
+        switch (i)
+        {
+            case 0: x.PolicyStatus = (global::Kiln.Model.S3.PolicyStatus?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketPolicyStatusRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketPolicyStatusRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static void WriteGetBucketPolicyStatusRequest(object o, int i, object? v)
     {
         var x = (global::Kiln.Model.S3.GetBucketPolicyStatusRequest)o;
@@ -570,124 +675,6 @@ public static partial class S3Model
             case 31: x.ObjectLockMode = (string?)v; return;
             case 32: x.ObjectLockRetainUntilDate = (global::System.DateTimeOffset?)v; return;
             case 33: x.ObjectLockLegalHoldStatus = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadHeadObjectRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.HeadObjectRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.IfMatch;
-            case 2: return x.IfModifiedSince;
-            case 3: return x.IfNoneMatch;
-            case 4: return x.IfUnmodifiedSince;
-            case 5: return x.Key;
-            case 6: return x.Range;
-            case 7: return x.VersionId;
-            case 8: return x.SSECustomerAlgorithm;
-            case 9: return x.SSECustomerKey;
-            case 10: return x.SSECustomerKeyMD5;
-            case 11: return x.RequestPayer;
-            case 12: return x.PartNumber;
-            case 13: return x.ExpectedBucketOwner;
-            case 14: return x.ChecksumMode;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteHeadObjectRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.HeadObjectRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.IfMatch = (string?)v; return;
-            case 2: x.IfModifiedSince = (global::System.DateTimeOffset?)v; return;
-            case 3: x.IfNoneMatch = (string?)v; return;
-            case 4: x.IfUnmodifiedSince = (global::System.DateTimeOffset?)v; return;
-            case 5: x.Key = (string?)v; return;
-            case 6: x.Range = (string?)v; return;
-            case 7: x.VersionId = (string?)v; return;
-            case 8: x.SSECustomerAlgorithm = (string?)v; return;
-            case 9: x.SSECustomerKey = (string?)v; return;
-            case 10: x.SSECustomerKeyMD5 = (string?)v; return;
-            case 11: x.RequestPayer = (string?)v; return;
-            case 12: x.PartNumber = (int?)v; return;
-            case 13: x.ExpectedBucketOwner = (string?)v; return;
-            case 14: x.ChecksumMode = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadInitiator(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.Initiator)o;
-        switch (i)
-        {
-            case 0: return x.ID;
-            case 1: return x.DisplayName;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteInitiator(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.Initiator)o;
-        switch (i)
-        {
-            case 0: x.ID = (string?)v; return;
-            case 1: x.DisplayName = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadInputSerialization(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.InputSerialization)o;
-        switch (i)
-        {
-            case 0: return x.CSV;
-            case 1: return x.CompressionType;
-            case 2: return x.JSON;
-            case 3: return x.Parquet;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteInputSerialization(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.InputSerialization)o;
-        switch (i)
-        {
-            case 0: x.CSV = (global::Kiln.Model.S3.CSVInput?)v; return;
-            case 1: x.CompressionType = (string?)v; return;
-            case 2: x.JSON = (global::Kiln.Model.S3.JSONInput?)v; return;
-            case 3: x.Parquet = (global::Kiln.Model.S3.ParquetInput?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadIntelligentTieringAndOperator(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.IntelligentTieringAndOperator)o;
-        switch (i)
-        {
-            case 0: return x.Prefix;
-            case 1: return x.Tags;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteIntelligentTieringAndOperator(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.IntelligentTieringAndOperator)o;
-        switch (i)
-        {
-            case 0: x.Prefix = (string?)v; return;
-            case 1: x.Tags = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>?)v; return;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

@@ -5,6 +5,124 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static object? ReadHeadObjectRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.HeadObjectRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.IfMatch;
+            case 2: return x.IfModifiedSince;
+            case 3: return x.IfNoneMatch;
+            case 4: return x.IfUnmodifiedSince;
+            case 5: return x.Key;
+            case 6: return x.Range;
+            case 7: return x.VersionId;
+            case 8: return x.SSECustomerAlgorithm;
+            case 9: return x.SSECustomerKey;
+            case 10: return x.SSECustomerKeyMD5;
+            case 11: return x.RequestPayer;
+            case 12: return x.PartNumber;
+            case 13: return x.ExpectedBucketOwner;
+            case 14: return x.ChecksumMode;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteHeadObjectRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.HeadObjectRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.IfMatch = (string?)v; return;
+            case 2: x.IfModifiedSince = (global::System.DateTimeOffset?)v; return;
+            case 3: x.IfNoneMatch = (string?)v; return;
+            case 4: x.IfUnmodifiedSince = (global::System.DateTimeOffset?)v; return;
+            case 5: x.Key = (string?)v; return;
+            case 6: x.Range = (string?)v; return;
+            case 7: x.VersionId = (string?)v; return;
+            case 8: x.SSECustomerAlgorithm = (string?)v; return;
+            case 9: x.SSECustomerKey = (string?)v; return;
+            case 10: x.SSECustomerKeyMD5 = (string?)v; return;
+            case 11: x.RequestPayer = (string?)v; return;
+            case 12: x.PartNumber = (int?)v; return;
+            case 13: x.ExpectedBucketOwner = (string?)v; return;
+            case 14: x.ChecksumMode = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadInitiator(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Initiator)o;
+        switch (i)
+        {
+            case 0: return x.ID;
+            case 1: return x.DisplayName;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteInitiator(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Initiator)o;
+        switch (i)
+        {
+            case 0: x.ID = (string?)v; return;
+            case 1: x.DisplayName = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadInputSerialization(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.InputSerialization)o;
+        switch (i)
+        {
+            case 0: return x.CSV;
+            case 1: return x.CompressionType;
+            case 2: return x.JSON;
+            case 3: return x.Parquet;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteInputSerialization(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.InputSerialization)o;
+        switch (i)
+        {
+            case 0: x.CSV = (global::Kiln.Model.S3.CSVInput?)v; return;
+            case 1: x.CompressionType = (string?)v; return;
+            case 2: x.JSON = (global::Kiln.Model.S3.JSONInput?)v; return;
+            case 3: x.Parquet = (global::Kiln.Model.S3.ParquetInput?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadIntelligentTieringAndOperator(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.IntelligentTieringAndOperator)o;
+        switch (i)
+        {
+            case 0: return x.Prefix;
+            case 1: return x.Tags;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteIntelligentTieringAndOperator(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.IntelligentTieringAndOperator)o;
+        switch (i)
+        {
+            case 0: x.Prefix = (string?)v; return;
+            case 1: x.Tags = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadIntelligentTieringConfiguration(object o, int i)
     {
         var x = (global::Kiln.Model.S3.IntelligentTieringConfiguration)o;
@@ -569,130 +687,6 @@ public static partial class S3Model
             case 9: x.ContinuationToken = (string?)v; return;
             case 10: x.NextContinuationToken = (string?)v; return;
             case 11: x.StartAfter = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListObjectsV2Request(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectsV2Request)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Delimiter;
-            case 2: return x.EncodingType;
-            case 3: return x.MaxKeys;
-            case 4: return x.Prefix;
-            case 5: return x.ContinuationToken;
-            case 6: return x.FetchOwner;
-            case 7: return x.StartAfter;
-            case 8: return x.RequestPayer;
-            case 9: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListObjectsV2Request(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectsV2Request)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Delimiter = (string?)v; return;
-            case 2: x.EncodingType = (string?)v; return;
-            case 3: x.MaxKeys = (int?)v; return;
-            case 4: x.Prefix = (string?)v; return;
-            case 5: x.ContinuationToken = (string?)v; return;
-            case 6: x.FetchOwner = (bool?)v; return;
-            case 7: x.StartAfter = (string?)v; return;
-            case 8: x.RequestPayer = (string?)v; return;
-            case 9: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListPartsOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListPartsOutput)o;
-        switch (i)
-        {
-            case 0: return x.AbortDate;
-            case 1: return x.AbortRuleId;
-            case 2: return x.Bucket;
-            case 3: return x.Key;
-            case 4: return x.UploadId;
-            case 5: return x.PartNumberMarker;
-            case 6: return x.NextPartNumberMarker;
-            case 7: return x.MaxParts;
-            case 8: return x.IsTruncated;
-            case 9: return x.Parts;
-            case 10: return x.Initiator;
-            case 11: return x.Owner;
-            case 12: return x.StorageClass;
-            case 13: return x.RequestCharged;
-            case 14: return x.ChecksumAlgorithm;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListPartsOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListPartsOutput)o;
-        switch (i)
-        {
-            case 0: x.AbortDate = (global::System.DateTimeOffset?)v; return;
-            case 1: x.AbortRuleId = (string?)v; return;
-            case 2: x.Bucket = (string?)v; return;
-            case 3: x.Key = (string?)v; return;
-            case 4: x.UploadId = (string?)v; return;
-            case 5: x.PartNumberMarker = (int?)v; return;
-            case 6: x.NextPartNumberMarker = (int?)v; return;
-            case 7: x.MaxParts = (int?)v; return;
-            case 8: x.IsTruncated = (bool?)v; return;
-            case 9: x.Parts = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Part>?)v; return;
-            case 10: x.Initiator = (global::Kiln.Model.S3.Initiator?)v; return;
-            case 11: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
-            case 12: x.StorageClass = (string?)v; return;
-            case 13: x.RequestCharged = (string?)v; return;
-            case 14: x.ChecksumAlgorithm = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListPartsRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListPartsRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Key;
-            case 2: return x.MaxParts;
-            case 3: return x.PartNumberMarker;
-            case 4: return x.UploadId;
-            case 5: return x.RequestPayer;
-            case 6: return x.ExpectedBucketOwner;
-            case 7: return x.SSECustomerAlgorithm;
-            case 8: return x.SSECustomerKey;
-            case 9: return x.SSECustomerKeyMD5;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListPartsRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListPartsRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Key = (string?)v; return;
-            case 2: x.MaxParts = (int?)v; return;
-            case 3: x.PartNumberMarker = (int?)v; return;
-            case 4: x.UploadId = (string?)v; return;
-            case 5: x.RequestPayer = (string?)v; return;
-            case 6: x.ExpectedBucketOwner = (string?)v; return;
-            case 7: x.SSECustomerAlgorithm = (string?)v; return;
-            case 8: x.SSECustomerKey = (string?)v; return;
-            case 9: x.SSECustomerKeyMD5 = (string?)v; return;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

@@ -5,6 +5,130 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static object? ReadListObjectsV2Request(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectsV2Request)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Delimiter;
+            case 2: return x.EncodingType;
+            case 3: return x.MaxKeys;
+            case 4: return x.Prefix;
+            case 5: return x.ContinuationToken;
+            case 6: return x.FetchOwner;
+            case 7: return x.StartAfter;
+            case 8: return x.RequestPayer;
+            case 9: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListObjectsV2Request(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectsV2Request)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Delimiter = (string?)v; return;
+            case 2: x.EncodingType = (string?)v; return;
+            case 3: x.MaxKeys = (int?)v; return;
+            case 4: x.Prefix = (string?)v; return;
+            case 5: x.ContinuationToken = (string?)v; return;
+            case 6: x.FetchOwner = (bool?)v; return;
+            case 7: x.StartAfter = (string?)v; return;
+            case 8: x.RequestPayer = (string?)v; return;
+            case 9: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListPartsOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListPartsOutput)o;
+        switch (i)
+        {
+            case 0: return x.AbortDate;
+            case 1: return x.AbortRuleId;
+            case 2: return x.Bucket;
+            case 3: return x.Key;
+            case 4: return x.UploadId;
+            case 5: return x.PartNumberMarker;
+            case 6: return x.NextPartNumberMarker;
+            case 7: return x.MaxParts;
+            case 8: return x.IsTruncated;
+            case 9: return x.Parts;
+            case 10: return x.Initiator;
+            case 11: return x.Owner;
+            case 12: return x.StorageClass;
+            case 13: return x.RequestCharged;
+            case 14: return x.ChecksumAlgorithm;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListPartsOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListPartsOutput)o;
+        switch (i)
+        {
+            case 0: x.AbortDate = (global::System.DateTimeOffset?)v; return;
+            case 1: x.AbortRuleId = (string?)v; return;
+            case 2: x.Bucket = (string?)v; return;
+            case 3: x.Key = (string?)v; return;
+            case 4: x.UploadId = (string?)v; return;
+            case 5: x.PartNumberMarker = (int?)v; return;
+            case 6: x.NextPartNumberMarker = (int?)v; return;
+            case 7: x.MaxParts = (int?)v; return;
+            case 8: x.IsTruncated = (bool?)v; return;
+            case 9: x.Parts = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Part>?)v; return;
+            case 10: x.Initiator = (global::Kiln.Model.S3.Initiator?)v; return;
+            case 11: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
+            case 12: x.StorageClass = (string?)v; return;
+            case 13: x.RequestCharged = (string?)v; return;
+            case 14: x.ChecksumAlgorithm = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListPartsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListPartsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Key;
+            case 2: return x.MaxParts;
+            case 3: return x.PartNumberMarker;
+            case 4: return x.UploadId;
+            case 5: return x.RequestPayer;
+            case 6: return x.ExpectedBucketOwner;
+            case 7: return x.SSECustomerAlgorithm;
+            case 8: return x.SSECustomerKey;
+            case 9: return x.SSECustomerKeyMD5;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListPartsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListPartsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Key = (string?)v; return;
+            case 2: x.MaxParts = (int?)v; return;
+            case 3: x.PartNumberMarker = (int?)v; return;
+            case 4: x.UploadId = (string?)v; return;
+            case 5: x.RequestPayer = (string?)v; return;
+            case 6: x.ExpectedBucketOwner = (string?)v; return;
+            case 7: x.SSECustomerAlgorithm = (string?)v; return;
+            case 8: x.SSECustomerKey = (string?)v; return;
+            case 9: x.SSECustomerKeyMD5 = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadLoggingEnabled(object o, int i)
     {
         var x = (global::Kiln.Model.S3.LoggingEnabled)o;
@@ -329,6 +453,46 @@ public static partial class S3Model
         }
     }
 
+    private static object? ReadOwnershipControls(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.OwnershipControls)o;
+        switch (i)
+        {
+            case 0: return x.Rules;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteOwnershipControls(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.OwnershipControls)o;
+        switch (i)
+        {
+            case 0: x.Rules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.OwnershipControlsRule>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadOwnershipControlsRule(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.OwnershipControlsRule)o;
+        switch (i)
+        {
+            case 0: return x.ObjectOwnership;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteOwnershipControlsRule(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.OwnershipControlsRule)o;
+        switch (i)
+        {
+            case 0: x.ObjectOwnership = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadPart(object o, int i)
     {
         var x = (global::Kiln.Model.S3.Part)o;
@@ -525,174 +689,6 @@ public static partial class S3Model
             case 0: x.Bucket = (string?)v; return;
             case 1: x.Id = (string?)v; return;
             case 2: x.IntelligentTieringConfiguration = (global::Kiln.Model.S3.IntelligentTieringConfiguration?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketLifecycleConfigurationRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketLifecycleConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ChecksumAlgorithm;
-            case 2: return x.LifecycleConfiguration;
-            case 3: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketLifecycleConfigurationRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketLifecycleConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ChecksumAlgorithm = (string?)v; return;
-            case 2: x.LifecycleConfiguration = (global::Kiln.Model.S3.BucketLifecycleConfiguration?)v; return;
-            case 3: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketLoggingRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketLoggingRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.BucketLoggingStatus;
-            case 2: return x.ContentMD5;
-            case 3: return x.ChecksumAlgorithm;
-            case 4: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketLoggingRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketLoggingRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.BucketLoggingStatus = (global::Kiln.Model.S3.BucketLoggingStatus?)v; return;
-            case 2: x.ContentMD5 = (string?)v; return;
-            case 3: x.ChecksumAlgorithm = (string?)v; return;
-            case 4: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketNotificationConfigurationRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketNotificationConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.NotificationConfiguration;
-            case 2: return x.ExpectedBucketOwner;
-            case 3: return x.SkipDestinationValidation;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketNotificationConfigurationRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketNotificationConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.NotificationConfiguration = (global::Kiln.Model.S3.NotificationConfiguration?)v; return;
-            case 2: x.ExpectedBucketOwner = (string?)v; return;
-            case 3: x.SkipDestinationValidation = (bool?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketPolicyRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketPolicyRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ContentMD5;
-            case 2: return x.ChecksumAlgorithm;
-            case 3: return x.ConfirmRemoveSelfBucketAccess;
-            case 4: return x.Policy;
-            case 5: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketPolicyRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketPolicyRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ContentMD5 = (string?)v; return;
-            case 2: x.ChecksumAlgorithm = (string?)v; return;
-            case 3: x.ConfirmRemoveSelfBucketAccess = (bool?)v; return;
-            case 4: x.Policy = (string?)v; return;
-            case 5: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketTaggingRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketTaggingRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ContentMD5;
-            case 2: return x.ChecksumAlgorithm;
-            case 3: return x.Tagging;
-            case 4: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketTaggingRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketTaggingRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ContentMD5 = (string?)v; return;
-            case 2: x.ChecksumAlgorithm = (string?)v; return;
-            case 3: x.Tagging = (global::Kiln.Model.S3.Tagging?)v; return;
-            case 4: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketVersioningRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketVersioningRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ContentMD5;
-            case 2: return x.ChecksumAlgorithm;
-            case 3: return x.MFA;
-            case 4: return x.VersioningConfiguration;
-            case 5: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketVersioningRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketVersioningRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ContentMD5 = (string?)v; return;
-            case 2: x.ChecksumAlgorithm = (string?)v; return;
-            case 3: x.MFA = (string?)v; return;
-            case 4: x.VersioningConfiguration = (global::Kiln.Model.S3.VersioningConfiguration?)v; return;
-            case 5: x.ExpectedBucketOwner = (string?)v; return;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

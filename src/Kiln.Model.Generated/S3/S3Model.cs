@@ -7,7 +7,7 @@ namespace Kiln.Model.S3;
 /// operation, and the shapes of the operations listed in api-coverage.json.</summary>
 public static partial class S3Model
 {
-    private const int ShapeCount = 382;
+    private const int ShapeCount = 392;
 
     private static readonly global::System.Lazy<global::Kiln.Core.Shapes.ServiceInfo> LazyService = new(Build);
 
@@ -44,12 +44,12 @@ public static partial class S3Model
         {
             ["BucketAlreadyExists"] = s[18],
             ["BucketAlreadyOwnedByYou"] = s[19],
-            ["InvalidObjectState"] = s[190],
-            ["NoSuchBucket"] = s[249],
-            ["NoSuchKey"] = s[250],
-            ["NoSuchUpload"] = s[251],
-            ["ObjectAlreadyInActiveTierError"] = s[259],
-            ["ObjectNotInActiveTierError"] = s[269],
+            ["InvalidObjectState"] = s[194],
+            ["NoSuchBucket"] = s[253],
+            ["NoSuchKey"] = s[254],
+            ["NoSuchUpload"] = s[255],
+            ["ObjectAlreadyInActiveTierError"] = s[263],
+            ["ObjectNotInActiveTierError"] = s[273],
         };
         return service;
     }
@@ -141,307 +141,317 @@ public static partial class S3Model
         s[82] = new("Days", global::Kiln.Core.Shapes.ShapeType.Integer);
         s[83] = new("DaysAfterInitiation", global::Kiln.Core.Shapes.ShapeType.Integer);
         s[84] = new("Delete", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Delete() };
-        s[85] = new("DeleteBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketEncryptionRequest() };
-        s[86] = new("DeleteBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketIntelligentTieringConfigurationRequest() };
-        s[87] = new("DeleteBucketLifecycleRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketLifecycleRequest() };
-        s[88] = new("DeleteBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketPolicyRequest() };
-        s[89] = new("DeleteBucketRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketRequest() };
-        s[90] = new("DeleteBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketTaggingRequest() };
-        s[91] = new("DeleteMarker", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[92] = new("DeleteMarkerEntry", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteMarkerEntry() };
-        s[93] = new("DeleteMarkerVersionId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[94] = new("DeleteMarkers", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.DeleteMarkerEntry>() };
-        s[95] = new("DeleteObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectOutput() };
-        s[96] = new("DeleteObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectRequest() };
-        s[97] = new("DeleteObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectTaggingOutput() };
-        s[98] = new("DeleteObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectTaggingRequest() };
-        s[99] = new("DeleteObjectsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectsOutput() };
-        s[100] = new("DeleteObjectsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectsRequest(), Payload = "Delete" };
-        s[101] = new("DeletePublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeletePublicAccessBlockRequest() };
-        s[102] = new("DeletedObject", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeletedObject() };
-        s[103] = new("DeletedObjects", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.DeletedObject>() };
-        s[104] = new("Delimiter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[105] = new("Description", global::Kiln.Core.Shapes.ShapeType.String);
-        s[106] = new("DisplayName", global::Kiln.Core.Shapes.ShapeType.String);
-        s[107] = new("ETag", global::Kiln.Core.Shapes.ShapeType.String);
-        s[108] = new("EmailAddress", global::Kiln.Core.Shapes.ShapeType.String);
-        s[109] = new("EncodingType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["url"] };
-        s[110] = new("Encryption", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Encryption() };
-        s[111] = new("Error", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Error() };
-        s[112] = new("Errors", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Error>() };
-        s[113] = new("Event", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*", "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:Replication:*", "s3:Replication:OperationFailedReplication", "s3:Replication:OperationNotTracked", "s3:Replication:OperationMissedThreshold", "s3:Replication:OperationReplicatedAfterThreshold", "s3:ObjectRestore:Delete", "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectAcl:Put", "s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated", "s3:ObjectTagging:*", "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete"] };
-        s[114] = new("EventBridgeConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.EventBridgeConfiguration() };
-        s[115] = new("EventList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<string>() };
-        s[116] = new("Expiration", global::Kiln.Core.Shapes.ShapeType.String);
-        s[117] = new("ExpirationStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
-        s[118] = new("ExpiredObjectDeleteMarker", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[119] = new("Expires", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[120] = new("ExposeHeader", global::Kiln.Core.Shapes.ShapeType.String);
-        s[121] = new("ExposeHeaders", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<string>() };
-        s[122] = new("Expression", global::Kiln.Core.Shapes.ShapeType.String);
-        s[123] = new("ExpressionType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["SQL"] };
-        s[124] = new("FetchOwner", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[125] = new("FieldDelimiter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[126] = new("FileHeaderInfo", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["USE", "IGNORE", "NONE"] };
-        s[127] = new("FilterRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.FilterRule() };
-        s[128] = new("FilterRuleList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.FilterRule>() };
-        s[129] = new("FilterRuleName", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["prefix", "suffix"] };
-        s[130] = new("FilterRuleValue", global::Kiln.Core.Shapes.ShapeType.String);
-        s[131] = new("GetBucketAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketAclOutput() };
-        s[132] = new("GetBucketAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketAclRequest() };
-        s[133] = new("GetBucketCorsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketCorsOutput() };
-        s[134] = new("GetBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketCorsRequest() };
-        s[135] = new("GetBucketEncryptionOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketEncryptionOutput(), Payload = "ServerSideEncryptionConfiguration" };
-        s[136] = new("GetBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketEncryptionRequest() };
-        s[137] = new("GetBucketIntelligentTieringConfigurationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationOutput(), Payload = "IntelligentTieringConfiguration" };
-        s[138] = new("GetBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationRequest() };
-        s[139] = new("GetBucketLifecycleConfigurationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLifecycleConfigurationOutput() };
-        s[140] = new("GetBucketLifecycleConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLifecycleConfigurationRequest() };
-        s[141] = new("GetBucketLocationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLocationOutput() };
-        s[142] = new("GetBucketLocationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLocationRequest() };
-        s[143] = new("GetBucketLoggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLoggingOutput() };
-        s[144] = new("GetBucketLoggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLoggingRequest() };
-        s[145] = new("GetBucketNotificationConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketNotificationConfigurationRequest() };
-        s[146] = new("GetBucketPolicyOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyOutput(), Payload = "Policy" };
-        s[147] = new("GetBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyRequest() };
-        s[148] = new("GetBucketPolicyStatusOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyStatusOutput(), Payload = "PolicyStatus" };
-        s[149] = new("GetBucketPolicyStatusRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyStatusRequest() };
-        s[150] = new("GetBucketTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketTaggingOutput() };
-        s[151] = new("GetBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketTaggingRequest() };
-        s[152] = new("GetBucketVersioningOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketVersioningOutput() };
-        s[153] = new("GetBucketVersioningRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketVersioningRequest() };
-        s[154] = new("GetObjectAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAclOutput() };
-        s[155] = new("GetObjectAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAclRequest() };
-        s[156] = new("GetObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectOutput(), Payload = "Body" };
-        s[157] = new("GetObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectRequest() };
-        s[158] = new("GetObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectTaggingOutput() };
-        s[159] = new("GetObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectTaggingRequest() };
-        s[160] = new("GetPublicAccessBlockOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetPublicAccessBlockOutput(), Payload = "PublicAccessBlockConfiguration" };
-        s[161] = new("GetPublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetPublicAccessBlockRequest() };
-        s[162] = new("GlacierJobParameters", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GlacierJobParameters() };
-        s[163] = new("Grant", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Grant() };
-        s[164] = new("GrantFullControl", global::Kiln.Core.Shapes.ShapeType.String);
-        s[165] = new("GrantRead", global::Kiln.Core.Shapes.ShapeType.String);
-        s[166] = new("GrantReadACP", global::Kiln.Core.Shapes.ShapeType.String);
-        s[167] = new("GrantWrite", global::Kiln.Core.Shapes.ShapeType.String);
-        s[168] = new("GrantWriteACP", global::Kiln.Core.Shapes.ShapeType.String);
-        s[169] = new("Grantee", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Grantee(), XmlNamespace = "http://www.w3.org/2001/XMLSchema-instance" };
-        s[170] = new("Grants", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>() };
-        s[171] = new("HeadBucketRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadBucketRequest() };
-        s[172] = new("HeadObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadObjectOutput() };
-        s[173] = new("HeadObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadObjectRequest() };
-        s[174] = new("ID", global::Kiln.Core.Shapes.ShapeType.String);
-        s[175] = new("IfMatch", global::Kiln.Core.Shapes.ShapeType.String);
-        s[176] = new("IfModifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[177] = new("IfNoneMatch", global::Kiln.Core.Shapes.ShapeType.String);
-        s[178] = new("IfUnmodifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[179] = new("Initiated", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[180] = new("Initiator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Initiator() };
-        s[181] = new("InputSerialization", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.InputSerialization() };
-        s[182] = new("IntelligentTieringAccessTier", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"] };
-        s[183] = new("IntelligentTieringAndOperator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringAndOperator() };
-        s[184] = new("IntelligentTieringConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringConfiguration() };
-        s[185] = new("IntelligentTieringConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.IntelligentTieringConfiguration>() };
-        s[186] = new("IntelligentTieringDays", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[187] = new("IntelligentTieringFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringFilter() };
-        s[188] = new("IntelligentTieringId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[189] = new("IntelligentTieringStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
-        s[190] = new("InvalidObjectState", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("InvalidObjectState", 400, true) };
-        s[191] = new("IsLatest", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[192] = new("IsPublic", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[193] = new("IsTruncated", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[194] = new("JSONInput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.JSONInput() };
-        s[195] = new("JSONOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.JSONOutput() };
-        s[196] = new("JSONType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["DOCUMENT", "LINES"] };
-        s[197] = new("KMSContext", global::Kiln.Core.Shapes.ShapeType.String);
-        s[198] = new("KeyCount", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[199] = new("KeyMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[85] = new("DeleteBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketCorsRequest() };
+        s[86] = new("DeleteBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketEncryptionRequest() };
+        s[87] = new("DeleteBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketIntelligentTieringConfigurationRequest() };
+        s[88] = new("DeleteBucketLifecycleRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketLifecycleRequest() };
+        s[89] = new("DeleteBucketOwnershipControlsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest() };
+        s[90] = new("DeleteBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketPolicyRequest() };
+        s[91] = new("DeleteBucketRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketRequest() };
+        s[92] = new("DeleteBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketTaggingRequest() };
+        s[93] = new("DeleteMarker", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[94] = new("DeleteMarkerEntry", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteMarkerEntry() };
+        s[95] = new("DeleteMarkerVersionId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[96] = new("DeleteMarkers", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.DeleteMarkerEntry>() };
+        s[97] = new("DeleteObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectOutput() };
+        s[98] = new("DeleteObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectRequest() };
+        s[99] = new("DeleteObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectTaggingOutput() };
+        s[100] = new("DeleteObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectTaggingRequest() };
+        s[101] = new("DeleteObjectsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectsOutput() };
+        s[102] = new("DeleteObjectsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectsRequest(), Payload = "Delete" };
+        s[103] = new("DeletePublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeletePublicAccessBlockRequest() };
+        s[104] = new("DeletedObject", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeletedObject() };
+        s[105] = new("DeletedObjects", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.DeletedObject>() };
+        s[106] = new("Delimiter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[107] = new("Description", global::Kiln.Core.Shapes.ShapeType.String);
+        s[108] = new("DisplayName", global::Kiln.Core.Shapes.ShapeType.String);
+        s[109] = new("ETag", global::Kiln.Core.Shapes.ShapeType.String);
+        s[110] = new("EmailAddress", global::Kiln.Core.Shapes.ShapeType.String);
+        s[111] = new("EncodingType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["url"] };
+        s[112] = new("Encryption", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Encryption() };
+        s[113] = new("Error", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Error() };
+        s[114] = new("Errors", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Error>() };
+        s[115] = new("Event", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*", "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:Replication:*", "s3:Replication:OperationFailedReplication", "s3:Replication:OperationNotTracked", "s3:Replication:OperationMissedThreshold", "s3:Replication:OperationReplicatedAfterThreshold", "s3:ObjectRestore:Delete", "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectAcl:Put", "s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated", "s3:ObjectTagging:*", "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete"] };
+        s[116] = new("EventBridgeConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.EventBridgeConfiguration() };
+        s[117] = new("EventList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<string>() };
+        s[118] = new("Expiration", global::Kiln.Core.Shapes.ShapeType.String);
+        s[119] = new("ExpirationStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
+        s[120] = new("ExpiredObjectDeleteMarker", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[121] = new("Expires", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[122] = new("ExposeHeader", global::Kiln.Core.Shapes.ShapeType.String);
+        s[123] = new("ExposeHeaders", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<string>() };
+        s[124] = new("Expression", global::Kiln.Core.Shapes.ShapeType.String);
+        s[125] = new("ExpressionType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["SQL"] };
+        s[126] = new("FetchOwner", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[127] = new("FieldDelimiter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[128] = new("FileHeaderInfo", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["USE", "IGNORE", "NONE"] };
+        s[129] = new("FilterRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.FilterRule() };
+        s[130] = new("FilterRuleList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.FilterRule>() };
+        s[131] = new("FilterRuleName", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["prefix", "suffix"] };
+        s[132] = new("FilterRuleValue", global::Kiln.Core.Shapes.ShapeType.String);
+        s[133] = new("GetBucketAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketAclOutput() };
+        s[134] = new("GetBucketAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketAclRequest() };
+        s[135] = new("GetBucketCorsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketCorsOutput() };
+        s[136] = new("GetBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketCorsRequest() };
+        s[137] = new("GetBucketEncryptionOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketEncryptionOutput(), Payload = "ServerSideEncryptionConfiguration" };
+        s[138] = new("GetBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketEncryptionRequest() };
+        s[139] = new("GetBucketIntelligentTieringConfigurationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationOutput(), Payload = "IntelligentTieringConfiguration" };
+        s[140] = new("GetBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationRequest() };
+        s[141] = new("GetBucketLifecycleConfigurationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLifecycleConfigurationOutput() };
+        s[142] = new("GetBucketLifecycleConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLifecycleConfigurationRequest() };
+        s[143] = new("GetBucketLocationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLocationOutput() };
+        s[144] = new("GetBucketLocationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLocationRequest() };
+        s[145] = new("GetBucketLoggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLoggingOutput() };
+        s[146] = new("GetBucketLoggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLoggingRequest() };
+        s[147] = new("GetBucketNotificationConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketNotificationConfigurationRequest() };
+        s[148] = new("GetBucketOwnershipControlsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketOwnershipControlsOutput(), Payload = "OwnershipControls" };
+        s[149] = new("GetBucketOwnershipControlsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketOwnershipControlsRequest() };
+        s[150] = new("GetBucketPolicyOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyOutput(), Payload = "Policy" };
+        s[151] = new("GetBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyRequest() };
+        s[152] = new("GetBucketPolicyStatusOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyStatusOutput(), Payload = "PolicyStatus" };
+        s[153] = new("GetBucketPolicyStatusRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyStatusRequest() };
+        s[154] = new("GetBucketTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketTaggingOutput() };
+        s[155] = new("GetBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketTaggingRequest() };
+        s[156] = new("GetBucketVersioningOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketVersioningOutput() };
+        s[157] = new("GetBucketVersioningRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketVersioningRequest() };
+        s[158] = new("GetObjectAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAclOutput() };
+        s[159] = new("GetObjectAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAclRequest() };
+        s[160] = new("GetObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectOutput(), Payload = "Body" };
+        s[161] = new("GetObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectRequest() };
+        s[162] = new("GetObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectTaggingOutput() };
+        s[163] = new("GetObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectTaggingRequest() };
+        s[164] = new("GetPublicAccessBlockOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetPublicAccessBlockOutput(), Payload = "PublicAccessBlockConfiguration" };
+        s[165] = new("GetPublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetPublicAccessBlockRequest() };
+        s[166] = new("GlacierJobParameters", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GlacierJobParameters() };
+        s[167] = new("Grant", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Grant() };
+        s[168] = new("GrantFullControl", global::Kiln.Core.Shapes.ShapeType.String);
+        s[169] = new("GrantRead", global::Kiln.Core.Shapes.ShapeType.String);
+        s[170] = new("GrantReadACP", global::Kiln.Core.Shapes.ShapeType.String);
+        s[171] = new("GrantWrite", global::Kiln.Core.Shapes.ShapeType.String);
+        s[172] = new("GrantWriteACP", global::Kiln.Core.Shapes.ShapeType.String);
+        s[173] = new("Grantee", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Grantee(), XmlNamespace = "http://www.w3.org/2001/XMLSchema-instance" };
+        s[174] = new("Grants", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>() };
+        s[175] = new("HeadBucketRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadBucketRequest() };
+        s[176] = new("HeadObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadObjectOutput() };
+        s[177] = new("HeadObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadObjectRequest() };
+        s[178] = new("ID", global::Kiln.Core.Shapes.ShapeType.String);
+        s[179] = new("IfMatch", global::Kiln.Core.Shapes.ShapeType.String);
+        s[180] = new("IfModifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[181] = new("IfNoneMatch", global::Kiln.Core.Shapes.ShapeType.String);
+        s[182] = new("IfUnmodifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[183] = new("Initiated", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[184] = new("Initiator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Initiator() };
+        s[185] = new("InputSerialization", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.InputSerialization() };
+        s[186] = new("IntelligentTieringAccessTier", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"] };
+        s[187] = new("IntelligentTieringAndOperator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringAndOperator() };
+        s[188] = new("IntelligentTieringConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringConfiguration() };
+        s[189] = new("IntelligentTieringConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.IntelligentTieringConfiguration>() };
+        s[190] = new("IntelligentTieringDays", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[191] = new("IntelligentTieringFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringFilter() };
+        s[192] = new("IntelligentTieringId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[193] = new("IntelligentTieringStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
+        s[194] = new("InvalidObjectState", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("InvalidObjectState", 400, true) };
+        s[195] = new("IsLatest", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[196] = new("IsPublic", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[197] = new("IsTruncated", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[198] = new("JSONInput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.JSONInput() };
+        s[199] = new("JSONOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.JSONOutput() };
     }
 
     private static void CreateShapes2(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
-        s[200] = new("LambdaFunctionArn", global::Kiln.Core.Shapes.ShapeType.String);
-        s[201] = new("LambdaFunctionConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LambdaFunctionConfiguration() };
-        s[202] = new("LambdaFunctionConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.LambdaFunctionConfiguration>() };
-        s[203] = new("LastModified", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[204] = new("LifecycleExpiration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleExpiration() };
-        s[205] = new("LifecycleRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRule() };
-        s[206] = new("LifecycleRuleAndOperator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRuleAndOperator() };
-        s[207] = new("LifecycleRuleFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRuleFilter() };
-        s[208] = new("LifecycleRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.LifecycleRule>() };
-        s[209] = new("ListBucketIntelligentTieringConfigurationsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsOutput() };
-        s[210] = new("ListBucketIntelligentTieringConfigurationsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsRequest() };
-        s[211] = new("ListBucketsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketsOutput() };
-        s[212] = new("ListMultipartUploadsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListMultipartUploadsOutput() };
-        s[213] = new("ListMultipartUploadsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListMultipartUploadsRequest() };
-        s[214] = new("ListObjectVersionsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectVersionsOutput() };
-        s[215] = new("ListObjectVersionsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectVersionsRequest() };
-        s[216] = new("ListObjectsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsOutput() };
-        s[217] = new("ListObjectsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsRequest() };
-        s[218] = new("ListObjectsV2Output", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsV2Output() };
-        s[219] = new("ListObjectsV2Request", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsV2Request() };
-        s[220] = new("ListPartsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListPartsOutput() };
-        s[221] = new("ListPartsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListPartsRequest() };
-        s[222] = new("Location", global::Kiln.Core.Shapes.ShapeType.String);
-        s[223] = new("LocationPrefix", global::Kiln.Core.Shapes.ShapeType.String);
-        s[224] = new("LoggingEnabled", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LoggingEnabled() };
-        s[225] = new("MFA", global::Kiln.Core.Shapes.ShapeType.String);
-        s[226] = new("MFADelete", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
-        s[227] = new("MFADeleteStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
-        s[228] = new("Marker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[229] = new("MaxAgeSeconds", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[230] = new("MaxKeys", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[231] = new("MaxParts", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[232] = new("MaxUploads", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[233] = new("Message", global::Kiln.Core.Shapes.ShapeType.String);
-        s[234] = new("Metadata", global::Kiln.Core.Shapes.ShapeType.Map) { CreateMap = static () => new global::System.Collections.Generic.Dictionary<string, string>() };
-        s[235] = new("MetadataDirective", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COPY", "REPLACE"] };
-        s[236] = new("MetadataEntry", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.MetadataEntry() };
-        s[237] = new("MetadataKey", global::Kiln.Core.Shapes.ShapeType.String);
-        s[238] = new("MetadataValue", global::Kiln.Core.Shapes.ShapeType.String);
-        s[239] = new("MissingMeta", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[240] = new("MultipartUpload", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.MultipartUpload() };
-        s[241] = new("MultipartUploadId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[242] = new("MultipartUploadList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.MultipartUpload>() };
-        s[243] = new("NextKeyMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[244] = new("NextMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[245] = new("NextPartNumberMarker", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[246] = new("NextToken", global::Kiln.Core.Shapes.ShapeType.String);
-        s[247] = new("NextUploadIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[248] = new("NextVersionIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[249] = new("NoSuchBucket", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchBucket", 400, true) };
-        s[250] = new("NoSuchKey", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchKey", 400, true) };
-        s[251] = new("NoSuchUpload", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchUpload", 400, true) };
-        s[252] = new("NoncurrentVersionExpiration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NoncurrentVersionExpiration() };
-        s[253] = new("NoncurrentVersionTransition", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NoncurrentVersionTransition() };
-        s[254] = new("NoncurrentVersionTransitionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.NoncurrentVersionTransition>() };
-        s[255] = new("NotificationConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NotificationConfiguration() };
-        s[256] = new("NotificationConfigurationFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NotificationConfigurationFilter() };
-        s[257] = new("NotificationId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[258] = new("Object", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Object() };
-        s[259] = new("ObjectAlreadyInActiveTierError", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("ObjectAlreadyInActiveTierError", 400, true) };
-        s[260] = new("ObjectCannedACL", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control"] };
-        s[261] = new("ObjectIdentifier", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ObjectIdentifier() };
-        s[262] = new("ObjectIdentifierList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectIdentifier>() };
-        s[263] = new("ObjectKey", global::Kiln.Core.Shapes.ShapeType.String) { Min = 1 };
-        s[264] = new("ObjectList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Object>() };
-        s[265] = new("ObjectLockEnabledForBucket", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[266] = new("ObjectLockLegalHoldStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ON", "OFF"] };
-        s[267] = new("ObjectLockMode", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["GOVERNANCE", "COMPLIANCE"] };
-        s[268] = new("ObjectLockRetainUntilDate", global::Kiln.Core.Shapes.ShapeType.Timestamp) { TimestampFormat = "iso8601" };
-        s[269] = new("ObjectNotInActiveTierError", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("ObjectNotInActiveTierError", 400, true) };
-        s[270] = new("ObjectOwnership", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"] };
-        s[271] = new("ObjectSizeGreaterThanBytes", global::Kiln.Core.Shapes.ShapeType.Long);
-        s[272] = new("ObjectSizeLessThanBytes", global::Kiln.Core.Shapes.ShapeType.Long);
-        s[273] = new("ObjectStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD", "REDUCED_REDUNDANCY", "GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR"] };
-        s[274] = new("ObjectVersion", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ObjectVersion() };
-        s[275] = new("ObjectVersionId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[276] = new("ObjectVersionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectVersion>() };
-        s[277] = new("ObjectVersionStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD"] };
-        s[278] = new("OutputLocation", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OutputLocation() };
-        s[279] = new("OutputSerialization", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OutputSerialization() };
-        s[280] = new("Owner", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Owner() };
-        s[281] = new("ParquetInput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ParquetInput() };
-        s[282] = new("Part", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Part() };
-        s[283] = new("PartNumber", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[284] = new("PartNumberMarker", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[285] = new("Parts", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Part>() };
-        s[286] = new("PartsCount", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[287] = new("Permission", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"] };
-        s[288] = new("Policy", global::Kiln.Core.Shapes.ShapeType.String);
-        s[289] = new("PolicyStatus", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PolicyStatus() };
-        s[290] = new("Prefix", global::Kiln.Core.Shapes.ShapeType.String);
-        s[291] = new("PublicAccessBlockConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PublicAccessBlockConfiguration() };
-        s[292] = new("PutBucketAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketAclRequest(), Payload = "AccessControlPolicy" };
-        s[293] = new("PutBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketCorsRequest(), Payload = "CORSConfiguration" };
-        s[294] = new("PutBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketEncryptionRequest(), Payload = "ServerSideEncryptionConfiguration" };
-        s[295] = new("PutBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketIntelligentTieringConfigurationRequest(), Payload = "IntelligentTieringConfiguration" };
-        s[296] = new("PutBucketLifecycleConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketLifecycleConfigurationRequest(), Payload = "LifecycleConfiguration" };
-        s[297] = new("PutBucketLoggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketLoggingRequest(), Payload = "BucketLoggingStatus" };
-        s[298] = new("PutBucketNotificationConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketNotificationConfigurationRequest(), Payload = "NotificationConfiguration" };
-        s[299] = new("PutBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketPolicyRequest(), Payload = "Policy" };
-        s[300] = new("PutBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketTaggingRequest(), Payload = "Tagging" };
-        s[301] = new("PutBucketVersioningRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketVersioningRequest(), Payload = "VersioningConfiguration" };
-        s[302] = new("PutObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectOutput() };
-        s[303] = new("PutObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectRequest(), Payload = "Body" };
-        s[304] = new("PutObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectTaggingOutput() };
-        s[305] = new("PutObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectTaggingRequest(), Payload = "Tagging" };
-        s[306] = new("PutPublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutPublicAccessBlockRequest(), Payload = "PublicAccessBlockConfiguration" };
-        s[307] = new("QueueArn", global::Kiln.Core.Shapes.ShapeType.String);
-        s[308] = new("QueueConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.QueueConfiguration() };
-        s[309] = new("QueueConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.QueueConfiguration>() };
-        s[310] = new("Quiet", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[311] = new("QuoteCharacter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[312] = new("QuoteEscapeCharacter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[313] = new("QuoteFields", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ALWAYS", "ASNEEDED"] };
-        s[314] = new("Range", global::Kiln.Core.Shapes.ShapeType.String);
-        s[315] = new("RecordDelimiter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[316] = new("ReplicationStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COMPLETE", "PENDING", "FAILED", "REPLICA"] };
-        s[317] = new("RequestCharged", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["requester"] };
-        s[318] = new("RequestPayer", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["requester"] };
-        s[319] = new("ResponseCacheControl", global::Kiln.Core.Shapes.ShapeType.String);
-        s[320] = new("ResponseContentDisposition", global::Kiln.Core.Shapes.ShapeType.String);
-        s[321] = new("ResponseContentEncoding", global::Kiln.Core.Shapes.ShapeType.String);
-        s[322] = new("ResponseContentLanguage", global::Kiln.Core.Shapes.ShapeType.String);
-        s[323] = new("ResponseContentType", global::Kiln.Core.Shapes.ShapeType.String);
-        s[324] = new("ResponseExpires", global::Kiln.Core.Shapes.ShapeType.Timestamp) { TimestampFormat = "rfc822" };
-        s[325] = new("Restore", global::Kiln.Core.Shapes.ShapeType.String);
-        s[326] = new("RestoreObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreObjectOutput() };
-        s[327] = new("RestoreObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreObjectRequest(), Payload = "RestoreRequest" };
-        s[328] = new("RestoreOutputPath", global::Kiln.Core.Shapes.ShapeType.String);
-        s[329] = new("RestoreRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreRequest() };
-        s[330] = new("RestoreRequestType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["SELECT"] };
-        s[331] = new("S3KeyFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.S3KeyFilter() };
-        s[332] = new("S3Location", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.S3Location() };
-        s[333] = new("SSECustomerAlgorithm", global::Kiln.Core.Shapes.ShapeType.String);
-        s[334] = new("SSECustomerKey", global::Kiln.Core.Shapes.ShapeType.String);
-        s[335] = new("SSECustomerKeyMD5", global::Kiln.Core.Shapes.ShapeType.String);
-        s[336] = new("SSEKMSEncryptionContext", global::Kiln.Core.Shapes.ShapeType.String);
-        s[337] = new("SSEKMSKeyId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[338] = new("SelectParameters", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.SelectParameters() };
-        s[339] = new("ServerSideEncryption", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["AES256", "aws:kms"] };
-        s[340] = new("ServerSideEncryptionByDefault", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionByDefault() };
-        s[341] = new("ServerSideEncryptionConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionConfiguration() };
-        s[342] = new("ServerSideEncryptionRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionRule() };
-        s[343] = new("ServerSideEncryptionRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ServerSideEncryptionRule>() };
-        s[344] = new("Setting", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[345] = new("Size", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[346] = new("SkipValidation", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[347] = new("StartAfter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[348] = new("StorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR"] };
-        s[349] = new("Tag", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tag() };
-        s[350] = new("TagCount", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[351] = new("TagSet", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>() };
-        s[352] = new("Tagging", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tagging() };
-        s[353] = new("TaggingDirective", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COPY", "REPLACE"] };
-        s[354] = new("TaggingHeader", global::Kiln.Core.Shapes.ShapeType.String);
-        s[355] = new("TargetBucket", global::Kiln.Core.Shapes.ShapeType.String);
-        s[356] = new("TargetGrant", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.TargetGrant() };
-        s[357] = new("TargetGrants", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.TargetGrant>() };
-        s[358] = new("TargetPrefix", global::Kiln.Core.Shapes.ShapeType.String);
-        s[359] = new("Tier", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Standard", "Bulk", "Expedited"] };
-        s[360] = new("Tiering", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tiering() };
-        s[361] = new("TieringList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Tiering>() };
-        s[362] = new("Token", global::Kiln.Core.Shapes.ShapeType.String);
-        s[363] = new("TopicArn", global::Kiln.Core.Shapes.ShapeType.String);
-        s[364] = new("TopicConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.TopicConfiguration() };
-        s[365] = new("TopicConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.TopicConfiguration>() };
-        s[366] = new("Transition", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Transition() };
-        s[367] = new("TransitionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Transition>() };
-        s[368] = new("TransitionStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "GLACIER_IR"] };
-        s[369] = new("Type", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["CanonicalUser", "AmazonCustomerByEmail", "Group"] };
-        s[370] = new("URI", global::Kiln.Core.Shapes.ShapeType.String);
-        s[371] = new("UploadIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[372] = new("UploadPartCopyOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartCopyOutput(), Payload = "CopyPartResult" };
-        s[373] = new("UploadPartCopyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartCopyRequest() };
-        s[374] = new("UploadPartOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartOutput() };
-        s[375] = new("UploadPartRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartRequest(), Payload = "Body" };
-        s[376] = new("UserMetadata", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.MetadataEntry>() };
-        s[377] = new("Value", global::Kiln.Core.Shapes.ShapeType.String);
-        s[378] = new("VersionCount", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[379] = new("VersionIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[380] = new("VersioningConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.VersioningConfiguration() };
-        s[381] = new("WebsiteRedirectLocation", global::Kiln.Core.Shapes.ShapeType.String);
+        s[200] = new("JSONType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["DOCUMENT", "LINES"] };
+        s[201] = new("KMSContext", global::Kiln.Core.Shapes.ShapeType.String);
+        s[202] = new("KeyCount", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[203] = new("KeyMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[204] = new("LambdaFunctionArn", global::Kiln.Core.Shapes.ShapeType.String);
+        s[205] = new("LambdaFunctionConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LambdaFunctionConfiguration() };
+        s[206] = new("LambdaFunctionConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.LambdaFunctionConfiguration>() };
+        s[207] = new("LastModified", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[208] = new("LifecycleExpiration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleExpiration() };
+        s[209] = new("LifecycleRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRule() };
+        s[210] = new("LifecycleRuleAndOperator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRuleAndOperator() };
+        s[211] = new("LifecycleRuleFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRuleFilter() };
+        s[212] = new("LifecycleRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.LifecycleRule>() };
+        s[213] = new("ListBucketIntelligentTieringConfigurationsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsOutput() };
+        s[214] = new("ListBucketIntelligentTieringConfigurationsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsRequest() };
+        s[215] = new("ListBucketsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketsOutput() };
+        s[216] = new("ListMultipartUploadsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListMultipartUploadsOutput() };
+        s[217] = new("ListMultipartUploadsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListMultipartUploadsRequest() };
+        s[218] = new("ListObjectVersionsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectVersionsOutput() };
+        s[219] = new("ListObjectVersionsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectVersionsRequest() };
+        s[220] = new("ListObjectsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsOutput() };
+        s[221] = new("ListObjectsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsRequest() };
+        s[222] = new("ListObjectsV2Output", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsV2Output() };
+        s[223] = new("ListObjectsV2Request", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsV2Request() };
+        s[224] = new("ListPartsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListPartsOutput() };
+        s[225] = new("ListPartsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListPartsRequest() };
+        s[226] = new("Location", global::Kiln.Core.Shapes.ShapeType.String);
+        s[227] = new("LocationPrefix", global::Kiln.Core.Shapes.ShapeType.String);
+        s[228] = new("LoggingEnabled", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LoggingEnabled() };
+        s[229] = new("MFA", global::Kiln.Core.Shapes.ShapeType.String);
+        s[230] = new("MFADelete", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
+        s[231] = new("MFADeleteStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
+        s[232] = new("Marker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[233] = new("MaxAgeSeconds", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[234] = new("MaxKeys", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[235] = new("MaxParts", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[236] = new("MaxUploads", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[237] = new("Message", global::Kiln.Core.Shapes.ShapeType.String);
+        s[238] = new("Metadata", global::Kiln.Core.Shapes.ShapeType.Map) { CreateMap = static () => new global::System.Collections.Generic.Dictionary<string, string>() };
+        s[239] = new("MetadataDirective", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COPY", "REPLACE"] };
+        s[240] = new("MetadataEntry", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.MetadataEntry() };
+        s[241] = new("MetadataKey", global::Kiln.Core.Shapes.ShapeType.String);
+        s[242] = new("MetadataValue", global::Kiln.Core.Shapes.ShapeType.String);
+        s[243] = new("MissingMeta", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[244] = new("MultipartUpload", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.MultipartUpload() };
+        s[245] = new("MultipartUploadId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[246] = new("MultipartUploadList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.MultipartUpload>() };
+        s[247] = new("NextKeyMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[248] = new("NextMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[249] = new("NextPartNumberMarker", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[250] = new("NextToken", global::Kiln.Core.Shapes.ShapeType.String);
+        s[251] = new("NextUploadIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[252] = new("NextVersionIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[253] = new("NoSuchBucket", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchBucket", 400, true) };
+        s[254] = new("NoSuchKey", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchKey", 400, true) };
+        s[255] = new("NoSuchUpload", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchUpload", 400, true) };
+        s[256] = new("NoncurrentVersionExpiration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NoncurrentVersionExpiration() };
+        s[257] = new("NoncurrentVersionTransition", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NoncurrentVersionTransition() };
+        s[258] = new("NoncurrentVersionTransitionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.NoncurrentVersionTransition>() };
+        s[259] = new("NotificationConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NotificationConfiguration() };
+        s[260] = new("NotificationConfigurationFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NotificationConfigurationFilter() };
+        s[261] = new("NotificationId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[262] = new("Object", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Object() };
+        s[263] = new("ObjectAlreadyInActiveTierError", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("ObjectAlreadyInActiveTierError", 400, true) };
+        s[264] = new("ObjectCannedACL", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control"] };
+        s[265] = new("ObjectIdentifier", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ObjectIdentifier() };
+        s[266] = new("ObjectIdentifierList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectIdentifier>() };
+        s[267] = new("ObjectKey", global::Kiln.Core.Shapes.ShapeType.String) { Min = 1 };
+        s[268] = new("ObjectList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Object>() };
+        s[269] = new("ObjectLockEnabledForBucket", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[270] = new("ObjectLockLegalHoldStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ON", "OFF"] };
+        s[271] = new("ObjectLockMode", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["GOVERNANCE", "COMPLIANCE"] };
+        s[272] = new("ObjectLockRetainUntilDate", global::Kiln.Core.Shapes.ShapeType.Timestamp) { TimestampFormat = "iso8601" };
+        s[273] = new("ObjectNotInActiveTierError", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("ObjectNotInActiveTierError", 400, true) };
+        s[274] = new("ObjectOwnership", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"] };
+        s[275] = new("ObjectSizeGreaterThanBytes", global::Kiln.Core.Shapes.ShapeType.Long);
+        s[276] = new("ObjectSizeLessThanBytes", global::Kiln.Core.Shapes.ShapeType.Long);
+        s[277] = new("ObjectStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD", "REDUCED_REDUNDANCY", "GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR"] };
+        s[278] = new("ObjectVersion", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ObjectVersion() };
+        s[279] = new("ObjectVersionId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[280] = new("ObjectVersionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectVersion>() };
+        s[281] = new("ObjectVersionStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD"] };
+        s[282] = new("OutputLocation", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OutputLocation() };
+        s[283] = new("OutputSerialization", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OutputSerialization() };
+        s[284] = new("Owner", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Owner() };
+        s[285] = new("OwnershipControls", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OwnershipControls() };
+        s[286] = new("OwnershipControlsRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OwnershipControlsRule() };
+        s[287] = new("OwnershipControlsRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.OwnershipControlsRule>() };
+        s[288] = new("ParquetInput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ParquetInput() };
+        s[289] = new("Part", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Part() };
+        s[290] = new("PartNumber", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[291] = new("PartNumberMarker", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[292] = new("Parts", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Part>() };
+        s[293] = new("PartsCount", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[294] = new("Permission", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"] };
+        s[295] = new("Policy", global::Kiln.Core.Shapes.ShapeType.String);
+        s[296] = new("PolicyStatus", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PolicyStatus() };
+        s[297] = new("Prefix", global::Kiln.Core.Shapes.ShapeType.String);
+        s[298] = new("PublicAccessBlockConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PublicAccessBlockConfiguration() };
+        s[299] = new("PutBucketAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketAclRequest(), Payload = "AccessControlPolicy" };
+        s[300] = new("PutBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketCorsRequest(), Payload = "CORSConfiguration" };
+        s[301] = new("PutBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketEncryptionRequest(), Payload = "ServerSideEncryptionConfiguration" };
+        s[302] = new("PutBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketIntelligentTieringConfigurationRequest(), Payload = "IntelligentTieringConfiguration" };
+        s[303] = new("PutBucketLifecycleConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketLifecycleConfigurationRequest(), Payload = "LifecycleConfiguration" };
+        s[304] = new("PutBucketLoggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketLoggingRequest(), Payload = "BucketLoggingStatus" };
+        s[305] = new("PutBucketNotificationConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketNotificationConfigurationRequest(), Payload = "NotificationConfiguration" };
+        s[306] = new("PutBucketOwnershipControlsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketOwnershipControlsRequest(), Payload = "OwnershipControls" };
+        s[307] = new("PutBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketPolicyRequest(), Payload = "Policy" };
+        s[308] = new("PutBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketTaggingRequest(), Payload = "Tagging" };
+        s[309] = new("PutBucketVersioningRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketVersioningRequest(), Payload = "VersioningConfiguration" };
+        s[310] = new("PutObjectAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectAclOutput() };
+        s[311] = new("PutObjectAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectAclRequest(), Payload = "AccessControlPolicy" };
+        s[312] = new("PutObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectOutput() };
+        s[313] = new("PutObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectRequest(), Payload = "Body" };
+        s[314] = new("PutObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectTaggingOutput() };
+        s[315] = new("PutObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectTaggingRequest(), Payload = "Tagging" };
+        s[316] = new("PutPublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutPublicAccessBlockRequest(), Payload = "PublicAccessBlockConfiguration" };
+        s[317] = new("QueueArn", global::Kiln.Core.Shapes.ShapeType.String);
+        s[318] = new("QueueConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.QueueConfiguration() };
+        s[319] = new("QueueConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.QueueConfiguration>() };
+        s[320] = new("Quiet", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[321] = new("QuoteCharacter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[322] = new("QuoteEscapeCharacter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[323] = new("QuoteFields", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ALWAYS", "ASNEEDED"] };
+        s[324] = new("Range", global::Kiln.Core.Shapes.ShapeType.String);
+        s[325] = new("RecordDelimiter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[326] = new("ReplicationStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COMPLETE", "PENDING", "FAILED", "REPLICA"] };
+        s[327] = new("RequestCharged", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["requester"] };
+        s[328] = new("RequestPayer", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["requester"] };
+        s[329] = new("ResponseCacheControl", global::Kiln.Core.Shapes.ShapeType.String);
+        s[330] = new("ResponseContentDisposition", global::Kiln.Core.Shapes.ShapeType.String);
+        s[331] = new("ResponseContentEncoding", global::Kiln.Core.Shapes.ShapeType.String);
+        s[332] = new("ResponseContentLanguage", global::Kiln.Core.Shapes.ShapeType.String);
+        s[333] = new("ResponseContentType", global::Kiln.Core.Shapes.ShapeType.String);
+        s[334] = new("ResponseExpires", global::Kiln.Core.Shapes.ShapeType.Timestamp) { TimestampFormat = "rfc822" };
+        s[335] = new("Restore", global::Kiln.Core.Shapes.ShapeType.String);
+        s[336] = new("RestoreObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreObjectOutput() };
+        s[337] = new("RestoreObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreObjectRequest(), Payload = "RestoreRequest" };
+        s[338] = new("RestoreOutputPath", global::Kiln.Core.Shapes.ShapeType.String);
+        s[339] = new("RestoreRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreRequest() };
+        s[340] = new("RestoreRequestType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["SELECT"] };
+        s[341] = new("S3KeyFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.S3KeyFilter() };
+        s[342] = new("S3Location", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.S3Location() };
+        s[343] = new("SSECustomerAlgorithm", global::Kiln.Core.Shapes.ShapeType.String);
+        s[344] = new("SSECustomerKey", global::Kiln.Core.Shapes.ShapeType.String);
+        s[345] = new("SSECustomerKeyMD5", global::Kiln.Core.Shapes.ShapeType.String);
+        s[346] = new("SSEKMSEncryptionContext", global::Kiln.Core.Shapes.ShapeType.String);
+        s[347] = new("SSEKMSKeyId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[348] = new("SelectParameters", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.SelectParameters() };
+        s[349] = new("ServerSideEncryption", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["AES256", "aws:kms"] };
+        s[350] = new("ServerSideEncryptionByDefault", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionByDefault() };
+        s[351] = new("ServerSideEncryptionConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionConfiguration() };
+        s[352] = new("ServerSideEncryptionRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionRule() };
+        s[353] = new("ServerSideEncryptionRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ServerSideEncryptionRule>() };
+        s[354] = new("Setting", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[355] = new("Size", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[356] = new("SkipValidation", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[357] = new("StartAfter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[358] = new("StorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR"] };
+        s[359] = new("Tag", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tag() };
+        s[360] = new("TagCount", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[361] = new("TagSet", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>() };
+        s[362] = new("Tagging", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tagging() };
+        s[363] = new("TaggingDirective", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COPY", "REPLACE"] };
+        s[364] = new("TaggingHeader", global::Kiln.Core.Shapes.ShapeType.String);
+        s[365] = new("TargetBucket", global::Kiln.Core.Shapes.ShapeType.String);
+        s[366] = new("TargetGrant", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.TargetGrant() };
+        s[367] = new("TargetGrants", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.TargetGrant>() };
+        s[368] = new("TargetPrefix", global::Kiln.Core.Shapes.ShapeType.String);
+        s[369] = new("Tier", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Standard", "Bulk", "Expedited"] };
+        s[370] = new("Tiering", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tiering() };
+        s[371] = new("TieringList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Tiering>() };
+        s[372] = new("Token", global::Kiln.Core.Shapes.ShapeType.String);
+        s[373] = new("TopicArn", global::Kiln.Core.Shapes.ShapeType.String);
+        s[374] = new("TopicConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.TopicConfiguration() };
+        s[375] = new("TopicConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.TopicConfiguration>() };
+        s[376] = new("Transition", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Transition() };
+        s[377] = new("TransitionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Transition>() };
+        s[378] = new("TransitionStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "GLACIER_IR"] };
+        s[379] = new("Type", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["CanonicalUser", "AmazonCustomerByEmail", "Group"] };
+        s[380] = new("URI", global::Kiln.Core.Shapes.ShapeType.String);
+        s[381] = new("UploadIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[382] = new("UploadPartCopyOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartCopyOutput(), Payload = "CopyPartResult" };
+        s[383] = new("UploadPartCopyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartCopyRequest() };
+        s[384] = new("UploadPartOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartOutput() };
+        s[385] = new("UploadPartRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartRequest(), Payload = "Body" };
+        s[386] = new("UserMetadata", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.MetadataEntry>() };
+        s[387] = new("Value", global::Kiln.Core.Shapes.ShapeType.String);
+        s[388] = new("VersionCount", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[389] = new("VersionIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[390] = new("VersioningConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.VersioningConfiguration() };
+        s[391] = new("WebsiteRedirectLocation", global::Kiln.Core.Shapes.ShapeType.String);
     }
 
     private static void LinkShapes1(global::Kiln.Core.Shapes.ShapeInfo[] s)
@@ -455,22 +465,22 @@ public static partial class S3Model
         a = new(ReadAbortMultipartUploadOutput, WriteAbortMultipartUploadOutput);
         s[2].Members =
         [
-            new("RequestCharged", s[317], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("RequestCharged", s[327], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
         ];
         a = new(ReadAbortMultipartUploadRequest, WriteAbortMultipartUploadRequest);
         s[3].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[263], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("UploadId", s[241], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
-            new("RequestPayer", s[318], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("UploadId", s[245], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
+            new("RequestPayer", s[328], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadAccessControlPolicy, WriteAccessControlPolicy);
         s[6].Members =
         [
-            new("Grants", s[170], a.Getter(0), a.Setter(0)) { LocationName = "AccessControlList" },
-            new("Owner", s[280], a.Getter(1), a.Setter(1)),
+            new("Grants", s[174], a.Getter(0), a.Setter(0)) { LocationName = "AccessControlList" },
+            new("Owner", s[284], a.Getter(1), a.Setter(1)),
         ];
         s[10].Member = new(s[9]);
         s[12].Member = new(s[11]);
@@ -484,12 +494,12 @@ public static partial class S3Model
         a = new(ReadBucketLifecycleConfiguration, WriteBucketLifecycleConfiguration);
         s[22].Members =
         [
-            new("Rules", s[208], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
+            new("Rules", s[212], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
         ];
         a = new(ReadBucketLoggingStatus, WriteBucketLoggingStatus);
         s[24].Members =
         [
-            new("LoggingEnabled", s[224], a.Getter(0), a.Setter(0)),
+            new("LoggingEnabled", s[228], a.Getter(0), a.Setter(0)),
         ];
         s[28].Member = new(s[17], "Bucket");
         a = new(ReadCORSConfiguration, WriteCORSConfiguration);
@@ -500,75 +510,75 @@ public static partial class S3Model
         a = new(ReadCORSRule, WriteCORSRule);
         s[31].Members =
         [
-            new("ID", s[174], a.Getter(0), a.Setter(0)),
+            new("ID", s[178], a.Getter(0), a.Setter(0)),
             new("AllowedHeaders", s[10], a.Getter(1), a.Setter(1)) { LocationName = "AllowedHeader" },
             new("AllowedMethods", s[12], a.Getter(2), a.Setter(2)) { LocationName = "AllowedMethod", Required = true },
             new("AllowedOrigins", s[14], a.Getter(3), a.Setter(3)) { LocationName = "AllowedOrigin", Required = true },
-            new("ExposeHeaders", s[121], a.Getter(4), a.Setter(4)) { LocationName = "ExposeHeader" },
-            new("MaxAgeSeconds", s[229], a.Getter(5), a.Setter(5)),
+            new("ExposeHeaders", s[123], a.Getter(4), a.Setter(4)) { LocationName = "ExposeHeader" },
+            new("MaxAgeSeconds", s[233], a.Getter(5), a.Setter(5)),
         ];
         s[32].Member = new(s[31]);
         a = new(ReadCSVInput, WriteCSVInput);
         s[33].Members =
         [
-            new("FileHeaderInfo", s[126], a.Getter(0), a.Setter(0)),
+            new("FileHeaderInfo", s[128], a.Getter(0), a.Setter(0)),
             new("Comments", s[44], a.Getter(1), a.Setter(1)),
-            new("QuoteEscapeCharacter", s[312], a.Getter(2), a.Setter(2)),
-            new("RecordDelimiter", s[315], a.Getter(3), a.Setter(3)),
-            new("FieldDelimiter", s[125], a.Getter(4), a.Setter(4)),
-            new("QuoteCharacter", s[311], a.Getter(5), a.Setter(5)),
+            new("QuoteEscapeCharacter", s[322], a.Getter(2), a.Setter(2)),
+            new("RecordDelimiter", s[325], a.Getter(3), a.Setter(3)),
+            new("FieldDelimiter", s[127], a.Getter(4), a.Setter(4)),
+            new("QuoteCharacter", s[321], a.Getter(5), a.Setter(5)),
             new("AllowQuotedRecordDelimiter", s[8], a.Getter(6), a.Setter(6)),
         ];
         a = new(ReadCSVOutput, WriteCSVOutput);
         s[34].Members =
         [
-            new("QuoteFields", s[313], a.Getter(0), a.Setter(0)),
-            new("QuoteEscapeCharacter", s[312], a.Getter(1), a.Setter(1)),
-            new("RecordDelimiter", s[315], a.Getter(2), a.Setter(2)),
-            new("FieldDelimiter", s[125], a.Getter(3), a.Setter(3)),
-            new("QuoteCharacter", s[311], a.Getter(4), a.Setter(4)),
+            new("QuoteFields", s[323], a.Getter(0), a.Setter(0)),
+            new("QuoteEscapeCharacter", s[322], a.Getter(1), a.Setter(1)),
+            new("RecordDelimiter", s[325], a.Getter(2), a.Setter(2)),
+            new("FieldDelimiter", s[127], a.Getter(3), a.Setter(3)),
+            new("QuoteCharacter", s[321], a.Getter(4), a.Setter(4)),
         ];
         s[37].Member = new(s[36]);
         a = new(ReadCommonPrefix, WriteCommonPrefix);
         s[45].Members =
         [
-            new("Prefix", s[290], a.Getter(0), a.Setter(0)),
+            new("Prefix", s[297], a.Getter(0), a.Setter(0)),
         ];
         s[46].Member = new(s[45]);
         a = new(ReadCompleteMultipartUploadOutput, WriteCompleteMultipartUploadOutput);
         s[47].Members =
         [
-            new("Location", s[222], a.Getter(0), a.Setter(0)),
+            new("Location", s[226], a.Getter(0), a.Setter(0)),
             new("Bucket", s[26], a.Getter(1), a.Setter(1)),
-            new("Key", s[263], a.Getter(2), a.Setter(2)),
-            new("Expiration", s[116], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
-            new("ETag", s[107], a.Getter(4), a.Setter(4)),
+            new("Key", s[267], a.Getter(2), a.Setter(2)),
+            new("Expiration", s[118], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
+            new("ETag", s[109], a.Getter(4), a.Setter(4)),
             new("ChecksumCRC32", s[38], a.Getter(5), a.Setter(5)),
             new("ChecksumCRC32C", s[39], a.Getter(6), a.Setter(6)),
             new("ChecksumSHA1", s[41], a.Getter(7), a.Setter(7)),
             new("ChecksumSHA256", s[42], a.Getter(8), a.Setter(8)),
-            new("ServerSideEncryption", s[339], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("VersionId", s[275], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-            new("SSEKMSKeyId", s[337], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("ServerSideEncryption", s[349], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("VersionId", s[279], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("SSEKMSKeyId", s[347], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
             new("BucketKeyEnabled", s[21], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[317], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("RequestCharged", s[327], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
         ];
         a = new(ReadCompleteMultipartUploadRequest, WriteCompleteMultipartUploadRequest);
         s[48].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[263], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
             new("MultipartUpload", s[49], a.Getter(2), a.Setter(2)) { LocationName = "CompleteMultipartUpload", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("UploadId", s[241], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
+            new("UploadId", s[245], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
             new("ChecksumCRC32", s[38], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
             new("ChecksumCRC32C", s[39], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
             new("ChecksumSHA1", s[41], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
             new("ChecksumSHA256", s[42], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("RequestPayer", s[318], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("RequestPayer", s[328], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("ExpectedBucketOwner", s[7], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("SSECustomerAlgorithm", s[333], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[334], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[335], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSECustomerAlgorithm", s[343], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[344], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[345], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
         ];
         a = new(ReadCompletedMultipartUpload, WriteCompletedMultipartUpload);
         s[49].Members =
@@ -578,33 +588,33 @@ public static partial class S3Model
         a = new(ReadCompletedPart, WriteCompletedPart);
         s[50].Members =
         [
-            new("ETag", s[107], a.Getter(0), a.Setter(0)),
+            new("ETag", s[109], a.Getter(0), a.Setter(0)),
             new("ChecksumCRC32", s[38], a.Getter(1), a.Setter(1)),
             new("ChecksumCRC32C", s[39], a.Getter(2), a.Setter(2)),
             new("ChecksumSHA1", s[41], a.Getter(3), a.Setter(3)),
             new("ChecksumSHA256", s[42], a.Getter(4), a.Setter(4)),
-            new("PartNumber", s[283], a.Getter(5), a.Setter(5)),
+            new("PartNumber", s[290], a.Getter(5), a.Setter(5)),
         ];
         s[51].Member = new(s[50]);
         a = new(ReadCopyObjectOutput, WriteCopyObjectOutput);
         s[61].Members =
         [
             new("CopyObjectResult", s[63], a.Getter(0), a.Setter(0)),
-            new("Expiration", s[116], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
+            new("Expiration", s[118], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
             new("CopySourceVersionId", s[74], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-version-id" },
-            new("VersionId", s[275], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-            new("ServerSideEncryption", s[339], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("SSECustomerAlgorithm", s[333], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[335], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[337], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("SSEKMSEncryptionContext", s[336], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
+            new("VersionId", s[279], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("ServerSideEncryption", s[349], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("SSECustomerAlgorithm", s[343], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[345], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[347], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSEKMSEncryptionContext", s[346], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
             new("BucketKeyEnabled", s[21], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[317], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("RequestCharged", s[327], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
         ];
         a = new(ReadCopyObjectRequest, WriteCopyObjectRequest);
         s[62].Members =
         [
-            new("ACL", s[260], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
+            new("ACL", s[264], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
             new("Bucket", s[26], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("CacheControl", s[35], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
             new("ChecksumAlgorithm", s[36], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-algorithm" },
@@ -617,40 +627,40 @@ public static partial class S3Model
             new("CopySourceIfModifiedSince", s[67], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-modified-since" },
             new("CopySourceIfNoneMatch", s[68], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-none-match" },
             new("CopySourceIfUnmodifiedSince", s[69], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-unmodified-since" },
-            new("Expires", s[119], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
-            new("GrantFullControl", s[164], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
-            new("GrantRead", s[165], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
-            new("GrantReadACP", s[166], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
-            new("GrantWriteACP", s[168], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
-            new("Key", s[263], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("Metadata", s[234], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
-            new("MetadataDirective", s[235], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-metadata-directive" },
-            new("TaggingDirective", s[353], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging-directive" },
-            new("ServerSideEncryption", s[339], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("StorageClass", s[348], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
-            new("WebsiteRedirectLocation", s[381], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
-            new("SSECustomerAlgorithm", s[333], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[334], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[335], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[337], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("SSEKMSEncryptionContext", s[336], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
+            new("Expires", s[121], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
+            new("GrantFullControl", s[168], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
+            new("GrantRead", s[169], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
+            new("GrantReadACP", s[170], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
+            new("GrantWriteACP", s[172], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
+            new("Key", s[267], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("Metadata", s[238], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
+            new("MetadataDirective", s[239], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-metadata-directive" },
+            new("TaggingDirective", s[363], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging-directive" },
+            new("ServerSideEncryption", s[349], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("StorageClass", s[358], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
+            new("WebsiteRedirectLocation", s[391], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
+            new("SSECustomerAlgorithm", s[343], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[344], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[345], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[347], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSEKMSEncryptionContext", s[346], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
             new("BucketKeyEnabled", s[21], a.Getter(30), a.Setter(30)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
             new("CopySourceSSECustomerAlgorithm", s[71], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-algorithm" },
             new("CopySourceSSECustomerKey", s[72], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key" },
             new("CopySourceSSECustomerKeyMD5", s[73], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key-MD5" },
-            new("RequestPayer", s[318], a.Getter(34), a.Setter(34)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("Tagging", s[354], a.Getter(35), a.Setter(35)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging" },
-            new("ObjectLockMode", s[267], a.Getter(36), a.Setter(36)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
-            new("ObjectLockRetainUntilDate", s[268], a.Getter(37), a.Setter(37)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
-            new("ObjectLockLegalHoldStatus", s[266], a.Getter(38), a.Setter(38)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
+            new("RequestPayer", s[328], a.Getter(34), a.Setter(34)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Tagging", s[364], a.Getter(35), a.Setter(35)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging" },
+            new("ObjectLockMode", s[271], a.Getter(36), a.Setter(36)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
+            new("ObjectLockRetainUntilDate", s[272], a.Getter(37), a.Setter(37)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
+            new("ObjectLockLegalHoldStatus", s[270], a.Getter(38), a.Setter(38)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
             new("ExpectedBucketOwner", s[7], a.Getter(39), a.Setter(39)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
             new("ExpectedSourceBucketOwner", s[7], a.Getter(40), a.Setter(40)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-source-expected-bucket-owner" },
         ];
         a = new(ReadCopyObjectResult, WriteCopyObjectResult);
         s[63].Members =
         [
-            new("ETag", s[107], a.Getter(0), a.Setter(0)),
-            new("LastModified", s[203], a.Getter(1), a.Setter(1)),
+            new("ETag", s[109], a.Getter(0), a.Setter(0)),
+            new("LastModified", s[207], a.Getter(1), a.Setter(1)),
             new("ChecksumCRC32", s[38], a.Getter(2), a.Setter(2)),
             new("ChecksumCRC32C", s[39], a.Getter(3), a.Setter(3)),
             new("ChecksumSHA1", s[41], a.Getter(4), a.Setter(4)),
@@ -659,8 +669,8 @@ public static partial class S3Model
         a = new(ReadCopyPartResult, WriteCopyPartResult);
         s[64].Members =
         [
-            new("ETag", s[107], a.Getter(0), a.Setter(0)),
-            new("LastModified", s[203], a.Getter(1), a.Setter(1)),
+            new("ETag", s[109], a.Getter(0), a.Setter(0)),
+            new("LastModified", s[207], a.Getter(1), a.Setter(1)),
             new("ChecksumCRC32", s[38], a.Getter(2), a.Setter(2)),
             new("ChecksumCRC32C", s[39], a.Getter(3), a.Setter(3)),
             new("ChecksumSHA1", s[41], a.Getter(4), a.Setter(4)),
@@ -674,7 +684,7 @@ public static partial class S3Model
         a = new(ReadCreateBucketOutput, WriteCreateBucketOutput);
         s[76].Members =
         [
-            new("Location", s[222], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Location" },
+            new("Location", s[226], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Location" },
         ];
     }
 }

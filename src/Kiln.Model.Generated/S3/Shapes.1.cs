@@ -489,6 +489,14 @@ public sealed partial class Delete
     public bool? Quiet { get; set; }
 }
 
+public sealed partial class DeleteBucketCorsRequest
+{
+    /// <summary>Specifies the bucket whose cors configuration is being deleted.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>The account ID of the expected bucket owner.</summary>
+    public string? ExpectedBucketOwner { get; set; }
+}
+
 public sealed partial class DeleteBucketEncryptionRequest
 {
     /// <summary>The name of the bucket containing the server-side encryption configuration to delete.</summary>
@@ -508,6 +516,14 @@ public sealed partial class DeleteBucketIntelligentTieringConfigurationRequest
 public sealed partial class DeleteBucketLifecycleRequest
 {
     /// <summary>The bucket name of the lifecycle to delete.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>The account ID of the expected bucket owner.</summary>
+    public string? ExpectedBucketOwner { get; set; }
+}
+
+public sealed partial class DeleteBucketOwnershipControlsRequest
+{
+    /// <summary>The Amazon S3 bucket whose OwnershipControls you want to delete.</summary>
     public string? Bucket { get; set; }
     /// <summary>The account ID of the expected bucket owner.</summary>
     public string? ExpectedBucketOwner { get; set; }
@@ -679,20 +695,4 @@ public sealed partial class FilterRule
     public string? Name { get; set; }
     /// <summary>The value that the filter searches for in object key names.</summary>
     public string? Value { get; set; }
-}
-
-public sealed partial class GetBucketAclOutput
-{
-    /// <summary>Container for the bucket owner's display name and ID.</summary>
-    public global::Kiln.Model.S3.Owner? Owner { get; set; }
-    /// <summary>A list of grants.</summary>
-    public global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>? Grants { get; set; }
-}
-
-public sealed partial class GetBucketAclRequest
-{
-    /// <summary>Specifies the S3 bucket whose ACL is being requested.</summary>
-    public string? Bucket { get; set; }
-    /// <summary>The account ID of the expected bucket owner.</summary>
-    public string? ExpectedBucketOwner { get; set; }
 }

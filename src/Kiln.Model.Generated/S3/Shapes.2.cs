@@ -3,6 +3,22 @@
 
 namespace Kiln.Model.S3;
 
+public sealed partial class GetBucketAclOutput
+{
+    /// <summary>Container for the bucket owner's display name and ID.</summary>
+    public global::Kiln.Model.S3.Owner? Owner { get; set; }
+    /// <summary>A list of grants.</summary>
+    public global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>? Grants { get; set; }
+}
+
+public sealed partial class GetBucketAclRequest
+{
+    /// <summary>Specifies the S3 bucket whose ACL is being requested.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>The account ID of the expected bucket owner.</summary>
+    public string? ExpectedBucketOwner { get; set; }
+}
+
 public sealed partial class GetBucketCorsOutput
 {
     /// <summary>A set of origins and methods (cross-origin access that you want to allow).</summary>
@@ -88,6 +104,20 @@ public sealed partial class GetBucketLoggingRequest
 public sealed partial class GetBucketNotificationConfigurationRequest
 {
     /// <summary>The name of the bucket for which to get the notification configuration.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>The account ID of the expected bucket owner.</summary>
+    public string? ExpectedBucketOwner { get; set; }
+}
+
+public sealed partial class GetBucketOwnershipControlsOutput
+{
+    /// <summary>The OwnershipControls (BucketOwnerEnforced, BucketOwnerPreferred, or ObjectWriter) currently in effect for this Amazon S3 bucket.</summary>
+    public global::Kiln.Model.S3.OwnershipControls? OwnershipControls { get; set; }
+}
+
+public sealed partial class GetBucketOwnershipControlsRequest
+{
+    /// <summary>The name of the Amazon S3 bucket whose OwnershipControls you want to retrieve.</summary>
     public string? Bucket { get; set; }
     /// <summary>The account ID of the expected bucket owner.</summary>
     public string? ExpectedBucketOwner { get; set; }
@@ -662,23 +692,4 @@ public sealed partial class ListMultipartUploadsOutput
     public global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>? CommonPrefixes { get; set; }
     /// <summary>Encoding type used by Amazon S3 to encode object keys in the response.</summary>
     public string? EncodingType { get; set; }
-}
-
-public sealed partial class ListMultipartUploadsRequest
-{
-    /// <summary>The name of the bucket to which the multipart upload was initiated.</summary>
-    public string? Bucket { get; set; }
-    /// <summary>Character you use to group keys.</summary>
-    public string? Delimiter { get; set; }
-    public string? EncodingType { get; set; }
-    /// <summary>Together with upload-id-marker, this parameter specifies the multipart upload after which listing should begin.</summary>
-    public string? KeyMarker { get; set; }
-    /// <summary>Sets the maximum number of multipart uploads, from 1 to 1,000, to return in the response body. 1,000 is the maximum number of uploads that can be returned in a response.</summary>
-    public int? MaxUploads { get; set; }
-    /// <summary>Lists in-progress uploads only for those keys that begin with the specified prefix.</summary>
-    public string? Prefix { get; set; }
-    /// <summary>Together with key-marker, specifies the multipart upload after which listing should begin.</summary>
-    public string? UploadIdMarker { get; set; }
-    /// <summary>The account ID of the expected bucket owner.</summary>
-    public string? ExpectedBucketOwner { get; set; }
 }

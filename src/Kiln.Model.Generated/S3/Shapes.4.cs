@@ -3,6 +3,122 @@
 
 namespace Kiln.Model.S3;
 
+public sealed partial class PutObjectRequest
+{
+    /// <summary>The canned ACL to apply to the object.</summary>
+    public string? ACL { get; set; }
+    /// <summary>Object data.</summary>
+    public global::System.IO.Stream? Body { get; set; }
+    /// <summary>The bucket name to which the PUT action was initiated.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>Can be used to specify caching behavior along the request/reply chain.</summary>
+    public string? CacheControl { get; set; }
+    /// <summary>Specifies presentational information for the object.</summary>
+    public string? ContentDisposition { get; set; }
+    /// <summary>Specifies what content encodings have been applied to the object and thus what decoding mechanisms must be applied to obtain the media-type referenced by the Content-Type header field.</summary>
+    public string? ContentEncoding { get; set; }
+    /// <summary>The language the content is in.</summary>
+    public string? ContentLanguage { get; set; }
+    /// <summary>Size of the body in bytes.</summary>
+    public long? ContentLength { get; set; }
+    /// <summary>The base64-encoded 128-bit MD5 digest of the message (without the headers) according to RFC 1864.</summary>
+    public string? ContentMD5 { get; set; }
+    /// <summary>A standard MIME type describing the format of the contents.</summary>
+    public string? ContentType { get; set; }
+    /// <summary>Indicates the algorithm used to create the checksum for the object when using the SDK.</summary>
+    public string? ChecksumAlgorithm { get; set; }
+    /// <summary>This header can be used as a data integrity check to verify that the data received is the same data that was originally sent.</summary>
+    public string? ChecksumCRC32 { get; set; }
+    /// <summary>This header can be used as a data integrity check to verify that the data received is the same data that was originally sent.</summary>
+    public string? ChecksumCRC32C { get; set; }
+    /// <summary>This header can be used as a data integrity check to verify that the data received is the same data that was originally sent.</summary>
+    public string? ChecksumSHA1 { get; set; }
+    /// <summary>This header can be used as a data integrity check to verify that the data received is the same data that was originally sent.</summary>
+    public string? ChecksumSHA256 { get; set; }
+    /// <summary>The date and time at which the object is no longer cacheable.</summary>
+    public global::System.DateTimeOffset? Expires { get; set; }
+    /// <summary>Gives the grantee READ, READ_ACP, and WRITE_ACP permissions on the object.</summary>
+    public string? GrantFullControl { get; set; }
+    /// <summary>Allows grantee to read the object data and its metadata.</summary>
+    public string? GrantRead { get; set; }
+    /// <summary>Allows grantee to read the object ACL.</summary>
+    public string? GrantReadACP { get; set; }
+    /// <summary>Allows grantee to write the ACL for the applicable object.</summary>
+    public string? GrantWriteACP { get; set; }
+    /// <summary>Object key for which the PUT action was initiated.</summary>
+    public string? Key { get; set; }
+    /// <summary>A map of metadata to store with the object in S3.</summary>
+    public global::System.Collections.Generic.Dictionary<string, string>? Metadata { get; set; }
+    /// <summary>The server-side encryption algorithm used when storing this object in Amazon S3 (for example, AES256, aws:kms).</summary>
+    public string? ServerSideEncryption { get; set; }
+    /// <summary>By default, Amazon S3 uses the STANDARD Storage Class to store newly created objects.</summary>
+    public string? StorageClass { get; set; }
+    /// <summary>If the bucket is configured as a website, redirects requests for this object to another object in the same bucket or to an external URL.</summary>
+    public string? WebsiteRedirectLocation { get; set; }
+    /// <summary>Specifies the algorithm to use to when encrypting the object (for example, AES256).</summary>
+    public string? SSECustomerAlgorithm { get; set; }
+    /// <summary>Specifies the customer-provided encryption key for Amazon S3 to use in encrypting data.</summary>
+    public string? SSECustomerKey { get; set; }
+    /// <summary>Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.</summary>
+    public string? SSECustomerKeyMD5 { get; set; }
+    /// <summary>If x-amz-server-side-encryption is present and has the value of aws:kms, this header specifies the ID of the Amazon Web Services Key Management Service (Amazon Web Services KMS) symmetrical customer managed key that was used for the object.</summary>
+    public string? SSEKMSKeyId { get; set; }
+    /// <summary>Specifies the Amazon Web Services KMS Encryption Context to use for object encryption.</summary>
+    public string? SSEKMSEncryptionContext { get; set; }
+    /// <summary>Specifies whether Amazon S3 should use an S3 Bucket Key for object encryption with server-side encryption using AWS KMS (SSE-KMS).</summary>
+    public bool? BucketKeyEnabled { get; set; }
+    public string? RequestPayer { get; set; }
+    /// <summary>The tag-set for the object.</summary>
+    public string? Tagging { get; set; }
+    /// <summary>The Object Lock mode that you want to apply to this object.</summary>
+    public string? ObjectLockMode { get; set; }
+    /// <summary>The date and time when you want this object's Object Lock to expire.</summary>
+    public global::System.DateTimeOffset? ObjectLockRetainUntilDate { get; set; }
+    /// <summary>Specifies whether a legal hold will be applied to this object.</summary>
+    public string? ObjectLockLegalHoldStatus { get; set; }
+    /// <summary>The account ID of the expected bucket owner.</summary>
+    public string? ExpectedBucketOwner { get; set; }
+}
+
+public sealed partial class PutObjectTaggingOutput
+{
+    /// <summary>The versionId of the object the tag-set was added to.</summary>
+    public string? VersionId { get; set; }
+}
+
+public sealed partial class PutObjectTaggingRequest
+{
+    /// <summary>The bucket name containing the object.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>Name of the object key.</summary>
+    public string? Key { get; set; }
+    /// <summary>The versionId of the object that the tag-set will be added to.</summary>
+    public string? VersionId { get; set; }
+    /// <summary>The MD5 hash for the request body.</summary>
+    public string? ContentMD5 { get; set; }
+    /// <summary>Indicates the algorithm used to create the checksum for the object when using the SDK.</summary>
+    public string? ChecksumAlgorithm { get; set; }
+    /// <summary>Container for the TagSet and Tag elements</summary>
+    public global::Kiln.Model.S3.Tagging? Tagging { get; set; }
+    /// <summary>The account ID of the expected bucket owner.</summary>
+    public string? ExpectedBucketOwner { get; set; }
+    public string? RequestPayer { get; set; }
+}
+
+public sealed partial class PutPublicAccessBlockRequest
+{
+    /// <summary>The name of the Amazon S3 bucket whose PublicAccessBlock configuration you want to set.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>The MD5 hash of the PutPublicAccessBlock request body.</summary>
+    public string? ContentMD5 { get; set; }
+    /// <summary>Indicates the algorithm used to create the checksum for the object when using the SDK.</summary>
+    public string? ChecksumAlgorithm { get; set; }
+    /// <summary>The PublicAccessBlock configuration that you want to apply to this Amazon S3 bucket.</summary>
+    public global::Kiln.Model.S3.PublicAccessBlockConfiguration? PublicAccessBlockConfiguration { get; set; }
+    /// <summary>The account ID of the expected bucket owner.</summary>
+    public string? ExpectedBucketOwner { get; set; }
+}
+
 /// <summary>Specifies the configuration for publishing messages to an Amazon Simple Queue Service (Amazon SQS) queue when Amazon S3 detects specified events.</summary>
 public sealed partial class QueueConfiguration
 {
