@@ -23,4 +23,8 @@ public interface IKmsDataKeys
     /// <summary>Decrypts a data key's ciphertext blob with the key and encryption context it was made with.</summary>
     Task<DataKey> DecryptDataKeyAsync(string accountId, string region, byte[] ciphertextBlob,
         IReadOnlyDictionary<string, string>? encryptionContext, RequestContext? caller, CancellationToken cancellationToken);
+
+    /// <summary>The ARN of the account's AWS managed key for <paramref name="service"/>
+    /// (<c>alias/aws/&lt;service&gt;</c>, e.g. "s3"), created on first use as KMS does.</summary>
+    Task<string> GetManagedKeyArnAsync(string accountId, string region, string service, CancellationToken cancellationToken);
 }

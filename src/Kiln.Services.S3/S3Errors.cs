@@ -209,6 +209,67 @@ internal static class S3Errors
     // S3's code keeps its historical misspelling.
     public static AwsException CrossLocationLoggingProhibited() =>
         new("CrossLocationLoggingProhibitted", "Cross S3 location logging not allowed. ", 403);
+
+    // ---- server-side encryption (SSE-KMS, SSE-C) ----
+
+    /// <summary>A KMS error met while S3 called KMS for the caller: S3 answers AccessDenied (403) for
+    /// a permission KMS refused, otherwise KMS's code prefixed "KMS." with status 400
+    /// (KMS.DisabledException, KMS.NotFoundException, KMS.KMSInvalidStateException), keeping KMS's message.</summary>
+    public static AwsException Kms(AwsException kmsError) => kmsError.Code == "AccessDeniedException"
+        ? new AwsException("AccessDenied", kmsError.Message, 403)
+        : new AwsException("KMS." + kmsError.Code, kmsError.Message, 400);
+
+    public static AwsException KmsHeaderWithoutKms(string header, string value) => InvalidArgument(
+        "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
+        header, value);
+
+    public static AwsException InvalidEncryptionContext(string value) => InvalidArgument(
+        "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map",
+        "x-amz-server-side-encryption-context", value);
+
+    public static AwsException KmsMasterKeyNotApplicable() => InvalidArgument(
+        "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
+        "ApplyServerSideEncryptionByDefault", "");
+
+    public static AwsException SseCustomerAlgorithmInvalid(string prefix, string? value) => InvalidArgument(
+        "Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.",
+        prefix + "-algorithm", value);
+
+    public static AwsException SseCustomerKeyMissing(string prefix) => InvalidArgument(
+        "Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.",
+        prefix + "-key", "");
+
+    /// <summary>The key is not base64 or not 256 bits; its value is never echoed.</summary>
+    public static AwsException SseCustomerKeyInvalid(string prefix) => InvalidArgument(
+        "The secret key was invalid for the specified algorithm.", prefix + "-key", "");
+
+    public static AwsException SseCustomerKeyMd5Missing(string prefix) => InvalidArgument(
+        "Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.",
+        prefix + "-key-MD5", "");
+
+    public static AwsException SseCustomerKeyMd5Mismatch(string prefix) => InvalidArgument(
+        "The calculated MD5 hash of the key did not match the hash that was provided.", prefix + "-key-MD5", "");
+
+    public static AwsException SseCustomerWithSse(string algorithm) => InvalidArgument(
+        "Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
+        "x-amz-server-side-encryption", algorithm);
+
+    /// <summary>GET/HEAD (or copy) of an SSE-C object without its key.</summary>
+    public static AwsException SseCustomerKeyRequired() => InvalidRequest(
+        "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.");
+
+    /// <summary>SSE-C headers on a read of an object that is not SSE-C.</summary>
+    public static AwsException SseCustomerNotApplicable() => InvalidRequest(
+        "The encryption parameters are not applicable to this object.");
+
+    public static AwsException SseCustomerInsecure() => InvalidRequest(
+        "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.");
+
+    public static AwsException UploadPartKeyMissing() => InvalidRequest(
+        "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.");
+
+    public static AwsException UploadPartKeyMismatch() => InvalidRequest(
+        "The provided encryption parameters did not match the ones used originally.");
 }
 
 /// <summary>S3 header names the service sets itself (the codec writes the modelled ones).</summary>

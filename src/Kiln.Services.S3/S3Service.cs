@@ -30,6 +30,7 @@ public sealed class S3Service : IKilnService
             Time = sp.GetService<LifecycleTime>() ?? LifecycleTime.Real,
             Lifecycles = new SqliteLifecycleStore(sp.GetRequiredService<SqliteDatabase>()),
             AccessLogs = new SqliteAccessLogStore(sp.GetRequiredService<SqliteDatabase>()),
+            KmsSource = () => sp.GetService<Kiln.Services.Kms.IKmsDataKeys>(),
         });
         services.AddSingleton(sp => new LifecycleEngine(sp.GetRequiredService<ObjectService>()));
         services.AddHostedService<LifecycleWorker>();

@@ -84,7 +84,7 @@ public sealed class EncryptionTests : IDisposable
     }
 
     [Fact]
-    public async Task Encryption_KmsNotImplemented_UnknownInvalid_BucketDefaultStored()
+    public async Task Encryption_KmsWithoutKmsService_UnknownInvalid_BucketDefaultStored()
     {
         var bucket = await _h.BucketAsync();
 
@@ -96,7 +96,7 @@ public sealed class EncryptionTests : IDisposable
 
         Assert.Equal(("NotImplemented", 501), (kms.Code, kms.StatusCode));
         Assert.Equal("InvalidArgument", bad.Code);
-        Assert.Equal("AES256", (await _h.Objects.GetBucketAsync(Harness.Account, bucket, default)).DefaultEncryption);
+        Assert.Equal("AES256", (await _h.Objects.GetBucketAsync(Harness.Account, bucket, default)).DefaultEncryption?.Algorithm);
     }
 
     [Fact]

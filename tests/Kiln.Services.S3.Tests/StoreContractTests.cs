@@ -45,12 +45,13 @@ public abstract class StoreContractTests : IDisposable
         await Store.CreateBucketAsync(Bucket(), default);
         await Store.UpdateBucketAsync(Bucket() with
         {
-            Versioning = VersioningState.Enabled, Tags = [new("a", "1")], DefaultEncryption = "AES256",
+            Versioning = VersioningState.Enabled, Tags = [new("a", "1")],
+            DefaultEncryption = new BucketEncryption("aws:kms") { KmsMasterKeyId = "alias/k", BucketKeyEnabled = true },
         }, default);
 
         var read = await Store.GetBucketAsync("b1", default);
 
-        Assert.Equal("AES256", read!.DefaultEncryption);
+        Assert.Equal(new BucketEncryption("aws:kms") { KmsMasterKeyId = "alias/k", BucketKeyEnabled = true }, read!.DefaultEncryption);
         Assert.Equal(VersioningState.Enabled, read.Versioning);
         Assert.Equal([new ObjectTag("a", "1")], read.Tags!);
         await Assert.ThrowsAsync<MissingBucketException>(() => Store.UpdateBucketAsync(Bucket("nope"), default));

@@ -33,4 +33,8 @@ internal sealed class KmsDataKeys(KeyService keys, KeyAuthorization auth) : IKms
 
         return new DataKey(key.Arn, keys.Decrypt(key, parsed, encryptionContext), ciphertextBlob);
     }
+
+    public async Task<string> GetManagedKeyArnAsync(string accountId, string region, string service,
+        CancellationToken cancellationToken) =>
+        (await keys.GetOrCreateManagedKeyAsync(accountId, region, service, cancellationToken).ConfigureAwait(false)).Arn;
 }

@@ -30,6 +30,39 @@ public static class KeyPolicies
         }
         """;
 
+    /// <summary>The key policy of an AWS managed key (<c>alias/aws/&lt;service&gt;</c>, "AWS managed keys"
+    /// in the KMS Developer Guide): every principal of the account may use it for cryptography, and
+    /// the account may read its metadata. AWS also conditions the first statement on kms:ViaService;
+    /// Kiln has no such key, so the key is usable directly as well as through the service.</summary>
+    public static string AwsManaged(string accountId) => $$"""
+        {
+          "Version" : "2012-10-17",
+          "Id" : "auto-managed-key-policy",
+          "Statement" : [ {
+            "Sid" : "Allow access through the service for all principals in the account that are authorized to use it",
+            "Effect" : "Allow",
+            "Principal" : {
+              "AWS" : "*"
+            },
+            "Action" : [ "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey" ],
+            "Resource" : "*",
+            "Condition" : {
+              "StringEquals" : {
+                "aws:PrincipalAccount" : "{{accountId}}"
+              }
+            }
+          }, {
+            "Sid" : "Allow direct access to key metadata to the account",
+            "Effect" : "Allow",
+            "Principal" : {
+              "AWS" : "arn:aws:iam::{{accountId}}:root"
+            },
+            "Action" : [ "kms:Describe*", "kms:Get*", "kms:List*" ],
+            "Resource" : "*"
+          } ]
+        }
+        """;
+
     /// <summary>Parses and validates a key policy, answering KMS's MalformedPolicyDocumentException.</summary>
     public static Policy.Policy Parse(string document)
     {

@@ -143,6 +143,56 @@ public sealed partial class KeyService(IKmsStore store, MasterKey masterKey, ICl
     public Task<KmsKey> UpdateDescriptionAsync(KmsKey key, string description, CancellationToken ct) =>
         UpdateAsync(key, k => k.Description = description, ct);
 
+    /// <summary>The AWS managed key of a service (<c>alias/aws/&lt;service&gt;</c>, e.g. aws/s3), created the
+    /// first time the account uses it in the region, as KMS does: "AWS services create the AWS managed
+    /// key ... when you first use the service's encryption" (AWS KMS Developer Guide, AWS managed keys).
+    /// Its material rotates every rotation period, as AWS managed keys do.</summary>
+    public async Task<KmsKey> GetOrCreateManagedKeyAsync(string accountId, string region, string service, CancellationToken ct)
+    {
+        var aliasName = KeyIds.ReservedAliasPrefix + service;
+        if (!KeyIds.IsValidAliasName(aliasName))
+        {
+            throw KmsErrors.InvalidAliasName(aliasName);
+        }
+
+        await _writes.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (await store.GetAliasAsync(accountId, region, aliasName, ct).ConfigureAwait(false) is not { } alias)
+            {
+                var now = clock.UtcNow;
+                var key = new KmsKey
+                {
+                    AccountId = accountId,
+                    Region = region,
+                    KeyId = KeyIds.NewKeyId(),
+                    Description = $"Default key that protects my {service.ToUpperInvariant()} objects when no other key is defined",
+                    CreationDate = now,
+                    Policy = KeyPolicies.AwsManaged(accountId),
+                    RotationEnabled = true,
+                    RotationEnabledAt = now,
+                };
+                key.Materials.Add(NewMaterial(key.Arn, 1, now));
+                await store.PutKeyAsync(key, ct).ConfigureAwait(false);
+                alias = new KmsAlias
+                {
+                    AccountId = accountId, Region = region, Name = aliasName, TargetKeyId = key.KeyId,
+                    CreationDate = now, LastUpdatedDate = now,
+                };
+                if (!await store.TryAddAliasAsync(alias, ct).ConfigureAwait(false))
+                {
+                    throw KmsErrors.AliasExists(alias.Arn);
+                }
+            }
+        }
+        finally
+        {
+            _writes.Release();
+        }
+
+        return await GetKeyAsync(accountId, region, aliasName, ct).ConfigureAwait(false);
+    }
+
     // ---- aliases -----------------------------------------------------------------------------
 
     public async Task<KmsAlias> CreateAliasAsync(string accountId, string region, string aliasName, KmsKey target, CancellationToken ct)

@@ -80,9 +80,15 @@ internal sealed partial class S3Api
     public override Task PutBucketEncryptionAsync(PutBucketEncryptionRequest input, RequestContext context)
     {
         var rules = input.ServerSideEncryptionConfiguration?.Rules;
-        var algorithm = rules is { Count: 1 } ? rules[0].ApplyServerSideEncryptionByDefault?.SSEAlgorithm : null;
-        return objects.SetBucketEncryptionAsync(context.AccountId, Required(input.Bucket, "Bucket"),
-            algorithm ?? throw S3Errors.MalformedXml(), context.Aborted);
+        var rule = rules is { Count: 1 } ? rules[0] : throw S3Errors.MalformedXml();
+        var byDefault = rule.ApplyServerSideEncryptionByDefault ?? throw S3Errors.MalformedXml();
+        var encryption = new Storage.BucketEncryption(byDefault.SSEAlgorithm ?? throw S3Errors.MalformedXml())
+        {
+            KmsMasterKeyId = string.IsNullOrEmpty(byDefault.KMSMasterKeyID) ? null : byDefault.KMSMasterKeyID,
+            BucketKeyEnabled = rule.BucketKeyEnabled ?? false,
+        };
+        return objects.SetBucketEncryptionAsync(context.AccountId, Required(input.Bucket, "Bucket"), encryption,
+            context.Aborted);
     }
 
     public override async Task<GetBucketEncryptionOutput> GetBucketEncryptionAsync(GetBucketEncryptionRequest input,
@@ -91,6 +97,7 @@ internal sealed partial class S3Api
         var bucket = await objects.GetBucketAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted)
             .ConfigureAwait(false);
         // Every bucket has default encryption, SSE-S3 unless set otherwise (S3 since January 2023).
+        var encryption = bucket.DefaultEncryption;
         return new GetBucketEncryptionOutput
         {
             ServerSideEncryptionConfiguration = new ServerSideEncryptionConfiguration
@@ -101,9 +108,10 @@ internal sealed partial class S3Api
                     {
                         ApplyServerSideEncryptionByDefault = new ServerSideEncryptionByDefault
                         {
-                            SSEAlgorithm = bucket.DefaultEncryption ?? Domain.ObjectService.Aes256,
+                            SSEAlgorithm = encryption?.Algorithm ?? Domain.ObjectService.Aes256,
+                            KMSMasterKeyID = encryption?.KmsMasterKeyId,
                         },
-                        BucketKeyEnabled = false,
+                        BucketKeyEnabled = encryption?.BucketKeyEnabled ?? false,
                     },
                 ],
             },
@@ -111,5 +119,6 @@ internal sealed partial class S3Api
     }
 
     public override Task DeleteBucketEncryptionAsync(DeleteBucketEncryptionRequest input, RequestContext context) =>
-        objects.SetBucketEncryptionAsync(context.AccountId, Required(input.Bucket, "Bucket"), null, context.Aborted);
+        objects.SetBucketEncryptionAsync(context.AccountId, Required(input.Bucket, "Bucket"), (Storage.BucketEncryption?)null,
+            context.Aborted);
 }

@@ -19,6 +19,11 @@ internal sealed partial class S3Api
             StorageClass = input.StorageClass,
             ChecksumAlgorithm = input.ChecksumAlgorithm,
             ServerSideEncryption = input.ServerSideEncryption,
+            SseKmsKeyId = input.SSEKMSKeyId,
+            SseKmsContext = input.SSEKMSEncryptionContext,
+            BucketKeyEnabled = input.BucketKeyEnabled,
+            CustomerKey = CustomerKey(input.SSECustomerAlgorithm, input.SSECustomerKey, input.SSECustomerKeyMD5, context),
+            Caller = context,
         };
         var upload = await objects.CreateUploadAsync(context.AccountId, Required(input.Bucket, "Bucket"),
             Required(input.Key, "Key"), write, context.Aborted).ConfigureAwait(false);
@@ -29,6 +34,11 @@ internal sealed partial class S3Api
             UploadId = upload.UploadId,
             ChecksumAlgorithm = upload.ChecksumAlgorithm,
             ServerSideEncryption = upload.ServerSideEncryption,
+            SSEKMSKeyId = upload.Encryption?.KmsKeyArn,
+            SSEKMSEncryptionContext = upload.Encryption?.KmsContextHeader,
+            BucketKeyEnabled = BucketKey(upload.Encryption),
+            SSECustomerAlgorithm = upload.Encryption?.CustomerAlgorithm,
+            SSECustomerKeyMD5 = upload.Encryption?.CustomerKeyMd5,
         };
     }
 
@@ -41,15 +51,21 @@ internal sealed partial class S3Api
             Checksums = Checksums(input.ChecksumCRC32, input.ChecksumCRC32C, input.ChecksumSHA1, input.ChecksumSHA256),
             Trailers = Trailers(context),
             DeclaredLength = context.DecodedContentLength ?? input.ContentLength,
+            CustomerKey = CustomerKey(input.SSECustomerAlgorithm, input.SSECustomerKey, input.SSECustomerKeyMD5, context),
+            Caller = context,
         };
-        var part = await objects.UploadPartAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+        var (upload, part) = await objects.WritePartAsync(context.AccountId, Required(input.Bucket, "Bucket"),
             Required(input.Key, "Key"), Required(input.UploadId, "UploadId"),
             input.PartNumber ?? throw S3Errors.InvalidPartNumber(), input.Body ?? Stream.Null, write, context.Aborted)
             .ConfigureAwait(false);
         return new UploadPartOutput
         {
             ETag = Quote(part.ETag),
-            ServerSideEncryption = part.Blob.WrappedKey is null ? null : Domain.ObjectService.Aes256,
+            ServerSideEncryption = upload.ServerSideEncryption,
+            SSEKMSKeyId = upload.Encryption?.KmsKeyArn,
+            BucketKeyEnabled = BucketKey(upload.Encryption),
+            SSECustomerAlgorithm = upload.Encryption?.CustomerAlgorithm,
+            SSECustomerKeyMD5 = upload.Encryption?.CustomerKeyMd5,
             ChecksumCRC32 = part.Checksums.GetValueOrDefault(ChecksumNames.Crc32),
             ChecksumCRC32C = part.Checksums.GetValueOrDefault(ChecksumNames.Crc32C),
             ChecksumSHA1 = part.Checksums.GetValueOrDefault(ChecksumNames.Sha1),
@@ -60,17 +76,25 @@ internal sealed partial class S3Api
     public override async Task<UploadPartCopyOutput> UploadPartCopyAsync(UploadPartCopyRequest input, RequestContext context)
     {
         var (sourceBucket, sourceKey, sourceVersion) = ParseCopySource(Required(input.CopySource, "CopySource"));
-        var (source, part) = await objects.UploadPartCopyAsync(context.AccountId, sourceBucket, sourceKey, sourceVersion,
+        var sourceKeys = new ObjectKeys(CustomerKey(input.CopySourceSSECustomerAlgorithm, input.CopySourceSSECustomerKey,
+            input.CopySourceSSECustomerKeyMD5, context), context);
+        var uploadKeys = new ObjectKeys(CustomerKey(input.SSECustomerAlgorithm, input.SSECustomerKey, input.SSECustomerKeyMD5,
+            context), context);
+        var (source, upload, part) = await objects.CopyPartAsync(context.AccountId, sourceBucket, sourceKey, sourceVersion,
             input.CopySourceRange,
             new Conditions(input.CopySourceIfMatch, input.CopySourceIfNoneMatch, input.CopySourceIfModifiedSince,
                 input.CopySourceIfUnmodifiedSince),
             Required(input.Bucket, "Bucket"), Required(input.Key, "Key"), Required(input.UploadId, "UploadId"),
-            input.PartNumber ?? throw S3Errors.InvalidPartNumber(), context.Aborted).ConfigureAwait(false);
+            input.PartNumber ?? throw S3Errors.InvalidPartNumber(), sourceKeys, uploadKeys, context.Aborted).ConfigureAwait(false);
         return new UploadPartCopyOutput
         {
             CopySourceVersionId = WireVersion(source.VersionId),
             CopyPartResult = new CopyPartResult { ETag = Quote(part.ETag), LastModified = part.LastModified },
-            ServerSideEncryption = part.Blob.WrappedKey is null ? null : Domain.ObjectService.Aes256,
+            ServerSideEncryption = upload.ServerSideEncryption,
+            SSEKMSKeyId = upload.Encryption?.KmsKeyArn,
+            BucketKeyEnabled = BucketKey(upload.Encryption),
+            SSECustomerAlgorithm = upload.Encryption?.CustomerAlgorithm,
+            SSECustomerKeyMD5 = upload.Encryption?.CustomerKeyMd5,
         };
     }
 
@@ -91,6 +115,8 @@ internal sealed partial class S3Api
             ETag = Quote(version.ETag),
             VersionId = WireVersion(version.VersionId),
             ServerSideEncryption = version.ServerSideEncryption,
+            SSEKMSKeyId = version.Encryption?.KmsKeyArn,
+            BucketKeyEnabled = BucketKey(version.Encryption),
         };
     }
 

@@ -23,6 +23,11 @@ internal sealed partial class S3Api
             Trailers = Trailers(context),
             DeclaredLength = context.DecodedContentLength ?? input.ContentLength,
             ServerSideEncryption = input.ServerSideEncryption,
+            SseKmsKeyId = input.SSEKMSKeyId,
+            SseKmsContext = input.SSEKMSEncryptionContext,
+            BucketKeyEnabled = input.BucketKeyEnabled,
+            CustomerKey = CustomerKey(input.SSECustomerAlgorithm, input.SSECustomerKey, input.SSECustomerKeyMD5, context),
+            Caller = context,
         };
         await objects.CheckObjectAclAsync(context.AccountId, Required(input.Bucket, "Bucket"), input.ACL, context.Aborted)
             .ConfigureAwait(false);
@@ -33,6 +38,11 @@ internal sealed partial class S3Api
             ETag = Quote(version.ETag),
             VersionId = WireVersion(version.VersionId),
             ServerSideEncryption = version.ServerSideEncryption,
+            SSEKMSKeyId = version.Encryption?.KmsKeyArn,
+            SSEKMSEncryptionContext = version.Encryption?.KmsContextHeader,
+            BucketKeyEnabled = BucketKey(version.Encryption),
+            SSECustomerAlgorithm = version.Encryption?.CustomerAlgorithm,
+            SSECustomerKeyMD5 = version.Encryption?.CustomerKeyMd5,
             ChecksumCRC32 = version.Checksums.GetValueOrDefault(ChecksumNames.Crc32),
             ChecksumCRC32C = version.Checksums.GetValueOrDefault(ChecksumNames.Crc32C),
             ChecksumSHA1 = version.Checksums.GetValueOrDefault(ChecksumNames.Sha1),
@@ -56,7 +66,8 @@ internal sealed partial class S3Api
     {
         var (read, checksums) = await ReadAsync(input.Bucket, input.Key, input.VersionId, input.Range,
             new Conditions(input.IfMatch, input.IfNoneMatch, input.IfModifiedSince, input.IfUnmodifiedSince),
-            input.ChecksumMode, withBody: true, context).ConfigureAwait(false);
+            input.ChecksumMode, CustomerKey(input.SSECustomerAlgorithm, input.SSECustomerKey, input.SSECustomerKeyMD5, context),
+            withBody: true, context).ConfigureAwait(false);
         var v = read.Version;
         if (read.NotModified)
         {
@@ -80,6 +91,10 @@ internal sealed partial class S3Api
             Expires = input.ResponseExpires ?? v.Content.Expires,
             WebsiteRedirectLocation = v.Content.WebsiteRedirectLocation,
             ServerSideEncryption = v.ServerSideEncryption,
+            SSEKMSKeyId = v.Encryption?.KmsKeyArn,
+            BucketKeyEnabled = BucketKey(v.Encryption),
+            SSECustomerAlgorithm = v.Encryption?.CustomerAlgorithm,
+            SSECustomerKeyMD5 = v.Encryption?.CustomerKeyMd5,
             Metadata = v.Metadata.Count > 0 ? new Dictionary<string, string>(v.Metadata) : null,
             StorageClass = v.StorageClass == "STANDARD" ? null : v.StorageClass,
             Restore = objects.RestoreHeader(v),
@@ -96,11 +111,11 @@ internal sealed partial class S3Api
     /// says not modified, 206 for a range) and the checksums to return. A checksum covers the whole
     /// object, so a ranged read carries none (as S3 answers).</summary>
     private async Task<(ObjectRead Read, IReadOnlyDictionary<string, string> Checksums)> ReadAsync(string? bucket,
-        string? key, string? versionId, string? range, Conditions conditions, string? checksumMode, bool withBody,
-        RequestContext context)
+        string? key, string? versionId, string? range, Conditions conditions, string? checksumMode,
+        CustomerKeyHeaders? customerKey, bool withBody, RequestContext context)
     {
         var read = await objects.GetObjectAsync(context.AccountId, Required(bucket, "Bucket"), Required(key, "Key"),
-            versionId, range, conditions, withBody, context.Aborted).ConfigureAwait(false);
+            versionId, range, conditions, withBody, new ObjectKeys(customerKey, context), context.Aborted).ConfigureAwait(false);
         context.ResponseStatusCode = read.NotModified ? 304 : read.Partial ? 206 : null;
         var checksums = string.Equals(checksumMode, "ENABLED", StringComparison.OrdinalIgnoreCase) && !read.Partial
             ? read.Version.Checksums
@@ -117,7 +132,8 @@ internal sealed partial class S3Api
     {
         var (read, checksums) = await ReadAsync(input.Bucket, input.Key, input.VersionId, input.Range,
             new Conditions(input.IfMatch, input.IfNoneMatch, input.IfModifiedSince, input.IfUnmodifiedSince),
-            input.ChecksumMode, withBody: false, context).ConfigureAwait(false);
+            input.ChecksumMode, CustomerKey(input.SSECustomerAlgorithm, input.SSECustomerKey, input.SSECustomerKeyMD5, context),
+            withBody: false, context).ConfigureAwait(false);
         var v = read.Version;
         if (read.NotModified)
         {
@@ -139,6 +155,10 @@ internal sealed partial class S3Api
             Expires = v.Content.Expires,
             WebsiteRedirectLocation = v.Content.WebsiteRedirectLocation,
             ServerSideEncryption = v.ServerSideEncryption,
+            SSEKMSKeyId = v.Encryption?.KmsKeyArn,
+            BucketKeyEnabled = BucketKey(v.Encryption),
+            SSECustomerAlgorithm = v.Encryption?.CustomerAlgorithm,
+            SSECustomerKeyMD5 = v.Encryption?.CustomerKeyMd5,
             Metadata = v.Metadata.Count > 0 ? new Dictionary<string, string>(v.Metadata) : null,
             StorageClass = v.StorageClass == "STANDARD" ? null : v.StorageClass,
             Restore = objects.RestoreHeader(v),
@@ -204,11 +224,18 @@ internal sealed partial class S3Api
             StorageClass = input.StorageClass,
             ChecksumAlgorithm = input.ChecksumAlgorithm,
             ServerSideEncryption = input.ServerSideEncryption,
+            SseKmsKeyId = input.SSEKMSKeyId,
+            SseKmsContext = input.SSEKMSEncryptionContext,
+            BucketKeyEnabled = input.BucketKeyEnabled,
+            CustomerKey = CustomerKey(input.SSECustomerAlgorithm, input.SSECustomerKey, input.SSECustomerKeyMD5, context),
+            Caller = context,
         };
+        var sourceKeys = new ObjectKeys(CustomerKey(input.CopySourceSSECustomerAlgorithm, input.CopySourceSSECustomerKey,
+            input.CopySourceSSECustomerKeyMD5, context), context);
         var (source, copy) = await objects.CopyObjectAsync(context.AccountId, sourceBucket, sourceKey, sourceVersion,
             new Conditions(input.CopySourceIfMatch, input.CopySourceIfNoneMatch, input.CopySourceIfModifiedSince,
                 input.CopySourceIfUnmodifiedSince),
-            Required(input.Bucket, "Bucket"), Required(input.Key, "Key"), replaceMetadata, replaceTags, write,
+            Required(input.Bucket, "Bucket"), Required(input.Key, "Key"), replaceMetadata, replaceTags, write, sourceKeys,
             context.Aborted).ConfigureAwait(false);
         return new CopyObjectOutput
         {
@@ -223,9 +250,39 @@ internal sealed partial class S3Api
             },
             VersionId = WireVersion(copy.VersionId),
             ServerSideEncryption = copy.ServerSideEncryption,
+            SSEKMSKeyId = copy.Encryption?.KmsKeyArn,
+            SSEKMSEncryptionContext = copy.Encryption?.KmsContextHeader,
+            BucketKeyEnabled = BucketKey(copy.Encryption),
+            SSECustomerAlgorithm = copy.Encryption?.CustomerAlgorithm,
+            SSECustomerKeyMD5 = copy.Encryption?.CustomerKeyMd5,
             CopySourceVersionId = WireVersion(source.VersionId),
         };
     }
+
+    /// <summary>The SSE-C headers of a request, or null when it sent none. S3 takes SSE-C only over
+    /// HTTPS; Kiln also takes it over plain HTTP from loopback, where the key crosses no network
+    /// (Kiln serves loopback HTTP; README, Encryption).</summary>
+    private static CustomerKeyHeaders? CustomerKey(string? algorithm, string? key, string? keyMd5, RequestContext context)
+    {
+        if (algorithm is null && key is null && keyMd5 is null)
+        {
+            return null;
+        }
+
+        if (!context.SecureTransport && !IsLoopback(context.SourceIp))
+        {
+            throw S3Errors.SseCustomerInsecure();
+        }
+
+        return new CustomerKeyHeaders(algorithm, key, keyMd5);
+    }
+
+    private static bool IsLoopback(string? ip) =>
+        System.Net.IPAddress.TryParse(ip, out var address) &&
+        System.Net.IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
+    /// <summary>x-amz-server-side-encryption-bucket-key-enabled is sent only when true.</summary>
+    private static bool? BucketKey(ObjectEncryption? encryption) => encryption?.BucketKeyEnabled == true ? true : null;
 
     private static bool Directive(string? value, string name) => value switch
     {

@@ -1,3 +1,4 @@
+using Kiln.Core;
 using Kiln.Services.S3.Storage;
 
 namespace Kiln.Services.S3.Domain;
@@ -22,6 +23,31 @@ public sealed record ObjectWrite
     public long? DeclaredLength { get; init; }
     /// <summary>x-amz-server-side-encryption; null means the bucket's default.</summary>
     public string? ServerSideEncryption { get; init; }
+    /// <summary>x-amz-server-side-encryption-aws-kms-key-id.</summary>
+    public string? SseKmsKeyId { get; init; }
+    /// <summary>x-amz-server-side-encryption-context (base64 JSON), unparsed.</summary>
+    public string? SseKmsContext { get; init; }
+    /// <summary>x-amz-server-side-encryption-bucket-key-enabled.</summary>
+    public bool? BucketKeyEnabled { get; init; }
+    /// <summary>SSE-C: the new object's key (UploadPart: the upload's key).</summary>
+    public CustomerKeyHeaders? CustomerKey { get; init; }
+    /// <summary>Who asks: KMS authorizes kms:GenerateDataKey / kms:Decrypt as this caller. Null for
+    /// Kiln's own writes (access logs), which KMS does not authorize.</summary>
+    public RequestContext? Caller { get; init; }
+}
+
+/// <summary>The SSE-C headers of a request: x-amz-server-side-encryption-customer-algorithm, -key and
+/// -key-MD5, or their x-amz-copy-source- forms for a copy's source.</summary>
+public sealed record CustomerKeyHeaders(string? Algorithm, string? Key, string? KeyMd5)
+{
+    public bool IsEmpty => Algorithm is null && Key is null && KeyMd5 is null;
+}
+
+/// <summary>What a read brings to open an encrypted object: the SSE-C key, if any, and the caller
+/// KMS authorizes kms:Decrypt for.</summary>
+public sealed record ObjectKeys(CustomerKeyHeaders? CustomerKey, RequestContext? Caller)
+{
+    public static readonly ObjectKeys None = new(null, null);
 }
 
 /// <summary>If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since (or their copy-source forms).</summary>

@@ -12,6 +12,14 @@ public sealed partial class ObjectService
     {
         var bucket = await GetBucketAsync(account, bucketName, cancellationToken).ConfigureAwait(false);
         Rules.CheckKey(key);
+        var metadata = Rules.Metadata(write.Metadata);
+        var tags = Rules.ParseTagging(write.Tagging);
+        var storageClass = Rules.StorageClass(write.StorageClass);
+        // One object key per upload (a KMS data key, or the customer's key), made now: every part's
+        // own data key is wrapped under it, so UploadPart needs kms:Decrypt, as in S3.
+        var (encryption, keying, objectKey) = await NewObjectKeyAsync(account, bucket, key, write, cancellationToken)
+            .ConfigureAwait(false);
+        objectKey.Dispose();
         var upload = new UploadRecord
         {
             UploadId = Rules.NewUploadId(),
@@ -20,11 +28,12 @@ public sealed partial class ObjectService
             Initiated = clock.UtcNow,
             OwnerAccountId = account,
             Content = write.Content,
-            Metadata = Rules.Metadata(write.Metadata),
-            Tags = Rules.ParseTagging(write.Tagging),
-            StorageClass = Rules.StorageClass(write.StorageClass),
+            Metadata = metadata,
+            Tags = tags,
+            StorageClass = storageClass,
             ChecksumAlgorithm = write.ChecksumAlgorithm?.ToUpperInvariant(),
-            ServerSideEncryption = EncryptionFor(bucket, write.ServerSideEncryption),
+            ServerSideEncryption = encryption,
+            Encryption = keying,
         };
         try
         {
@@ -49,7 +58,14 @@ public sealed partial class ObjectService
     }
 
     public async Task<PartRecord> UploadPartAsync(string account, string bucketName, string key, string uploadId,
-        int partNumber, Stream body, ObjectWrite write, CancellationToken cancellationToken)
+        int partNumber, Stream body, ObjectWrite write, CancellationToken cancellationToken) =>
+        (await WritePartAsync(account, bucketName, key, uploadId, partNumber, body, write, cancellationToken)
+            .ConfigureAwait(false)).Part;
+
+    /// <summary>UploadPart, returning the upload too (its encryption is the part's). An SSE-C upload
+    /// needs its key again; an SSE-KMS upload's key is decrypted by KMS as the caller.</summary>
+    public async Task<(UploadRecord Upload, PartRecord Part)> WritePartAsync(string account, string bucketName, string key,
+        string uploadId, int partNumber, Stream body, ObjectWrite write, CancellationToken cancellationToken)
     {
         if (partNumber is < 1 or > MaxPartNumber)
         {
@@ -62,9 +78,16 @@ public sealed partial class ObjectService
             throw S3Errors.EntityTooLarge(limits.MaxObjectSize);
         }
 
-        var (blob, segment) = await WriteCheckedAsync(body,
-            write with { ChecksumAlgorithm = write.ChecksumAlgorithm ?? upload.ChecksumAlgorithm },
-            limits.MaxObjectSize, cancellationToken).ConfigureAwait(false);
+        BlobWrite blob;
+        BlobSegment segment;
+        using (var objectKey = await OpenObjectKeyAsync(account, upload.Encryption,
+                   new ObjectKeys(write.CustomerKey, write.Caller), KeyUse.Part, cancellationToken).ConfigureAwait(false))
+        {
+            (blob, segment) = await WriteCheckedAsync(body,
+                write with { ChecksumAlgorithm = write.ChecksumAlgorithm ?? upload.ChecksumAlgorithm },
+                limits.MaxObjectSize, objectKey, cancellationToken).ConfigureAwait(false);
+        }
+
         var part = new PartRecord
         {
             UploadId = uploadId,
@@ -85,7 +108,7 @@ public sealed partial class ObjectService
             throw S3Errors.NoSuchUpload(uploadId);
         }
 
-        return part;
+        return (upload, part);
     }
 
     /// <summary>UploadPartCopy: a byte range of an existing object (decrypted, re-sealed under the
@@ -95,12 +118,25 @@ public sealed partial class ObjectService
         string sourceBucket, string sourceKey, string? sourceVersionId, string? range, Conditions sourceConditions,
         string bucketName, string key, string uploadId, int partNumber, CancellationToken cancellationToken)
     {
+        var (source, _, part) = await CopyPartAsync(account, sourceBucket, sourceKey, sourceVersionId, range,
+            sourceConditions, bucketName, key, uploadId, partNumber, ObjectKeys.None, ObjectKeys.None, cancellationToken)
+            .ConfigureAwait(false);
+        return (source, part);
+    }
+
+    /// <summary>UploadPartCopy with keys: <paramref name="sourceKeys"/> opens the source (SSE-C
+    /// copy-source key, KMS caller), <paramref name="uploadKeys"/> the upload (its SSE-C key).</summary>
+    public async Task<(ObjectVersionRecord Source, UploadRecord Upload, PartRecord Part)> CopyPartAsync(string account,
+        string sourceBucket, string sourceKey, string? sourceVersionId, string? range, Conditions sourceConditions,
+        string bucketName, string key, string uploadId, int partNumber, ObjectKeys sourceKeys, ObjectKeys uploadKeys,
+        CancellationToken cancellationToken)
+    {
         if (partNumber is < 1 or > MaxPartNumber)
         {
             throw S3Errors.InvalidPartNumber();
         }
 
-        await FindUploadAsync(account, bucketName, key, uploadId, cancellationToken).ConfigureAwait(false);
+        var upload = await FindUploadAsync(account, bucketName, key, uploadId, cancellationToken).ConfigureAwait(false);
         var source = await FindVersionAsync(account, sourceBucket, sourceKey, sourceVersionId, cancellationToken)
             .ConfigureAwait(false);
         Evaluate(source, sourceConditions, forCopy: true);
@@ -108,10 +144,14 @@ public sealed partial class ObjectService
         var (start, length) = CopyRange(range, source.Size);
         BlobWrite blob;
         BlobSegment segment;
-        await using (var reader = OpenRange(source, start, length))
+        using (var sourceObjectKey = await OpenObjectKeyAsync(account, source.Encryption, sourceKeys, KeyUse.CopySource,
+                   cancellationToken).ConfigureAwait(false))
+        using (var objectKey = await OpenObjectKeyAsync(account, upload.Encryption, uploadKeys, KeyUse.Part,
+                   cancellationToken).ConfigureAwait(false))
+        await using (var reader = OpenRange(source, start, length, sourceObjectKey))
         {
-            (blob, segment) = await WriteSealedAsync(reader, ChecksumAlgorithms.None, limits.MaxObjectSize, cancellationToken)
-                .ConfigureAwait(false);
+            (blob, segment) = await WriteSealedAsync(reader, ChecksumAlgorithms.None, limits.MaxObjectSize, objectKey,
+                cancellationToken).ConfigureAwait(false);
         }
 
         var part = new PartRecord
@@ -133,7 +173,7 @@ public sealed partial class ObjectService
             throw S3Errors.NoSuchUpload(uploadId);
         }
 
-        return (source, part);
+        return (source, upload, part);
     }
 
     private static (long Start, long Length) CopyRange(string? range, long size)
@@ -242,6 +282,7 @@ public sealed partial class ObjectService
             Segments = chosen.Select(p => p.Blob).ToList(),
             PartsCount = chosen.Count,
             ServerSideEncryption = upload.ServerSideEncryption,
+            Encryption = upload.Encryption,
         };
         IReadOnlyList<string> freed;
         try

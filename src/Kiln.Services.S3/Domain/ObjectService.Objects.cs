@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Kiln.Core.Errors;
 using Kiln.Services.S3.Storage;
 
@@ -20,9 +21,16 @@ public sealed partial class ObjectService
             throw S3Errors.EntityTooLarge(limits.MaxObjectSize);
         }
 
-        var encryption = EncryptionFor(bucket, write.ServerSideEncryption);
-        var (blob, segment) = await WriteCheckedAsync(body, write, limits.MaxObjectSize, cancellationToken)
+        var (encryption, keying, objectKey) = await NewObjectKeyAsync(account, bucket, key, write, cancellationToken)
             .ConfigureAwait(false);
+        BlobWrite blob;
+        BlobSegment segment;
+        using (objectKey)
+        {
+            (blob, segment) = await WriteCheckedAsync(body, write, limits.MaxObjectSize, objectKey, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
         var version = new ObjectVersionRecord
         {
             Bucket = bucketName,
@@ -39,6 +47,7 @@ public sealed partial class ObjectService
             Segments = [segment],
             Checksums = blob.Checksums,
             ServerSideEncryption = encryption,
+            Encryption = keying,
         };
         return await CommitAsync(version, [blob.BlobId], cancellationToken).ConfigureAwait(false);
     }
@@ -46,7 +55,7 @@ public sealed partial class ObjectService
     /// <summary>Writes a blob and verifies Content-MD5 and x-amz-checksum-* (headers or trailers);
     /// on any mismatch the blob is deleted before the error is thrown.</summary>
     private async Task<(BlobWrite Blob, BlobSegment Segment)> WriteCheckedAsync(Stream body, ObjectWrite write,
-        long maxBytes, CancellationToken cancellationToken)
+        long maxBytes, ObjectKey objectKey, CancellationToken cancellationToken)
     {
         byte[]? md5 = null;
         if (write.ContentMd5 is { } contentMd5)
@@ -68,7 +77,7 @@ public sealed partial class ObjectService
         BlobSegment segment;
         try
         {
-            (blob, segment) = await WriteSealedAsync(body, algorithms, maxBytes, cancellationToken).ConfigureAwait(false);
+            (blob, segment) = await WriteSealedAsync(body, algorithms, maxBytes, objectKey, cancellationToken).ConfigureAwait(false);
         }
         catch (BlobTooLargeException)
         {
@@ -145,9 +154,15 @@ public sealed partial class ObjectService
     private static string NewVersionIdFor(BucketRecord bucket) =>
         bucket.Versioning == VersioningState.Enabled ? Rules.NewVersionId() : ObjectVersionRecord.NullVersionId;
 
-    /// <summary>GET (withBody) or HEAD: the version, conditions, then the range.</summary>
+    /// <summary>GET (withBody) or HEAD of an object that needs no SSE-C key, as the service itself.</summary>
+    public Task<ObjectRead> GetObjectAsync(string account, string bucketName, string key, string? versionId,
+        string? range, Conditions conditions, bool withBody, CancellationToken cancellationToken) =>
+        GetObjectAsync(account, bucketName, key, versionId, range, conditions, withBody, ObjectKeys.None, cancellationToken);
+
+    /// <summary>GET (withBody) or HEAD: the version, its SSE-C key, conditions, then the range. A GET
+    /// of an SSE-KMS object asks KMS to decrypt its key as the caller; HEAD needs no key from KMS.</summary>
     public async Task<ObjectRead> GetObjectAsync(string account, string bucketName, string key, string? versionId,
-        string? range, Conditions conditions, bool withBody, CancellationToken cancellationToken)
+        string? range, Conditions conditions, bool withBody, ObjectKeys keys, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -156,6 +171,11 @@ public sealed partial class ObjectService
             {
                 // HEAD of an archived object answers (with x-amz-restore); its bytes need a restore.
                 CheckReadable(version);
+            }
+
+            if (CheckCustomerKey(version.Encryption, keys.CustomerKey, KeyUse.Read) is { } customer)
+            {
+                CryptographicOperations.ZeroMemory(customer);
             }
 
             if (Evaluate(version, conditions, forCopy: false))
@@ -171,9 +191,11 @@ public sealed partial class ObjectService
 
             try
             {
+                using var objectKey = await OpenObjectKeyAsync(account, version.Encryption, keys, KeyUse.Read, cancellationToken)
+                    .ConfigureAwait(false);
                 return new ObjectRead(version)
                 {
-                    Body = OpenRange(version, start, length), Start = start, Length = length, Partial = partial,
+                    Body = OpenRange(version, start, length, objectKey), Start = start, Length = length, Partial = partial,
                 };
             }
             catch (FileNotFoundException) when (attempt < 3)
@@ -257,7 +279,7 @@ public sealed partial class ObjectService
     }
 
     /// <summary>A stream over [start, start + length) of the object, across its segments.</summary>
-    private Stream OpenRange(ObjectVersionRecord version, long start, long length)
+    private Stream OpenRange(ObjectVersionRecord version, long start, long length, ObjectKey objectKey)
     {
         var pieces = new List<BlobPiece>();
         long offset = 0;
@@ -268,7 +290,7 @@ public sealed partial class ObjectService
             var to = Math.Min(start + length, segmentEnd);
             if (from < to)
             {
-                pieces.Add(new BlobPiece(segment.BlobId, from - offset, to - from, DataKeyOf(segment), segment.Size));
+                pieces.Add(new BlobPiece(segment.BlobId, from - offset, to - from, DataKeyOf(segment, objectKey), segment.Size));
             }
 
             offset = segmentEnd;
@@ -348,9 +370,19 @@ public sealed partial class ObjectService
     /// <param name="replaceMetadata">MetadataDirective REPLACE: content headers and metadata come from
     /// <paramref name="write"/>; COPY keeps the source's.</param>
     /// <param name="replaceTags">TaggingDirective REPLACE.</param>
-    public async Task<(ObjectVersionRecord Source, ObjectVersionRecord Copy)> CopyObjectAsync(string account,
+    public Task<(ObjectVersionRecord Source, ObjectVersionRecord Copy)> CopyObjectAsync(string account,
         string sourceBucket, string sourceKey, string? sourceVersionId, Conditions sourceConditions,
         string bucketName, string key, bool replaceMetadata, bool replaceTags, ObjectWrite write,
+        CancellationToken cancellationToken) =>
+        CopyObjectAsync(account, sourceBucket, sourceKey, sourceVersionId, sourceConditions, bucketName, key,
+            replaceMetadata, replaceTags, write, ObjectKeys.None, cancellationToken);
+
+    /// <param name="sourceKeys">The source's SSE-C key (x-amz-copy-source-server-side-encryption-customer-*)
+    /// and the caller KMS authorizes kms:Decrypt for an SSE-KMS source. The copy's own encryption
+    /// comes from <paramref name="write"/>, as for a PUT: a copy does not inherit the source's.</param>
+    public async Task<(ObjectVersionRecord Source, ObjectVersionRecord Copy)> CopyObjectAsync(string account,
+        string sourceBucket, string sourceKey, string? sourceVersionId, Conditions sourceConditions,
+        string bucketName, string key, bool replaceMetadata, bool replaceTags, ObjectWrite write, ObjectKeys sourceKeys,
         CancellationToken cancellationToken)
     {
         var bucket = await GetBucketAsync(account, bucketName, cancellationToken).ConfigureAwait(false);
@@ -361,6 +393,7 @@ public sealed partial class ObjectService
         CheckReadable(source);
         if (sourceBucket == bucketName && sourceKey == key && sourceVersionId is null && !replaceMetadata &&
             write.StorageClass is null && write.Content.WebsiteRedirectLocation is null && write.ServerSideEncryption is null &&
+            write.CustomerKey is null or { IsEmpty: true } && write.SseKmsKeyId is null &&
             bucket.Versioning == VersioningState.Unversioned)
         {
             throw S3Errors.CopyToItself();
@@ -376,13 +409,21 @@ public sealed partial class ObjectService
             algorithms |= ChecksumNames.Parse(name);
         }
 
-        var encryption = EncryptionFor(bucket, write.ServerSideEncryption);
         BlobWrite blob;
         BlobSegment segment;
-        await using (var reader = OpenRange(source, 0, source.Size))
+        string? encryption;
+        ObjectEncryption? keying;
+        using (var sourceObjectKey = await OpenObjectKeyAsync(account, source.Encryption, sourceKeys, KeyUse.CopySource,
+                   cancellationToken).ConfigureAwait(false))
         {
-            (blob, segment) = await WriteSealedAsync(reader, algorithms, long.MaxValue, cancellationToken)
+            (encryption, keying, var objectKey) = await NewObjectKeyAsync(account, bucket, key, write, cancellationToken)
                 .ConfigureAwait(false);
+            using (objectKey)
+            {
+                await using var reader = OpenRange(source, 0, source.Size, sourceObjectKey);
+                (blob, segment) = await WriteSealedAsync(reader, algorithms, long.MaxValue, objectKey, cancellationToken)
+                    .ConfigureAwait(false);
+            }
         }
 
         var copy = new ObjectVersionRecord
@@ -401,6 +442,7 @@ public sealed partial class ObjectService
             Segments = [segment],
             Checksums = blob.Checksums,
             ServerSideEncryption = encryption,
+            Encryption = keying,
         };
         return (source, await CommitAsync(copy, [blob.BlobId], cancellationToken).ConfigureAwait(false));
     }

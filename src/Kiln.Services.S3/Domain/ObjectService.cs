@@ -1,7 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
 using Kiln.Core;
-using Kiln.Core.Errors;
 using Kiln.Services.S3.Storage;
 using Kiln.Storage.Crypto;
 
@@ -144,68 +141,6 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
             throw S3Errors.NoSuchBucket(bucket.Name);
         }
     }
-
-    public async Task SetBucketEncryptionAsync(string account, string name, string? algorithm,
-        CancellationToken cancellationToken)
-    {
-        var bucket = await GetBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
-        if (algorithm is not null)
-        {
-            CheckAlgorithm(algorithm);
-        }
-
-        await UpdateAsync(bucket with { DefaultEncryption = algorithm }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The algorithm a write uses: the one asked for, else the bucket's default, else
-    /// SSE-S3, which S3 applies to every new object since 2023 (and Kiln always has).</summary>
-    private static string EncryptionFor(BucketRecord bucket, string? requested)
-    {
-        var algorithm = requested ?? bucket.DefaultEncryption ?? Aes256;
-        CheckAlgorithm(algorithm);
-        return algorithm;
-    }
-
-    private static void CheckAlgorithm(string algorithm)
-    {
-        if (algorithm.StartsWith("aws:kms", StringComparison.Ordinal))
-        {
-            throw new AwsException("NotImplemented", "SSE-KMS is not implemented in Kiln yet; use AES256.", 501)
-            {
-                SenderFault = false,
-            };
-        }
-
-        if (algorithm != Aes256)
-        {
-            throw S3Errors.InvalidArgument("The encryption method specified is not supported",
-                "x-amz-server-side-encryption", algorithm);
-        }
-    }
-
-    /// <summary>Streams a new blob sealed under a fresh data key, and wraps that key under the
-    /// master key bound to the blob id, for the segment that will point at it.</summary>
-    private async Task<(BlobWrite Blob, BlobSegment Segment)> WriteSealedAsync(Stream source, ChecksumAlgorithms checksums,
-        long maxBytes, CancellationToken cancellationToken)
-    {
-        var dataKey = RandomNumberGenerator.GetBytes(32);
-        try
-        {
-            var blob = await blobs.WriteAsync(source, checksums, maxBytes, dataKey, cancellationToken).ConfigureAwait(false);
-            var wrapped = masterKey.Seal(dataKey, KeyBinding(blob.BlobId));
-            return (blob, new BlobSegment(blob.BlobId, blob.Size) { WrappedKey = Convert.ToBase64String(wrapped) });
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dataKey);
-        }
-    }
-
-    private byte[]? DataKeyOf(BlobSegment segment) => segment.WrappedKey is { } wrapped
-        ? masterKey.Open(Convert.FromBase64String(wrapped), KeyBinding(segment.BlobId))
-        : null;
-
-    private static byte[] KeyBinding(string blobId) => Encoding.ASCII.GetBytes("kiln-s3-blob:" + blobId);
 
     /// <summary>Deletes blob files whose metadata is gone (committed). A failure leaves an orphan
     /// for the next start's sweep, never a lost object.</summary>

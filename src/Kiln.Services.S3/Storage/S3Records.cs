@@ -14,9 +14,60 @@ public sealed record BucketRecord(string Name, string OwnerAccountId, string Reg
     public VersioningState Versioning { get; init; }
     /// <summary>Null when the bucket has no tag set (GetBucketTagging answers NoSuchTagSet).</summary>
     public IReadOnlyList<ObjectTag>? Tags { get; init; }
-    /// <summary>The default-encryption algorithm set by PutBucketEncryption; null means S3's own
-    /// default since 2023, SSE-S3 (AES256).</summary>
-    public string? DefaultEncryption { get; init; }
+    /// <summary>The default encryption set by PutBucketEncryption; null means S3's own default since
+    /// 2023, SSE-S3 (AES256).</summary>
+    public BucketEncryption? DefaultEncryption { get; init; }
+}
+
+/// <summary>A bucket's default encryption (PutBucketEncryption's ServerSideEncryptionByDefault and
+/// BucketKeyEnabled). Stored in the bucket's <c>encryption</c> column as JSON; a column written
+/// before SSE-KMS holds the bare algorithm ("AES256"), which <see cref="FromColumn"/> still reads.</summary>
+public sealed record BucketEncryption(string Algorithm)
+{
+    /// <summary>KMSMasterKeyID as given (key id, key ARN, alias name or alias ARN); null means the
+    /// account's AWS managed key aws/s3.</summary>
+    public string? KmsMasterKeyId { get; init; }
+    public bool BucketKeyEnabled { get; init; }
+
+    public static string? ToColumn(BucketEncryption? value) => value is null
+        ? null
+        : System.Text.Json.JsonSerializer.Serialize(value, BucketEncryptionJson.Default.BucketEncryption);
+
+    public static BucketEncryption? FromColumn(string? column) => column switch
+    {
+        null or "" => null,
+        ['{', ..] => System.Text.Json.JsonSerializer.Deserialize(column, BucketEncryptionJson.Default.BucketEncryption),
+        _ => new BucketEncryption(column),
+    };
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(BucketEncryption))]
+internal sealed partial class BucketEncryptionJson : System.Text.Json.Serialization.JsonSerializerContext;
+
+/// <summary>How an SSE-KMS or SSE-C object (or multipart upload) is keyed, beside
+/// <see cref="ObjectVersionRecord.ServerSideEncryption"/>. Each blob still has its own random data
+/// key; for SSE-KMS and SSE-C that key is wrapped (<see cref="BlobSegment.WrappedKey"/>) under the
+/// object key: the KMS data key whose KMS ciphertext is <see cref="KmsKeyBlob"/>, or the customer's
+/// key, which is never stored (only <see cref="CustomerKeyHmac"/>, to recognise it).</summary>
+public sealed record ObjectEncryption
+{
+    /// <summary>The KMS key's ARN (x-amz-server-side-encryption-aws-kms-key-id in responses).</summary>
+    public string? KmsKeyArn { get; init; }
+    /// <summary>The object key as KMS encrypted it (GenerateDataKey's CiphertextBlob), base64.</summary>
+    public string? KmsKeyBlob { get; init; }
+    /// <summary>The encryption context the KMS data key was made with (aws:s3:arn and the caller's pairs).</summary>
+    public IReadOnlyDictionary<string, string>? KmsContext { get; init; }
+    /// <summary>x-amz-server-side-encryption-context as the caller sent it (base64 JSON), echoed back.</summary>
+    public string? KmsContextHeader { get; init; }
+    public bool BucketKeyEnabled { get; init; }
+    /// <summary>SSE-C: x-amz-server-side-encryption-customer-algorithm (AES256).</summary>
+    public string? CustomerAlgorithm { get; init; }
+    /// <summary>SSE-C: the base64 MD5 of the customer's key, returned on reads as S3 does.</summary>
+    public string? CustomerKeyMd5 { get; init; }
+    /// <summary>SSE-C: base64 of a random 16-byte salt then HMAC-SHA256(salt, key).</summary>
+    public string? CustomerKeyHmac { get; init; }
 }
 
 public sealed record ObjectTag(string Key, string Value);
@@ -25,8 +76,9 @@ public sealed record ObjectTag(string Key, string Value);
 /// upload keeps its parts' blobs in order, so completion never copies bytes.</summary>
 public sealed record BlobSegment(string BlobId, long Size)
 {
-    /// <summary>For an encrypted blob: its data key sealed under the master key (base64), bound to
-    /// the blob id as associated data. Null for a plaintext blob.</summary>
+    /// <summary>For an encrypted blob: its data key sealed (base64), bound to the blob id as
+    /// associated data: under the master key for SSE-S3, under the object key for SSE-KMS and SSE-C
+    /// (<see cref="ObjectEncryption"/>). Null for a plaintext blob.</summary>
     public string? WrappedKey { get; init; }
 }
 
@@ -69,8 +121,11 @@ public sealed record ObjectVersionRecord
     public IReadOnlyDictionary<string, string> Checksums { get; init; } = new Dictionary<string, string>();
     /// <summary>Number of parts for a multipart object, else null.</summary>
     public int? PartsCount { get; init; }
-    /// <summary>x-amz-server-side-encryption of the object (AES256), null for plaintext.</summary>
+    /// <summary>x-amz-server-side-encryption of the object (AES256, aws:kms); null for SSE-C (see
+    /// <see cref="Encryption"/>) and for a plaintext blob.</summary>
     public string? ServerSideEncryption { get; init; }
+    /// <summary>SSE-KMS and SSE-C keying; null for SSE-S3.</summary>
+    public ObjectEncryption? Encryption { get; init; }
     /// <summary>Assigned by the store: orders versions of a key, newest highest.</summary>
     public long Sequence { get; init; }
     /// <summary>GLACIER/DEEP_ARCHIVE restore (RestoreObject): when the temporary copy becomes
@@ -95,6 +150,8 @@ public sealed record UploadRecord
     public string? ChecksumAlgorithm { get; init; }
     /// <summary>Decided when the upload starts; every part is sealed accordingly.</summary>
     public string? ServerSideEncryption { get; init; }
+    /// <summary>SSE-KMS and SSE-C keying, one object key per upload; null for SSE-S3.</summary>
+    public ObjectEncryption? Encryption { get; init; }
 }
 
 public sealed record PartRecord

@@ -73,7 +73,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         Run(c, tx, "INSERT INTO s3_buckets (name, owner, region, created_at, versioning, tags, encryption) " +
                    "VALUES ($n, $o, $r, $c, $v, $t, $e)",
             ("$n", bucket.Name), ("$o", bucket.OwnerAccountId), ("$r", bucket.Region), ("$c", Format(bucket.CreatedAt)),
-            ("$v", (int)bucket.Versioning), ("$t", TagsJson(bucket.Tags)), ("$e", bucket.DefaultEncryption));
+            ("$v", (int)bucket.Versioning), ("$t", TagsJson(bucket.Tags)), ("$e", BucketEncryption.ToColumn(bucket.DefaultEncryption)));
         tx.Commit();
         return Task.FromResult<BucketRecord?>(null);
     }
@@ -105,7 +105,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         using var c = _db.Open();
         var changed = Run(c, null, "UPDATE s3_buckets SET versioning = $v, tags = $t, encryption = $e WHERE name = $n",
             ("$n", bucket.Name), ("$v", (int)bucket.Versioning), ("$t", TagsJson(bucket.Tags)),
-            ("$e", bucket.DefaultEncryption));
+            ("$e", BucketEncryption.ToColumn(bucket.DefaultEncryption)));
         return changed == 0 ? throw new MissingBucketException(bucket.Name) : Task.CompletedTask;
     }
 
@@ -415,7 +415,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         {
             Versioning = (VersioningState)r.GetInt32(4),
             Tags = r.IsDBNull(5) ? null : JsonSerializer.Deserialize(r.GetString(5), S3Json.Default.IReadOnlyListObjectTag),
-            DefaultEncryption = r.IsDBNull(6) ? null : r.GetString(6),
+            DefaultEncryption = BucketEncryption.FromColumn(r.IsDBNull(6) ? null : r.GetString(6)),
         };
 
     private static UploadRecord? ReadUpload(SqliteConnection c, SqliteTransaction? tx, string uploadId) =>
