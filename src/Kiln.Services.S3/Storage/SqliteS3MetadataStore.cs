@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -53,6 +54,12 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     private const string VersionColumns = "seq, is_latest, doc";
 
     private readonly SqliteDatabase _db;
+    // Every request on a bucket reads its record (twice: the authorize stage for its policy, then the
+    // handler), and this process is the only writer of buckets: keep the records in memory. A reader
+    // caches what it read only when no bucket write finished meanwhile (_bucketWrites unchanged), so
+    // a record read before a concurrent commit never outlives it.
+    private readonly ConcurrentDictionary<string, BucketRecord> _buckets = new(StringComparer.Ordinal);
+    private long _bucketWrites;
 
     public SqliteS3MetadataStore(SqliteDatabase db)
     {
@@ -80,8 +87,34 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
 
     public Task<BucketRecord?> GetBucketAsync(string name, CancellationToken cancellationToken)
     {
-        using var c = _db.Open();
-        return Task.FromResult(ReadBucket(c, null, name));
+        if (_buckets.TryGetValue(name, out var cached))
+        {
+            return Task.FromResult<BucketRecord?>(cached);
+        }
+
+        var writes = Volatile.Read(ref _bucketWrites);
+        BucketRecord? bucket;
+        using (var c = _db.Rent())
+        {
+            var cmd = c.Command(BucketQuery);
+            cmd.Parameters.AddWithValue("$n", name);
+            using var r = cmd.ExecuteReader();
+            bucket = r.Read() ? BucketFrom(r) : null;
+        }
+
+        if (bucket is not null && Volatile.Read(ref _bucketWrites) == writes)
+        {
+            _buckets.TryAdd(name, bucket);
+        }
+
+        return Task.FromResult(bucket);
+    }
+
+    /// <summary>After a bucket write commits: drops the cached record (see <see cref="_buckets"/>).</summary>
+    private void BucketWritten(string name)
+    {
+        Interlocked.Increment(ref _bucketWrites);
+        _buckets.TryRemove(name, out _);
     }
 
     public Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string ownerAccountId, CancellationToken cancellationToken)
@@ -106,6 +139,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         var changed = Run(c, null, "UPDATE s3_buckets SET versioning = $v, tags = $t, encryption = $e WHERE name = $n",
             ("$n", bucket.Name), ("$v", (int)bucket.Versioning), ("$t", TagsJson(bucket.Tags)),
             ("$e", BucketEncryption.ToColumn(bucket.DefaultEncryption)));
+        BucketWritten(bucket.Name);
         return changed == 0 ? throw new MissingBucketException(bucket.Name) : Task.CompletedTask;
     }
 
@@ -131,6 +165,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
 
         Run(c, tx, "DELETE FROM s3_buckets WHERE name = $b", ("$b", name));
         tx.Commit();
+        BucketWritten(name);
         return Task.FromResult<IReadOnlyList<string>?>(freed);
     }
 
@@ -177,13 +212,18 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     public Task<ObjectVersionRecord?> GetVersionAsync(string bucket, string key, string? versionId,
         CancellationToken cancellationToken)
     {
-        using var c = _db.Open();
-        var found = versionId is null
-            ? ReadVersions(c, null, $"SELECT {VersionColumns} FROM s3_versions WHERE bucket = $b AND key = $k AND is_latest = 1",
-                ("$b", bucket), ("$k", key))
-            : ReadVersions(c, null, $"SELECT {VersionColumns} FROM s3_versions WHERE bucket = $b AND key = $k AND version_id = $v",
-                ("$b", bucket), ("$k", key), ("$v", versionId));
-        return Task.FromResult(found.FirstOrDefault());
+        // Every GET and HEAD: a prepared statement on a kept connection.
+        using var c = _db.Rent();
+        var cmd = c.Command(versionId is null ? LatestVersionQuery : VersionQuery);
+        cmd.Parameters.AddWithValue("$b", bucket);
+        cmd.Parameters.AddWithValue("$k", key);
+        if (versionId is not null)
+        {
+            cmd.Parameters.AddWithValue("$v", versionId);
+        }
+
+        using var r = cmd.ExecuteReader();
+        return Task.FromResult(r.Read() ? VersionFrom(r) : null);
     }
 
     public Task<(ObjectVersionRecord? Removed, IReadOnlyList<string> FreedBlobs)> DeleteVersionAsync(string bucket,
@@ -402,10 +442,16 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         return Task.FromResult<IReadOnlySet<string>>(set);
     }
 
+    private const string BucketQuery =
+        "SELECT name, owner, region, created_at, versioning, tags, encryption FROM s3_buckets WHERE name = $n";
+    private const string LatestVersionQuery =
+        $"SELECT {VersionColumns} FROM s3_versions WHERE bucket = $b AND key = $k AND is_latest = 1";
+    private const string VersionQuery =
+        $"SELECT {VersionColumns} FROM s3_versions WHERE bucket = $b AND key = $k AND version_id = $v";
+
     private static BucketRecord? ReadBucket(SqliteConnection c, SqliteTransaction? tx, string name)
     {
-        using var cmd = Command(c, tx,
-            "SELECT name, owner, region, created_at, versioning, tags, encryption FROM s3_buckets WHERE name = $n", ("$n", name));
+        using var cmd = Command(c, tx, BucketQuery, ("$n", name));
         using var r = cmd.ExecuteReader();
         return r.Read() ? BucketFrom(r) : null;
     }
@@ -431,12 +477,15 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         var list = new List<ObjectVersionRecord>();
         while (r.Read())
         {
-            var doc = JsonSerializer.Deserialize(r.GetString(2), S3Json.Default.ObjectVersionRecord)!;
-            list.Add(doc with { Sequence = r.GetInt64(0), IsLatest = r.GetInt64(1) != 0 });
+            list.Add(VersionFrom(r));
         }
 
         return list;
     }
+
+    private static ObjectVersionRecord VersionFrom(SqliteDataReader r) =>
+        JsonSerializer.Deserialize(r.GetString(2), S3Json.Default.ObjectVersionRecord)!
+            with { Sequence = r.GetInt64(0), IsLatest = r.GetInt64(1) != 0 };
 
     private static string? TagsJson(IReadOnlyList<ObjectTag>? tags) =>
         tags is null ? null : JsonSerializer.Serialize(tags, S3Json.Default.IReadOnlyListObjectTag);

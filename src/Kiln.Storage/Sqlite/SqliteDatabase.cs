@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
@@ -12,6 +13,9 @@ public sealed class SqliteDatabase
     private static int s_initialized;
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> s_configured = new();
     private static readonly object s_configuredMark = new();
+    private const int MaxIdlePrepared = 16;
+    private readonly ConcurrentBag<PreparedConnection> _idlePrepared = [];
+    private int _idlePreparedCount;
 
     public SqliteDatabase(string path)
     {
@@ -51,6 +55,74 @@ public sealed class SqliteDatabase
         }
 
         return connection;
+    }
+
+    /// <summary>An open connection that keeps the statements it prepared, for hot paths that run the
+    /// same few queries on every request (an S3 GET): parsing and planning a statement cost more than
+    /// running it. Dispose returns it to a small idle pool.</summary>
+    public PreparedConnection Rent()
+    {
+        if (_idlePrepared.TryTake(out var idle))
+        {
+            Interlocked.Decrement(ref _idlePreparedCount);
+            return idle;
+        }
+
+        return new PreparedConnection(this, Open());
+    }
+
+    private void Return(PreparedConnection connection)
+    {
+        if (Interlocked.Increment(ref _idlePreparedCount) <= MaxIdlePrepared)
+        {
+            _idlePrepared.Add(connection);
+            return;
+        }
+
+        Interlocked.Decrement(ref _idlePreparedCount);
+        connection.Close();
+    }
+
+    /// <summary>See <see cref="Rent"/>. One caller at a time; every reader must be disposed before
+    /// the connection is (a live reader would pin a WAL snapshot).</summary>
+    public sealed class PreparedConnection : IDisposable
+    {
+        private readonly SqliteDatabase _owner;
+        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+        internal PreparedConnection(SqliteDatabase owner, SqliteConnection connection)
+        {
+            _owner = owner;
+            Connection = connection;
+        }
+
+        public SqliteConnection Connection { get; }
+
+        /// <summary>The command for <paramref name="sql"/>, prepared on first use, with no parameters.</summary>
+        public SqliteCommand Command(string sql)
+        {
+            if (!_commands.TryGetValue(sql, out var command))
+            {
+                command = Connection.CreateCommand();
+                command.CommandText = sql;
+                _commands[sql] = command;
+            }
+
+            command.Parameters.Clear();
+            return command;
+        }
+
+        public void Dispose() => _owner.Return(this);
+
+        internal void Close()
+        {
+            foreach (var command in _commands.Values)
+            {
+                command.Dispose();
+            }
+
+            Connection.Dispose();
+        }
     }
 
     /// <summary>Brings <paramref name="module"/>'s schema up to date. Steps are append-only:
