@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace Kiln.Services.S3.Storage;
 
@@ -63,7 +64,7 @@ internal static class ChunkedCipher
 /// <summary>Plaintext [offset, offset + length) of an encrypted blob, decrypting chunk by chunk.</summary>
 internal sealed class DecryptingStream : Stream
 {
-    private readonly FileStream _file;
+    private readonly SafeFileHandle _file;
     private readonly AesGcm _gcm;
     private readonly long _plainSize;
     private readonly byte[] _sealed = ArrayPool<byte>.Shared.Rent(ChunkedCipher.EncryptedChunkSize);
@@ -73,9 +74,11 @@ internal sealed class DecryptingStream : Stream
     private int _position;
     private int _available;
     private long _remaining;
+    private int _plainUsed;
     private bool _disposed;
 
-    public DecryptingStream(FileStream file, byte[] dataKey, long plainSize, long offset, long length)
+    /// <summary>Takes ownership of <paramref name="file"/>.</summary>
+    public DecryptingStream(SafeFileHandle file, byte[] dataKey, long plainSize, long offset, long length)
     {
         _file = file;
         _gcm = new AesGcm(dataKey, ChunkedCipher.TagSize);
@@ -84,9 +87,8 @@ internal sealed class DecryptingStream : Stream
         _skip = (int)(offset % ChunkedCipher.ChunkSize);
         _remaining = length;
         Span<byte> header = stackalloc byte[ChunkedCipher.HeaderSize];
-        file.ReadExactly(header);
+        ReadAt(header, 0);
         ChunkedCipher.CheckHeader(header);
-        file.Seek(ChunkedCipher.Offset(_index), SeekOrigin.Begin);
     }
 
     public override bool CanRead => true;
@@ -111,28 +113,44 @@ internal sealed class DecryptingStream : Stream
         if (_position == _available)
         {
             var sealedLength = NextSealedLength();
-            _file.ReadExactly(_sealed.AsSpan(0, sealedLength));
+            ReadAt(_sealed.AsSpan(0, sealedLength), ChunkedCipher.Offset(_index));
+            var plainLength = sealedLength - ChunkedCipher.TagSize;
+            if (_skip == 0 && plainLength <= buffer.Length && plainLength <= _remaining)
+            {
+                // A whole chunk the caller wants in full: decrypt straight into its buffer.
+                ChunkedCipher.Open(_gcm, _index++, _sealed.AsSpan(0, sealedLength), buffer);
+                _remaining -= plainLength;
+                return plainLength;
+            }
+
             Decrypt(sealedLength);
         }
 
         return Copy(buffer);
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    /// <summary>Synchronous on purpose: a regular file's read blocks in the kernel either way, and
+    /// .NET's async file read on Linux is that same read moved to another thread-pool thread — a
+    /// hand-off that cost a small GET more than the read.</summary>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_remaining <= 0 || buffer.IsEmpty)
-        {
-            return 0;
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Read(buffer.Span));
+    }
 
-        if (_position == _available)
+    private void ReadAt(Span<byte> destination, long fileOffset)
+    {
+        while (!destination.IsEmpty)
         {
-            var sealedLength = NextSealedLength();
-            await _file.ReadExactlyAsync(_sealed.AsMemory(0, sealedLength), cancellationToken).ConfigureAwait(false);
-            Decrypt(sealedLength);
-        }
+            var n = RandomAccess.Read(_file, destination, fileOffset);
+            if (n == 0)
+            {
+                throw new EndOfStreamException("The encrypted blob is shorter than its metadata says");
+            }
 
-        return Copy(buffer.Span);
+            destination = destination[n..];
+            fileOffset += n;
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -153,6 +171,7 @@ internal sealed class DecryptingStream : Stream
     {
         ChunkedCipher.Open(_gcm, _index++, _sealed.AsSpan(0, sealedLength), _plain);
         _available = sealedLength - ChunkedCipher.TagSize;
+        _plainUsed = Math.Max(_plainUsed, _available);
         _position = _skip;
         _skip = 0;
     }
@@ -181,7 +200,7 @@ internal sealed class DecryptingStream : Stream
             _disposed = true;
             _file.Dispose();
             _gcm.Dispose();
-            CryptographicOperations.ZeroMemory(_plain);
+            CryptographicOperations.ZeroMemory(_plain.AsSpan(0, _plainUsed));
             ArrayPool<byte>.Shared.Return(_sealed);
             ArrayPool<byte>.Shared.Return(_plain);
         }
