@@ -14,7 +14,7 @@ url="$(presign GET 1k.bin)"
 cmp <(curl -fsS "$url") "$work/www/1k.bin"
 
 run() { # label url -> prints a row, echoes req/s into $work/<name>.rps
-  wrk -t2 -c"$conns" -d3s "$2" >/dev/null  # warm-up: .NET tiers its JIT up under load
+  wrk -t2 -c"$conns" -d10s "$2" >/dev/null  # warm-up: .NET tiers its JIT up under load (3 s was too short on a busy machine)
   local out; out="$(wrk -t2 -c"$conns" -d"${seconds}s" --latency "$2")"
   local rps; rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   printf '%-28s %10s req/s   p50 %-8s p99 %-8s %s\n' "$1" "$rps" "$(awk '$1=="50%" {print $2}' <<<"$out")" \
