@@ -10,7 +10,7 @@ cd "$top"
 # models the generator and the API probe read. libxgboost0 is what Kiln.ML's XGBoost calls;
 # python3-xgboost (with pandas) checks that its artifacts load in Python xgboost; s3cmd and rclone
 # are two more S3 clients the integration tests drive.
-test_packages=(awscli python3-boto3 python3-botocore libxgboost0 python3-xgboost python3-pandas s3cmd rclone)
+test_packages=(awscli python3-boto3 python3-botocore libxgboost0 python3-xgboost python3-pandas s3cmd rclone zbar-tools)
 missing=()
 for p in "${test_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,6 +19,21 @@ public static class IamErrors
     public static AwsException NoSuchAccessKey(string id) =>
         new("NoSuchEntity", $"The Access Key with id {id} cannot be found.", 404);
 
+    public static AwsException NoSuchPolicySource(string arn) => new("NoSuchEntity", $"The entity {arn} cannot be found.", 404);
+
+    public static AwsException NoSuchMfaDevice(string serial) =>
+        new("NoSuchEntity", $"MFA Device with serial number {serial} does not exist.", 404);
+
+    public static AwsException MfaDeviceExists() =>
+        new("EntityAlreadyExists", "MFADevice entity at the same path and name already exists.", 409);
+
+    public static AwsException MfaDeviceInUse() => new("EntityAlreadyExists", "MFA Device is already in use.", 409);
+
+    /// <summary>EnableMFADevice with codes that are not two consecutive TOTP codes of the device
+    /// (model: InvalidAuthenticationCode, 403).</summary>
+    public static AwsException InvalidAuthenticationCode() =>
+        new("InvalidAuthenticationCode", "Authentication code for device is not valid.", 403);
+
     public static AwsException UserExists(string name) => new("EntityAlreadyExists", $"User with name {name} already exists.", 409);
     public static AwsException GroupExists(string name) => new("EntityAlreadyExists", $"Group with name {name} already exists.", 409);
     public static AwsException RoleExists(string name) => new("EntityAlreadyExists", $"Role with name {name} already exists.", 409);

@@ -41,6 +41,31 @@ public abstract class IamStoreContract
     }
 
     [Fact]
+    public async Task MfaDevice_RoundTrips_WithItsSealedSeed()
+    {
+        var store = NewStore();
+        var device = new MfaDevice
+        {
+            Name = "dev", Path = "/", SerialNumber = "arn:aws:iam::111111111111:mfa/dev", SealedSeed = [1, 2, 3],
+            UserName = "alice", EnableDate = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
+        };
+
+        await store.WriteAsync("111111111111", [new EntityWrite(EntityKind.MfaDevice, "dev", device)], default);
+        var found = await store.GetAsync<MfaDevice>("111111111111", EntityKind.MfaDevice, "dev", default);
+
+        Assert.Equal((device.SerialNumber, "alice", device.EnableDate), (found!.SerialNumber, found.UserName, found.EnableDate));
+        Assert.Equal(new byte[] { 1, 2, 3 }, found.SealedSeed);
+        Assert.Empty(await store.ListAsync<IamUser>("111111111111", EntityKind.User, default));
+    }
+
+    /// <summary>Kinds are stored by ordinal: appending is safe, reordering would misread every row.</summary>
+    [Fact]
+    public void EntityKind_Ordinals_AreStable()
+    {
+        Assert.Equal([0, 1, 2, 3, 4], new[] { EntityKind.User, EntityKind.Group, EntityKind.Role, EntityKind.Policy, EntityKind.MfaDevice }.Select(k => (int)k));
+    }
+
+    [Fact]
     public async Task Write_NullEntity_Deletes()
     {
         var store = NewStore();

@@ -26,17 +26,18 @@ internal sealed partial class IamApi
     public override async Task<ListAccessKeysResponse> ListAccessKeysAsync(ListAccessKeysRequest input, RequestContext context)
     {
         var name = UserNameOrCaller(input.UserName, context);
-        var keys = await iam.ListAccessKeysAsync(context.AccountId, name, context.Aborted);
+        var page = IamPage.Of(await iam.ListAccessKeysAsync(context.AccountId, name, context.Aborted), input.Marker, input.MaxItems);
         return new ListAccessKeysResponse
         {
-            AccessKeyMetadata = [.. keys.Select(k => new AccessKeyMetadata
+            AccessKeyMetadata = [.. page.Items.Select(k => new AccessKeyMetadata
             {
                 UserName = name,
                 AccessKeyId = k.AccessKeyId,
                 Status = k.Active ? "Active" : "Inactive",
                 CreateDate = k.CreatedAt,
             })],
-            IsTruncated = false,
+            IsTruncated = page.IsTruncated,
+            Marker = page.Marker,
         };
     }
 

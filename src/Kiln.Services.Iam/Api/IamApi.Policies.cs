@@ -24,8 +24,9 @@ internal sealed partial class IamApi
     {
         var list = await iam.ListPoliciesAsync(context.AccountId, input.Scope, input.OnlyAttached ?? false, input.PathPrefix,
             context.Aborted);
-        var policies = new List<Model.Iam.Policy>(list.Count);
-        foreach (var p in list)
+        var page = IamPage.Of(list, input.Marker, input.MaxItems);
+        var policies = new List<Model.Iam.Policy>(page.Items.Count);
+        foreach (var p in page.Items)
         {
             var item = await ToPolicyAsync(p, context);
             item.Description = null; // ListPolicies leaves Description out ("ListPolicies" response notes).
@@ -33,7 +34,7 @@ internal sealed partial class IamApi
             policies.Add(item);
         }
 
-        return new ListPoliciesResponse { Policies = policies, IsTruncated = false };
+        return new ListPoliciesResponse { Policies = policies, IsTruncated = page.IsTruncated, Marker = page.Marker };
     }
 
     public override Task DeletePolicyAsync(DeletePolicyRequest input, RequestContext context) =>
@@ -61,10 +62,12 @@ internal sealed partial class IamApi
         RequestContext context)
     {
         var policy = await iam.GetManagedPolicyAsync(context.AccountId, input.PolicyArn, context.Aborted);
+        var page = IamPage.Of([.. policy.Versions.OrderByDescending(v => v.CreateDate)], input.Marker, input.MaxItems);
         return new ListPolicyVersionsResponse
         {
-            Versions = [.. policy.Versions.OrderByDescending(v => v.CreateDate).Select(v => ToVersion(policy, v, withDocument: false))],
-            IsTruncated = false,
+            Versions = [.. page.Items.Select(v => ToVersion(policy, v, withDocument: false))],
+            IsTruncated = page.IsTruncated,
+            Marker = page.Marker,
         };
     }
 
@@ -95,25 +98,25 @@ internal sealed partial class IamApi
         iam.DetachPolicyAsync(context.AccountId, EntityKind.Role, input.RoleName!, input.PolicyArn, context.Aborted);
 
     public override async Task<ListAttachedUserPoliciesResponse> ListAttachedUserPoliciesAsync(
-        ListAttachedUserPoliciesRequest input, RequestContext context) => new()
+        ListAttachedUserPoliciesRequest input, RequestContext context)
     {
-        AttachedPolicies = await AttachedAsync(EntityKind.User, input.UserName!, input.PathPrefix, context),
-        IsTruncated = false,
-    };
+        var page = IamPage.Of(await AttachedAsync(EntityKind.User, input.UserName!, input.PathPrefix, context), input.Marker, input.MaxItems);
+        return new() { AttachedPolicies = page.Items, IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
     public override async Task<ListAttachedGroupPoliciesResponse> ListAttachedGroupPoliciesAsync(
-        ListAttachedGroupPoliciesRequest input, RequestContext context) => new()
+        ListAttachedGroupPoliciesRequest input, RequestContext context)
     {
-        AttachedPolicies = await AttachedAsync(EntityKind.Group, input.GroupName!, input.PathPrefix, context),
-        IsTruncated = false,
-    };
+        var page = IamPage.Of(await AttachedAsync(EntityKind.Group, input.GroupName!, input.PathPrefix, context), input.Marker, input.MaxItems);
+        return new() { AttachedPolicies = page.Items, IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
     public override async Task<ListAttachedRolePoliciesResponse> ListAttachedRolePoliciesAsync(
-        ListAttachedRolePoliciesRequest input, RequestContext context) => new()
+        ListAttachedRolePoliciesRequest input, RequestContext context)
     {
-        AttachedPolicies = await AttachedAsync(EntityKind.Role, input.RoleName!, input.PathPrefix, context),
-        IsTruncated = false,
-    };
+        var page = IamPage.Of(await AttachedAsync(EntityKind.Role, input.RoleName!, input.PathPrefix, context), input.Marker, input.MaxItems);
+        return new() { AttachedPolicies = page.Items, IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
     // ---- inline --------------------------------------------------------------------------------
 
@@ -147,14 +150,23 @@ internal sealed partial class IamApi
         PolicyDocument = Encode(await iam.GetInlinePolicyAsync(context.AccountId, EntityKind.Role, input.RoleName!, input.PolicyName, context.Aborted)),
     };
 
-    public override async Task<ListUserPoliciesResponse> ListUserPoliciesAsync(ListUserPoliciesRequest input, RequestContext context) =>
-        new() { PolicyNames = [.. await iam.ListInlinePoliciesAsync(context.AccountId, EntityKind.User, input.UserName!, context.Aborted)], IsTruncated = false };
+    public override async Task<ListUserPoliciesResponse> ListUserPoliciesAsync(ListUserPoliciesRequest input, RequestContext context)
+    {
+        var page = IamPage.Of(await iam.ListInlinePoliciesAsync(context.AccountId, EntityKind.User, input.UserName!, context.Aborted), input.Marker, input.MaxItems);
+        return new() { PolicyNames = page.Items, IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
-    public override async Task<ListGroupPoliciesResponse> ListGroupPoliciesAsync(ListGroupPoliciesRequest input, RequestContext context) =>
-        new() { PolicyNames = [.. await iam.ListInlinePoliciesAsync(context.AccountId, EntityKind.Group, input.GroupName!, context.Aborted)], IsTruncated = false };
+    public override async Task<ListGroupPoliciesResponse> ListGroupPoliciesAsync(ListGroupPoliciesRequest input, RequestContext context)
+    {
+        var page = IamPage.Of(await iam.ListInlinePoliciesAsync(context.AccountId, EntityKind.Group, input.GroupName!, context.Aborted), input.Marker, input.MaxItems);
+        return new() { PolicyNames = page.Items, IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
-    public override async Task<ListRolePoliciesResponse> ListRolePoliciesAsync(ListRolePoliciesRequest input, RequestContext context) =>
-        new() { PolicyNames = [.. await iam.ListInlinePoliciesAsync(context.AccountId, EntityKind.Role, input.RoleName!, context.Aborted)], IsTruncated = false };
+    public override async Task<ListRolePoliciesResponse> ListRolePoliciesAsync(ListRolePoliciesRequest input, RequestContext context)
+    {
+        var page = IamPage.Of(await iam.ListInlinePoliciesAsync(context.AccountId, EntityKind.Role, input.RoleName!, context.Aborted), input.Marker, input.MaxItems);
+        return new() { PolicyNames = page.Items, IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
     public override Task DeleteUserPolicyAsync(DeleteUserPolicyRequest input, RequestContext context) =>
         iam.DeleteInlinePolicyAsync(context.AccountId, EntityKind.User, input.UserName!, input.PolicyName, context.Aborted);

@@ -16,11 +16,11 @@ internal sealed partial class IamApi
     public override async Task<GetRoleResponse> GetRoleAsync(GetRoleRequest input, RequestContext context) =>
         new() { Role = ToRole(await iam.GetRoleAsync(context.AccountId, input.RoleName!, context.Aborted), full: true) };
 
-    public override async Task<ListRolesResponse> ListRolesAsync(ListRolesRequest input, RequestContext context) => new()
+    public override async Task<ListRolesResponse> ListRolesAsync(ListRolesRequest input, RequestContext context)
     {
-        Roles = [.. (await iam.ListRolesAsync(context.AccountId, input.PathPrefix, context.Aborted)).Select(r => ToRole(r, full: false))],
-        IsTruncated = false,
-    };
+        var page = IamPage.Of(await iam.ListRolesAsync(context.AccountId, input.PathPrefix, context.Aborted), input.Marker, input.MaxItems);
+        return new() { Roles = [.. page.Items.Select(r => ToRole(r, full: false))], IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
     public override Task DeleteRoleAsync(DeleteRoleRequest input, RequestContext context) =>
         iam.DeleteRoleAsync(context.AccountId, input.RoleName!, context.Aborted);
@@ -40,11 +40,11 @@ internal sealed partial class IamApi
     public override Task UntagRoleAsync(UntagRoleRequest input, RequestContext context) =>
         iam.UntagRoleAsync(context.AccountId, input.RoleName!, input.TagKeys ?? [], context.Aborted);
 
-    public override async Task<ListRoleTagsResponse> ListRoleTagsAsync(ListRoleTagsRequest input, RequestContext context) => new()
+    public override async Task<ListRoleTagsResponse> ListRoleTagsAsync(ListRoleTagsRequest input, RequestContext context)
     {
-        Tags = ToTags((await iam.GetRoleAsync(context.AccountId, input.RoleName!, context.Aborted)).Tags),
-        IsTruncated = false,
-    };
+        var page = IamPage.Of((await iam.GetRoleAsync(context.AccountId, input.RoleName!, context.Aborted)).Tags, input.Marker, input.MaxItems);
+        return new() { Tags = ToTags(page.Items), IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
     /// <summary>GetRole adds tags and RoleLastUsed; list and create omit them, as AWS does.</summary>
     internal static Role ToRole(IamRole r, bool full) => new()

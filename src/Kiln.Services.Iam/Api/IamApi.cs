@@ -29,11 +29,11 @@ internal sealed partial class IamApi(IamDirectory iam) : IamApiBase
         return new GetUserResponse { User = ToUser(await iam.GetUserAsync(context.AccountId, name, context.Aborted), withTags: true) };
     }
 
-    public override async Task<ListUsersResponse> ListUsersAsync(ListUsersRequest input, RequestContext context) => new()
+    public override async Task<ListUsersResponse> ListUsersAsync(ListUsersRequest input, RequestContext context)
     {
-        Users = [.. (await iam.ListUsersAsync(context.AccountId, input.PathPrefix, context.Aborted)).Select(u => ToUser(u, withTags: false))],
-        IsTruncated = false,
-    };
+        var page = IamPage.Of(await iam.ListUsersAsync(context.AccountId, input.PathPrefix, context.Aborted), input.Marker, input.MaxItems);
+        return new() { Users = [.. page.Items.Select(u => ToUser(u, withTags: false))], IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
     public override Task DeleteUserAsync(DeleteUserRequest input, RequestContext context) =>
         iam.DeleteUserAsync(context.AccountId, input.UserName!, context.Aborted);
@@ -44,11 +44,11 @@ internal sealed partial class IamApi(IamDirectory iam) : IamApiBase
     public override Task UntagUserAsync(UntagUserRequest input, RequestContext context) =>
         iam.UntagUserAsync(context.AccountId, input.UserName!, input.TagKeys ?? [], context.Aborted);
 
-    public override async Task<ListUserTagsResponse> ListUserTagsAsync(ListUserTagsRequest input, RequestContext context) => new()
+    public override async Task<ListUserTagsResponse> ListUserTagsAsync(ListUserTagsRequest input, RequestContext context)
     {
-        Tags = ToTags((await iam.GetUserAsync(context.AccountId, input.UserName!, context.Aborted)).Tags),
-        IsTruncated = false,
-    };
+        var page = IamPage.Of((await iam.GetUserAsync(context.AccountId, input.UserName!, context.Aborted)).Tags, input.Marker, input.MaxItems);
+        return new() { Tags = ToTags(page.Items), IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
     // ---- groups --------------------------------------------------------------------------------
 
@@ -58,22 +58,28 @@ internal sealed partial class IamApi(IamDirectory iam) : IamApiBase
     public override async Task<GetGroupResponse> GetGroupAsync(GetGroupRequest input, RequestContext context)
     {
         var group = await iam.GetGroupAsync(context.AccountId, input.GroupName!, context.Aborted);
-        var users = await iam.ListGroupMembersAsync(context.AccountId, group, context.Aborted);
-        return new GetGroupResponse { Group = ToGroup(group), Users = [.. users.Select(u => ToUser(u, false))], IsTruncated = false };
+        var page = IamPage.Of(await iam.ListGroupMembersAsync(context.AccountId, group, context.Aborted), input.Marker, input.MaxItems);
+        return new GetGroupResponse
+        {
+            Group = ToGroup(group),
+            Users = [.. page.Items.Select(u => ToUser(u, false))],
+            IsTruncated = page.IsTruncated,
+            Marker = page.Marker,
+        };
     }
 
-    public override async Task<ListGroupsResponse> ListGroupsAsync(ListGroupsRequest input, RequestContext context) => new()
+    public override async Task<ListGroupsResponse> ListGroupsAsync(ListGroupsRequest input, RequestContext context)
     {
-        Groups = [.. (await iam.ListGroupsAsync(context.AccountId, input.PathPrefix, context.Aborted)).Select(ToGroup)],
-        IsTruncated = false,
-    };
+        var page = IamPage.Of(await iam.ListGroupsAsync(context.AccountId, input.PathPrefix, context.Aborted), input.Marker, input.MaxItems);
+        return new() { Groups = [.. page.Items.Select(ToGroup)], IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
     public override async Task<ListGroupsForUserResponse> ListGroupsForUserAsync(ListGroupsForUserRequest input,
-        RequestContext context) => new()
+        RequestContext context)
     {
-        Groups = [.. (await iam.ListGroupsForUserAsync(context.AccountId, input.UserName!, context.Aborted)).Select(ToGroup)],
-        IsTruncated = false,
-    };
+        var page = IamPage.Of(await iam.ListGroupsForUserAsync(context.AccountId, input.UserName!, context.Aborted), input.Marker, input.MaxItems);
+        return new() { Groups = [.. page.Items.Select(ToGroup)], IsTruncated = page.IsTruncated, Marker = page.Marker };
+    }
 
     public override Task DeleteGroupAsync(DeleteGroupRequest input, RequestContext context) =>
         iam.DeleteGroupAsync(context.AccountId, input.GroupName!, context.Aborted);

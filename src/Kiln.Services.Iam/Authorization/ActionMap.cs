@@ -64,6 +64,12 @@ public static class ActionMap
             ("RoleName", "arn:aws:iam::{account}:role/{RoleName}"),
             ("GroupName", "arn:aws:iam::{account}:group/{GroupName}"),
             ("PolicyArn", "{PolicyArn}"),
+            // Virtual MFA devices (CreateVirtualMFADevice, DeleteVirtualMFADevice) are "mfa" resources;
+            // Enable/DeactivateMFADevice name a user first and are checked on the user.
+            ("VirtualMFADeviceName", "arn:aws:iam::{account}:mfa/{VirtualMFADeviceName}"),
+            ("SerialNumber", "{SerialNumber}"),
+            // SimulatePrincipalPolicy is authorized on the user, group or role simulated.
+            ("PolicySourceArn", "{PolicySourceArn}"),
         ],
         ["sts"] = [("RoleArn", "{RoleArn}")],
     };
@@ -118,7 +124,9 @@ public static class ActionMap
         // STS.
         [("sts", "GetCallerIdentity")] = new([], Mode.Unconditional),
         [("sts", "AssumeRole")] = new([new("sts:AssumeRole", ["{RoleArn}"])], Mode.Service),
-        [("sts", "GetSessionToken")] = new([new("sts:GetSessionToken", [])]),
+        // "No permissions are required for a user to get a session token ... You cannot use policies to
+        // control authentication operations" (IAM User Guide, "Permissions for GetSessionToken").
+        [("sts", "GetSessionToken")] = new([], Mode.Unconditional),
     };
 
     /// <summary>The checks for an operation, or the mode that exempts it.</summary>

@@ -32,38 +32,52 @@ public static class AwsManagedPolicies
             New("AmazonS3ReadOnlyAccess", "/", "ANPAIZTJ4DXE7G6AGAE6M",
                 "Provides read only access to all buckets via the AWS Management Console.",
                 """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","s3:Describe*","s3-object-lambda:Get*","s3-object-lambda:List*"],"Resource":"*"}]}"""),
-            // NOT verbatim: AWS's ReadOnlyAccess lists thousands of read actions of every service
-            // ("AWS managed policies for job functions", IAM User Guide). This keeps its documented
-            // intent — Get/List/Describe (and the like) of every service Kiln serves — and nothing
-            // that writes.
-            New("ReadOnlyAccess", "/", "ANPAILL3HVNFSB6DCOWYQ",
-                "Provides read-only access to AWS services and resources.",
-                """
-                {"Version":"2012-10-17","Statement":[{"Sid":"KilnReadOnlyIntent","Effect":"Allow","Action":[
-                "s3:Get*","s3:List*","s3:Describe*","iam:Get*","iam:List*","iam:Generate*","iam:Simulate*",
-                "sts:GetCallerIdentity","kms:Describe*","kms:Get*","kms:List*","cloudtrail:Describe*",
-                "cloudtrail:Get*","cloudtrail:List*","cloudtrail:LookupEvents","cloudwatch:Describe*",
-                "cloudwatch:Get*","cloudwatch:List*","logs:Describe*","logs:Get*","logs:FilterLogEvents",
-                "logs:StartQuery","logs:StopQuery","logs:TestMetricFilter","kinesis:Describe*","kinesis:Get*",
-                "kinesis:List*","firehose:Describe*","firehose:List*","glue:Get*","glue:List*","glue:Search*",
-                "athena:Batch*","athena:Get*","athena:List*","sagemaker:Describe*","sagemaker:List*",
-                "sagemaker:Search","sagemaker:Get*","application-autoscaling:Describe*","events:Describe*",
-                "events:List*","events:Test*"],"Resource":"*"}]}
-                """),
+            // The documents below are AWS's default versions as of February 2026, verbatim, embedded
+            // from Domain/ManagedPolicies/*.json, with AWS's version ids.
+            Embedded("ReadOnlyAccess", "/", "ANPAILL3HVNFSB6DCOWYQ", "v140",
+                "Provides read-only access to AWS services and resources."),
+            Embedded("AmazonSageMakerFullAccess", "/", KilnId("AmazonSageMakerFullAccess"), "v27",
+                "Provides full access to Amazon SageMaker via the AWS Management Console and SDK. Also provides select access to related services (e.g., S3, ECR, CloudWatch Logs)."),
+            Embedded("AmazonKinesisFullAccess", "/", "ANPAIVF32HAMOXCUYRAYE", "v1",
+                "Provides full access to all streams via the AWS Management Console."),
+            Embedded("AWSGlueServiceRole", "/service-role/", KilnId("AWSGlueServiceRole"), "v5",
+                "Policy for AWS Glue service role which allows access to related services including EC2, S3, and Cloudwatch Logs"),
+            Embedded("AmazonAthenaFullAccess", "/", "ANPAIPJMLMD4C7RYZ6XCK", "v13",
+                "Provide full access to Amazon Athena and scoped access to the dependencies needed to enable querying, writing results, and data management."),
+            Embedded("CloudWatchFullAccess", "/", "ANPAIKEABORKUXN6DEAZU", "v4",
+                "Provides full access to CloudWatch."),
         };
         return list.ToDictionary(p => p.Arn, StringComparer.Ordinal);
     }
 
-    private static ManagedPolicy New(string name, string path, string id, string description, string document) => new()
+    private static ManagedPolicy Embedded(string name, string path, string id, string versionId, string description)
+    {
+        using var stream = typeof(AwsManagedPolicies).Assembly.GetManifestResourceStream($"ManagedPolicies.{name}.json")
+                           ?? throw new InvalidOperationException($"Managed policy resource {name} is missing");
+        using var reader = new StreamReader(stream);
+        return New(name, path, id, description, reader.ReadToEnd(), versionId);
+    }
+
+    /// <summary>A stable ANPA id for a policy whose real AWS id Kiln does not record: derived from the
+    /// name, so it is the same in every account and every run (AWS's own id is not known here).</summary>
+    private static string KilnId(string name)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name));
+        return "ANPA" + string.Concat(hash.Take(17).Select(b => alphabet[b % 32]));
+    }
+
+    private static ManagedPolicy New(string name, string path, string id, string description, string document,
+        string versionId = "v1") => new()
     {
         Name = name,
         Path = path,
         Id = id,
-        Arn = ArnPrefix + name,
+        Arn = ArnPrefix + path.TrimStart('/') + name,
         Description = description,
         CreateDate = s_created,
         UpdateDate = s_created,
-        DefaultVersionId = "v1",
-        Versions = [new ManagedPolicyVersion("v1", document.Trim(), s_created)],
+        DefaultVersionId = versionId,
+        Versions = [new ManagedPolicyVersion(versionId, document.Trim(), s_created)],
     };
 }

@@ -1,6 +1,7 @@
 using Kiln.Core;
 using Kiln.Services.Iam.Storage;
 using Kiln.Storage.Accounts;
+using Kiln.Storage.Crypto;
 
 namespace Kiln.Services.Iam.Domain;
 
@@ -9,7 +10,8 @@ namespace Kiln.Services.Iam.Domain;
 /// concurrent calls cannot both pass a check that only one of them should (one process owns the
 /// IAM tables; the CLI does not write them). Every write bumps <see cref="Generation"/>, which the
 /// authorizer's cache of resolved policies keys on.</summary>
-public sealed partial class IamDirectory(IIamStore store, IAccountStore accounts, IClock clock)
+/// <param name="masterKey">Seals MFA seeds at rest; tests pass none and get an ephemeral key.</param>
+public sealed partial class IamDirectory(IIamStore store, IAccountStore accounts, IClock clock, MasterKey? masterKey = null)
 {
     // "IAM object quotas" (IAM User Guide): managed policies per user/role/group, access keys per
     // user, versions per managed policy, tags per user/role.
@@ -63,6 +65,9 @@ public sealed partial class IamDirectory(IIamStore store, IAccountStore accounts
     public async Task<IamUser> GetUserAsync(string account, string name, CancellationToken ct) =>
         await FindAsync<IamUser>(account, EntityKind.User, name, ct) ?? throw IamErrors.NoSuchUser(name);
 
+    public Task<IamUser?> FindUserAsync(string account, string name, CancellationToken ct) =>
+        FindAsync<IamUser>(account, EntityKind.User, name, ct);
+
     public async Task<IReadOnlyList<IamUser>> ListUsersAsync(string account, string? pathPrefix, CancellationToken ct) =>
         [.. (await store.ListAsync<IamUser>(account, EntityKind.User, ct)).Where(u => u.Path.StartsWith(pathPrefix ?? "/", StringComparison.Ordinal))];
 
@@ -89,6 +94,11 @@ public sealed partial class IamDirectory(IIamStore store, IAccountStore accounts
         if (user.Groups.Count > 0)
         {
             throw IamErrors.DeleteConflict("Cannot delete entity, must remove user from all groups first.");
+        }
+
+        if ((await ListMfaDevicesAsync(account, user.Name, ct)).Count > 0)
+        {
+            throw IamErrors.DeleteConflict("Cannot delete entity, must delete MFA device first.");
         }
 
         return (true, new[] { Delete(EntityKind.User, user.Name) });
@@ -238,6 +248,7 @@ public sealed partial class IamDirectory(IIamStore store, IAccountStore accounts
     internal static EntityWrite Put(EntityKind kind, object entity) => kind switch
     {
         EntityKind.Policy => new(kind, IamNames.Key(((ManagedPolicy)entity).Name), entity),
+        EntityKind.MfaDevice => new(kind, IamNames.Key(((MfaDevice)entity).Name), entity),
         _ => new(kind, IamNames.Key(((PolicyHolder)entity).Name), entity),
     };
 

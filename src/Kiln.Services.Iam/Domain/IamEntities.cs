@@ -8,6 +8,8 @@ public enum EntityKind
     Group,
     Role,
     Policy,
+    /// <summary>Virtual MFA devices, keyed by device name (appended: the stored value is the ordinal).</summary>
+    MfaDevice,
 }
 
 /// <summary>An identity that can carry policies: users, groups and roles.</summary>
@@ -72,3 +74,18 @@ public sealed record ManagedPolicyVersion(string VersionId, string Document, Dat
 
 /// <summary>A change to apply atomically with others: a document to write, or (null) to delete.</summary>
 public sealed record EntityWrite(EntityKind Kind, string Name, object? Entity);
+
+/// <summary>A virtual MFA device (CreateVirtualMFADevice). Its TOTP seed is sealed under the master
+/// key and never leaves IAM after creation; <see cref="UserName"/> is set while it is enabled for a user.</summary>
+public sealed class MfaDevice
+{
+    public string Name { get; set; } = "";
+    public string Path { get; set; } = "/";
+    /// <summary><c>arn:aws:iam::ACCOUNT:mfa{path}{name}</c>.</summary>
+    public string SerialNumber { get; set; } = "";
+    public byte[] SealedSeed { get; set; } = [];
+    public DateTimeOffset CreateDate { get; set; }
+    public string? UserName { get; set; }
+    public DateTimeOffset? EnableDate { get; set; }
+    public List<IamTag> Tags { get; set; } = [];
+}

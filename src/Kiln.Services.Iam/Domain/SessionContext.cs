@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using Kiln.Policy;
 
 namespace Kiln.Services.Iam.Domain;
 
@@ -17,6 +19,24 @@ public sealed record SessionContext
     public List<string> SessionPolicies { get; init; } = [];
     public bool HasSessionPolicies { get; init; }
     public Dictionary<string, string> Tags { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>When the session's MFA code was checked (GetSessionToken or AssumeRole with
+    /// SerialNumber and TokenCode); null for a session made without MFA.</summary>
+    public DateTimeOffset? MfaAuthenticatedAt { get; init; }
+
+    /// <summary>The MFA condition keys of a request made with this session ("AWS global condition
+    /// context keys"): aws:MultiFactorAuthPresent is "true" or "false" for every temporary credential
+    /// (it is absent only for long-term keys), and aws:MultiFactorAuthAge, the seconds since the MFA
+    /// check, exists only when MFA was used.</summary>
+    public void AddMfaConditionKeys(ConditionKeys keys, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        keys.Set("aws:MultiFactorAuthPresent", MfaAuthenticatedAt is null ? "false" : "true");
+        if (MfaAuthenticatedAt is { } at)
+        {
+            var age = Math.Max(0, (long)(now - at).TotalSeconds);
+            keys.Set("aws:MultiFactorAuthAge", age.ToString(CultureInfo.InvariantCulture));
+        }
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this);
 

@@ -15,6 +15,7 @@ internal static class EntityJson
         EntityKind.User => JsonSerializer.Serialize((IamUser)entity, s_options),
         EntityKind.Group => JsonSerializer.Serialize((IamGroup)entity, s_options),
         EntityKind.Role => JsonSerializer.Serialize((IamRole)entity, s_options),
+        EntityKind.MfaDevice => JsonSerializer.Serialize((MfaDevice)entity, s_options),
         _ => JsonSerializer.Serialize((ManagedPolicy)entity, s_options),
     };
 

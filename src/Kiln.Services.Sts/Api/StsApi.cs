@@ -23,7 +23,8 @@ internal sealed class StsApi(SessionIssuer sessions) : StsApiBase
     {
         var tags = input.Tags?.ToDictionary(t => t.Key ?? "", t => t.Value ?? "", StringComparer.Ordinal);
         var issued = await sessions.AssumeRoleAsync(context, new AssumeRoleInput(input.RoleArn, input.RoleSessionName,
-            input.DurationSeconds, input.ExternalId, input.Policy, input.PolicyArns?.Select(p => p.arn ?? "").ToList(), tags));
+            input.DurationSeconds, input.ExternalId, input.Policy, input.PolicyArns?.Select(p => p.arn ?? "").ToList(), tags,
+            input.SerialNumber, input.TokenCode));
         return new AssumeRoleResponse
         {
             Credentials = ToCredentials(issued),
@@ -34,7 +35,11 @@ internal sealed class StsApi(SessionIssuer sessions) : StsApiBase
 
     public override async Task<GetSessionTokenResponse> GetSessionTokenAsync(GetSessionTokenRequest input,
         RequestContext context) =>
-        new() { Credentials = ToCredentials(await sessions.GetSessionTokenAsync(context, input.DurationSeconds)) };
+        new()
+        {
+            Credentials = ToCredentials(await sessions.GetSessionTokenAsync(context, input.DurationSeconds, input.SerialNumber,
+                input.TokenCode)),
+        };
 
     private static Credentials ToCredentials(IssuedSession issued) => new()
     {

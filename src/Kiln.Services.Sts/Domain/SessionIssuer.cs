@@ -20,7 +20,9 @@ public sealed record AssumeRoleInput(
     string? ExternalId,
     string? Policy,
     IReadOnlyList<string>? PolicyArns,
-    IReadOnlyDictionary<string, string>? Tags);
+    IReadOnlyDictionary<string, string>? Tags,
+    string? SerialNumber = null,
+    string? TokenCode = null);
 
 /// <summary>Temporary credentials: AssumeRole (trust policy evaluated with the caller as principal,
 /// "How to use trust policies with IAM roles") and GetSessionToken. Keys are ASIA ids stored in the
@@ -60,6 +62,7 @@ public sealed partial class SessionIssuer(IamDirectory iam, IamAuthorizer author
         }
 
         var roleAccount = arn.Groups[1].Value;
+        var mfaAt = await CheckMfaAsync(context, input.SerialNumber, input.TokenCode);
         var role = await iam.FindRoleAsync(roleAccount, arn.Groups[3].Value, ct);
         var caller = await authorizer.CallerAsync(context);
 
@@ -87,6 +90,9 @@ public sealed partial class SessionIssuer(IamDirectory iam, IamAuthorizer author
 
         var check = new ActionCheck("sts:AssumeRole", [input.RoleArn], conditions);
         var request = IamAuthorizer.BuildRequest(context, check, caller);
+        // MFA: a code given with this call, or the caller's own MFA session (GetSessionToken with MFA).
+        var mfa = mfaAt is not null ? new SessionContext { MfaAuthenticatedAt = mfaAt } : caller.Session;
+        mfa?.AddMfaConditionKeys(request.Context, context.ReceivedAt);
         var evaluation = new AuthorizationRequest
         {
             PrincipalArn = request.PrincipalArn,
@@ -148,6 +154,7 @@ public sealed partial class SessionIssuer(IamDirectory iam, IamAuthorizer author
             SessionPolicies = sessionPolicies,
             HasSessionPolicies = sessionPolicies.Count > 0,
             Tags = tags,
+            MfaAuthenticatedAt = mfaAt,
         };
         var now = clock.UtcNow;
         var assumedRoleId = $"{role.Id}:{input.RoleSessionName}";
@@ -165,7 +172,8 @@ public sealed partial class SessionIssuer(IamDirectory iam, IamAuthorizer author
         return new IssuedSession(key, assumedRoleId, packed);
     }
 
-    public async Task<IssuedSession> GetSessionTokenAsync(RequestContext context, int? durationSeconds)
+    public async Task<IssuedSession> GetSessionTokenAsync(RequestContext context, int? durationSeconds,
+        string? serialNumber = null, string? tokenCode = null)
     {
         var principal = context.Principal;
         if (principal.Kind is not (PrincipalKind.IamUser or PrincipalKind.Root) || principal.SessionToken is not null)
@@ -182,17 +190,50 @@ public sealed partial class SessionIssuer(IamDirectory iam, IamAuthorizer author
                              $"constraint: Member must have value {(duration < MinDuration ? $"greater than or equal to {MinDuration}" : $"less than or equal to {max}")}");
         }
 
+        var mfaAt = await CheckMfaAsync(context, serialNumber, tokenCode);
         var now = clock.UtcNow;
         // The session acts as the user (or root) itself, with the same policies.
         var key = NewKey(new AccessKey(IamIds.TemporaryAccessKey(), principal.AccountId, principal.Arn, principal.UserId,
             principal.Kind, true, now)
         {
             Expiration = now.AddSeconds(duration),
-            Session = new SessionContext { UserArn = principal.Arn }.ToJson(),
+            Session = new SessionContext { UserArn = principal.Arn, MfaAuthenticatedAt = mfaAt }.ToJson(),
         });
         await accounts.AddAccessKeyAsync(key, context.Aborted);
         return new IssuedSession(key, null, null);
     }
+
+    /// <summary>SerialNumber and TokenCode: the device must be enabled for the calling IAM user and the
+    /// code must be its current TOTP (one step of tolerance). Returns when MFA was verified, or null
+    /// when neither was given. Failures are AccessDenied in STS's words.</summary>
+    private async Task<DateTimeOffset?> CheckMfaAsync(RequestContext context, string? serialNumber, string? tokenCode)
+    {
+        if (serialNumber is null && tokenCode is null)
+        {
+            return null;
+        }
+
+        if (tokenCode is not null && !TokenCodePattern().IsMatch(tokenCode))
+        {
+            throw Validation("1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: " +
+                             (tokenCode.Length != 6 ? "Member must have length less than or equal to 6" : @"Member must satisfy regular expression pattern: [\d]*"));
+        }
+
+        var principal = context.Principal;
+        var verified = principal.Kind == PrincipalKind.IamUser
+            ? await iam.VerifyMfaCodeAsync(principal.AccountId, principal.Arn, serialNumber, tokenCode, context.Aborted)
+            : null;
+        return verified switch
+        {
+            true => clock.UtcNow,
+            false => throw new AwsException("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.", 403),
+            null => throw new AwsException("AccessDenied",
+                "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.", 403),
+        };
+    }
+
+    [GeneratedRegex(@"^\d{6}$")]
+    private static partial Regex TokenCodePattern();
 
     private async Task<List<string>> SessionPoliciesAsync(string account, AssumeRoleInput input, CancellationToken ct)
     {
