@@ -27,6 +27,11 @@ public sealed class RequestContext
     /// (S3 206 Partial Content for a range, 304 Not Modified for a conditional GET).</summary>
     public int? ResponseStatusCode { get; set; }
 
+    // CloudTrail (issue 4): set by the authorize stage, copied into the audit event.
+    /// <summary>The resource ARNs authorization resolved for this request, for the audit event's
+    /// resources; null when there were none. The authorizer hands over its own list (no copy).</summary>
+    public IReadOnlyList<string>? AuditResources { get; set; }
+
     public string AccountId => Principal.AccountId;
     public ServiceInfo Service => Operation.Service;
 }

@@ -93,6 +93,10 @@ public static class KilnServer
         services.AddKilnService<StsService>();
         services.AddKilnService<S3Service>();
         services.AddKilnService<KmsService>();
+        // CloudTrail writes trail log files into S3 through this seam (it does not reference S3).
+        services.AddSingleton<Kiln.Services.CloudTrail.Domain.ITrailObjectSink>(sp =>
+            new TrailObjectSink(sp.GetRequiredService<Kiln.Services.S3.Domain.ObjectService>()));
+        services.AddSingleton(TrailDeliveryOptions.FromSeconds(options.TrailDeliverySeconds));
         services.AddKilnService<CloudTrailService>();
 
         var app = builder.Build();

@@ -13,4 +13,7 @@ public sealed class ServerOptions
     public string? TlsKey { get; set; }
     /// <summary>Length in seconds of a lifecycle/restore "day" (DESIGN.md, Time); 86400 is real time.</summary>
     public double DaySeconds { get; set; } = 86400;
+    /// <summary>Seconds between CloudTrail log file deliveries (AWS: about 5 minutes); env
+    /// KILN_CLOUDTRAIL_DELIVERY_SECONDS, so tests can watch a delivery in seconds.</summary>
+    public double TrailDeliverySeconds { get; set; } = Kiln.Services.CloudTrail.TrailDeliveryOptions.SecondsFromEnvironment();
 }

@@ -79,5 +79,45 @@ public sealed class AuditLogTests : IDisposable
         Assert.Equal(["req-7200", "req-0"], (await log.ListAsync(null, null, 10, default)).Select(e => e.RequestId));
     }
 
+    [Fact]
+    public async Task Append_WithResources_RoundTrips()
+    {
+        await using (var log = new FileAuditLog(_dir.Data.AuditDirectory))
+        {
+            log.Append(Event(1, "666666666666") with { Resources = ["arn:aws:s3:::b", "arn:aws:s3:::b/k"] });
+            log.Append(Event(2, "666666666666"));
+            await log.FlushAsync(default);
+        }
+
+        await using var reopened = new FileAuditLog(_dir.Data.AuditDirectory);
+        var events = await reopened.ListAsync(null, null, 10, default);
+        Assert.Null(events[0].Resources);
+        Assert.Equal(["arn:aws:s3:::b", "arn:aws:s3:::b/k"], events[1].Resources!);
+    }
+
+    [Fact]
+    public async Task List_LineWrittenBeforeResourcesExisted_ReadsWithoutResources()
+    {
+        var dir = _dir.Data.AuditDirectory;
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "audit-v1-19700101T00.jsonl"),
+            "{\"v\":1,\"eventTime\":\"1970-01-01T00:00:05Z\",\"requestId\":\"old\",\"accountId\":\"777777777777\"," +
+            "\"region\":\"us-east-1\",\"service\":\"sts\",\"operation\":\"GetCallerIdentity\",\"httpStatus\":200}\n");
+
+        await using var log = new FileAuditLog(dir);
+        var e = Assert.Single(await log.ListAsync("777777777777", null, 10, default));
+        Assert.Equal("old", e.RequestId);
+        Assert.Null(e.Resources);
+    }
+
+    [Fact]
+    public async Task Append_ManyResources_KeepsAtMostTheCap()
+    {
+        await using var log = new FileAuditLog(_dir.Data.AuditDirectory);
+        log.Append(Event(1, "888888888888") with { Resources = [.. Enumerable.Range(0, 1000).Select(i => "arn:aws:s3:::b/" + i)] });
+        await log.FlushAsync(default);
+        Assert.Equal(FileAuditLog.MaxResources, (await log.ListAsync(null, null, 10, default))[0].Resources!.Count);
+    }
+
     public void Dispose() => _dir.Dispose();
 }

@@ -2,6 +2,8 @@ namespace Kiln.Core.Audit;
 
 /// <summary>One request as CloudTrail will report it. Never holds a secret, a signature, a session
 /// token or a body: only who, what, where from, and how it ended.</summary>
+/// <param name="Resources">The resource ARNs the authorize stage resolved for the request (bucket,
+/// object, user, key...); null when it resolved none or the request never got that far.</param>
 public sealed record AuditEvent(
     DateTimeOffset EventTime,
     string RequestId,
@@ -15,7 +17,8 @@ public sealed record AuditEvent(
     string? UserAgent,
     int HttpStatus,
     string? ErrorCode,
-    string? ErrorMessage);
+    string? ErrorMessage,
+    IReadOnlyList<string>? Resources = null);
 
 /// <summary>Where the gateway records every request, accepted or rejected.</summary>
 public interface IAuditLog

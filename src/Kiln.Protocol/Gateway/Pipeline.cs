@@ -37,6 +37,7 @@ public sealed class Pipeline(
     public async Task InvokeAsync(HttpContext http)
     {
         var request = new GatewayRequest(http, RequestIds.Next(), clock.UtcNow);
+        RequestContext? context = null; // CloudTrail (issue 4): read by the audit stage for resources.
         try
         {
             _services.Resolve(request);
@@ -47,7 +48,7 @@ public sealed class Pipeline(
             var codec = request.Service!.Codec;
             request.Input = codec.ParseRequest(request.Operation!, request.Request, request.UriLabels, request.Body,
                 request.StreamingBody);
-            var context = NewContext(request);
+            context = NewContext(request);
             await authorizer.AuthorizeAsync(context, request.Input).ConfigureAwait(false);
             request.Output = await request.Service.Api.InvokeAsync(request.Operation!, request.Input, context)
                 .ConfigureAwait(false);
@@ -93,7 +94,7 @@ public sealed class Pipeline(
         finally
         {
             await DisposeBodiesAsync(request).ConfigureAwait(false);
-            audit.Append(AuditEvents.From(request));
+            audit.Append(AuditEvents.From(request, context?.AuditResources));
         }
     }
 

@@ -4,8 +4,9 @@ using Kiln.Services.CloudTrail.Domain;
 
 namespace Kiln.Services.CloudTrail.Api;
 
-/// <summary>CloudTrail operations: binds the generated shapes to <see cref="EventLookup"/>.</summary>
-internal sealed class CloudTrailApi(EventLookup lookup) : CloudTrailApiBase
+/// <summary>CloudTrail operations: binds the generated shapes to <see cref="EventLookup"/> and
+/// <see cref="TrailService"/> (CloudTrailApi.Trails.cs).</summary>
+internal sealed partial class CloudTrailApi(EventLookup lookup, TrailService trails) : CloudTrailApiBase
 {
     /// <summary>"MaxResults: ... The default is 50, and valid values are integers between 1 and 50";
     /// "LookupAttributes: ... Currently the list can contain only one item" (LookupEvents API reference).</summary>
@@ -64,7 +65,7 @@ internal sealed class CloudTrailApi(EventLookup lookup) : CloudTrailApiBase
                     EventTime = r.Event.EventTime,
                     EventSource = r.EventSource,
                     Username = r.Username,
-                    Resources = [],
+                    Resources = [.. r.Resources.Select(x => new Resource { ResourceType = x.Type, ResourceName = x.Name })],
                     CloudTrailEvent = r.ToJson(),
                 }),
             ],

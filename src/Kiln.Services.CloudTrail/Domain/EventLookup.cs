@@ -82,7 +82,9 @@ public sealed class EventLookup(IAuditLog audit, Func<AuditEvent, TrailRecord> r
         "Username" => r.Username == value,
         "EventSource" => r.EventSource == value,
         "AccessKeyId" => r.Event.AccessKeyId == value,
-        // The audit log does not record resources yet, so no event matches a resource filter.
+        // Resources are what the authorize stage resolved for the request (AuditEvent.Resources).
+        "ResourceType" => r.Resources.Any(x => x.Type == value),
+        "ResourceName" => r.Resources.Any(x => x.Name == value || x.Arn == value),
         _ => false,
     };
 

@@ -16,6 +16,17 @@ public sealed class TrailRecord
 {
     private static readonly string[] s_readOnlyPrefixes = ["Get", "List", "Describe", "Head", "Lookup", "Search", "BatchGet", "Select"];
 
+    // S3's data events ("Logging data events", CloudTrail User Guide; "Amazon S3 data events" in the
+    // S3 User Guide): object-level calls and object listings. Everything else S3 does is a management event.
+    private static readonly HashSet<string> s_s3DataEvents = new(StringComparer.Ordinal)
+    {
+        "GetObject", "PutObject", "DeleteObject", "DeleteObjects", "HeadObject", "CopyObject", "GetObjectAcl", "PutObjectAcl",
+        "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectAttributes", "RestoreObject",
+        "SelectObjectContent", "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload",
+        "AbortMultipartUpload", "ListParts", "ListObjects", "ListObjectsV2", "ListObjectVersions", "GetObjectRetention",
+        "PutObjectRetention", "GetObjectLegalHold", "PutObjectLegalHold", "GetObjectTorrent",
+    };
+
     private TrailRecord(AuditEvent e, string eventSource)
     {
         Event = e;
@@ -24,6 +35,8 @@ public sealed class TrailRecord
         EventName = e.Operation ?? "";
         Username = UsernameOf(e.PrincipalArn, e.AccountId);
         ReadOnly = IsReadOnly(EventName);
+        ManagementEvent = !IsDataEvent(e.Service, EventName);
+        Resources = TrailResources.From(e.Resources);
     }
 
     public AuditEvent Event { get; }
@@ -32,6 +45,10 @@ public sealed class TrailRecord
     public string EventSource { get; }
     public string? Username { get; }
     public bool ReadOnly { get; }
+    /// <summary>False for data events (S3 object calls, SageMaker runtime invocations), which a trail
+    /// with the default event selectors does not deliver.</summary>
+    public bool ManagementEvent { get; }
+    public IReadOnlyList<TrailResource> Resources { get; }
 
     /// <summary>Builds records with event sources named after each service's endpoint prefix
     /// (<c>s3.amazonaws.com</c>, <c>kms.amazonaws.com</c>).</summary>
@@ -74,15 +91,33 @@ public sealed class TrailRecord
         return slash < 0 ? principalArn : principalArn[(slash + 1)..];
     }
 
+    /// <param name="serviceId">The audit event's service (the model's service name: s3, sagemaker-runtime).</param>
+    public static bool IsDataEvent(string serviceId, string eventName) => serviceId.ToLowerInvariant() switch
+    {
+        "s3" => s_s3DataEvents.Contains(eventName),
+        "sagemaker-runtime" => true,
+        _ => false,
+    };
+
     public static bool IsReadOnly(string eventName) =>
         s_readOnlyPrefixes.Any(p => eventName.StartsWith(p, StringComparison.Ordinal));
 
     /// <summary>The record JSON, eventVersion 1.08.</summary>
     public string ToJson()
     {
-        var e = Event;
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
+        {
+            WriteTo(json);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Writes the record as one JSON object (a log file's Records element).</summary>
+    public void WriteTo(Utf8JsonWriter json)
+    {
+        var e = Event;
         {
             json.WriteStartObject();
             json.WriteString("eventVersion", "1.08");
@@ -120,13 +155,30 @@ public sealed class TrailRecord
             json.WriteString("requestID", e.RequestId);
             json.WriteString("eventID", EventId);
             json.WriteBoolean("readOnly", ReadOnly);
+            if (Resources.Count > 0)
+            {
+                json.WriteStartArray("resources");
+                foreach (var r in Resources)
+                {
+                    json.WriteStartObject();
+                    if (r.AccountId is not null)
+                    {
+                        json.WriteString("accountId", r.AccountId);
+                    }
+
+                    json.WriteString("type", r.Type);
+                    json.WriteString("ARN", r.Arn);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteString("eventType", "AwsApiCall");
-            json.WriteBoolean("managementEvent", true);
+            json.WriteBoolean("managementEvent", ManagementEvent);
             json.WriteString("recipientAccountId", e.AccountId);
-            json.WriteString("eventCategory", "Management");
+            json.WriteString("eventCategory", ManagementEvent ? "Management" : "Data");
             json.WriteEndObject();
         }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

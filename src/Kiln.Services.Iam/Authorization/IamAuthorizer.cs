@@ -41,6 +41,8 @@ public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts,
 
         await RecordUseAsync(context).ConfigureAwait(false);
         var (mode, checks) = ActionMap.Resolve(context.Operation, input, context.AccountId, context.Region);
+        // CloudTrail (issue 4): the resolved resources become the audit event's resources.
+        context.AuditResources = AuditResourcesOf(checks);
         if (mode != ActionMap.Mode.Checked)
         {
             return;
@@ -77,6 +79,14 @@ public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts,
             }
         }
     }
+
+    // CloudTrail (issue 4): one check hands over its own list; only several checks (CopyObject) allocate.
+    private static IReadOnlyList<string>? AuditResourcesOf(IReadOnlyList<ActionCheck> checks) => checks.Count switch
+    {
+        0 => null,
+        1 => checks[0].Resources.Count == 0 ? null : checks[0].Resources,
+        _ => checks.SelectMany(c => c.Resources).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } all ? all : null,
+    };
 
     /// <summary>What the evaluator needs about the caller, resolved once per request.</summary>
     public sealed record Caller(ResolvedIdentity? Identity, SessionContext? Session, IReadOnlyList<Policy.Policy>? SessionPolicies);

@@ -18,12 +18,16 @@ namespace Kiln.Storage.Audit;
 ///
 /// Format, version 1: file <c>audit-v1-yyyyMMddTHH.jsonl</c>; each line one JSON object with
 /// "v":1 and the fields of <see cref="AuditEvent"/> in camelCase. A torn last line (a crash during
-/// a write) is skipped when reading.</summary>
+/// a write) is skipped when reading. Still version 1, added later: an optional "resources" array of
+/// ARNs (at most <see cref="MaxResources"/>); lines without it read as no resources.</summary>
 public sealed class FileAuditLog : IAuditLog, IAsyncDisposable
 {
     private const string Prefix = "audit-v1-";
     private const string Suffix = ".jsonl";
     private const int MaxTextLength = 512;
+    // An object ARN holds a key of up to 1024 bytes; DeleteObjects names up to 1000 keys.
+    private const int MaxArnLength = 2048;
+    public const int MaxResources = 100;
     private static readonly TimeSpan DrainInterval = TimeSpan.FromMilliseconds(10);
 
     private readonly string _directory;
@@ -206,6 +210,18 @@ public sealed class FileAuditLog : IAuditLog, IAsyncDisposable
         json.WriteNumber("httpStatus", e.HttpStatus);
         Text(json, "errorCode", e.ErrorCode);
         Text(json, "errorMessage", e.ErrorMessage);
+        if (e.Resources is { Count: > 0 } resources)
+        {
+            json.WriteStartArray("resources");
+            for (var i = 0; i < resources.Count && i < MaxResources; i++)
+            {
+                var arn = resources[i];
+                json.WriteStringValue(arn.Length > MaxArnLength ? arn.AsSpan(0, MaxArnLength) : arn);
+            }
+
+            json.WriteEndArray();
+        }
+
         json.WriteEndObject();
         json.Flush();
     }
@@ -232,7 +248,7 @@ public sealed class FileAuditLog : IAuditLog, IAsyncDisposable
             return new AuditEvent(r.GetProperty("eventTime").GetDateTimeOffset(), r.GetProperty("requestId").GetString()!,
                 Get(r, "accountId"), r.GetProperty("region").GetString()!, Get(r, "principalArn"), Get(r, "accessKeyId"),
                 r.GetProperty("service").GetString()!, Get(r, "operation"), Get(r, "sourceIp"), Get(r, "userAgent"),
-                r.GetProperty("httpStatus").GetInt32(), Get(r, "errorCode"), Get(r, "errorMessage"));
+                r.GetProperty("httpStatus").GetInt32(), Get(r, "errorCode"), Get(r, "errorMessage"), Resources(r));
         }
         catch (JsonException)
         {
@@ -241,4 +257,21 @@ public sealed class FileAuditLog : IAuditLog, IAsyncDisposable
     }
 
     private static string? Get(JsonElement e, string name) => e.TryGetProperty(name, out var p) ? p.GetString() : null;
+
+    private static string[]? Resources(JsonElement e)
+    {
+        if (!e.TryGetProperty("resources", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var resources = new string[array.GetArrayLength()];
+        var i = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            resources[i++] = item.GetString() ?? "";
+        }
+
+        return resources;
+    }
 }

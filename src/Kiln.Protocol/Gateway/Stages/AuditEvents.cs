@@ -7,7 +7,8 @@ namespace Kiln.Protocol.Gateway.Stages;
 /// Nothing of the Authorization header, the query signature or the body is copied.</summary>
 internal static class AuditEvents
 {
-    public static AuditEvent From(GatewayRequest request)
+    /// <param name="resources">What the authorize stage resolved (RequestContext.AuditResources).</param>
+    public static AuditEvent From(GatewayRequest request, IReadOnlyList<string>? resources = null)
     {
         var principal = request.Principal is { Kind: not PrincipalKind.Anonymous } known ? known : null;
         var response = request.Http.Response;
@@ -24,6 +25,7 @@ internal static class AuditEvents
             request.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null,
             request.Error?.Code == "RequestAborted" ? 499 : response.StatusCode,
             request.Error?.Code,
-            request.Error?.Message);
+            request.Error?.Message,
+            resources);
     }
 }
