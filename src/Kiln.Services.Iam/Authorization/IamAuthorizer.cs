@@ -141,6 +141,9 @@ public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts,
             conditions.Set(k, v);
         }
 
+        // Temporary credentials say whether MFA was used (aws:MultiFactorAuthPresent / ...Age).
+        caller.Session?.AddMfaConditionKeys(conditions, context.ReceivedAt);
+
         return new AuthorizationRequest
         {
             PrincipalArn = baseRequest.PrincipalArn,
