@@ -24,7 +24,12 @@ internal static class ServeCommand
             Description = "Length of a lifecycle/restore day in seconds (env KILN_DAY_SECONDS)",
             DefaultValueFactory = _ => Kiln.Services.S3.Domain.LifecycleTime.DaySecondsFromEnvironment(),
         };
-        var command = new Command("serve", "Run Kiln") { host, port, dataDir, region, insecure, cert, key, daySeconds };
+        var trailSeconds = new Option<double>("--trail-delivery-seconds")
+        {
+            Description = "Seconds between CloudTrail log file deliveries (env KILN_CLOUDTRAIL_DELIVERY_SECONDS; AWS: about 300)",
+            DefaultValueFactory = _ => Kiln.Services.CloudTrail.TrailDeliveryOptions.SecondsFromEnvironment(),
+        };
+        var command = new Command("serve", "Run Kiln") { host, port, dataDir, region, insecure, cert, key, daySeconds, trailSeconds };
         command.SetAction(async (result, ct) =>
         {
             var options = new ServerOptions
@@ -37,6 +42,7 @@ internal static class ServeCommand
                 TlsCertificate = result.GetValue(cert),
                 TlsKey = result.GetValue(key),
                 DaySeconds = result.GetValue(daySeconds),
+                TrailDeliverySeconds = result.GetValue(trailSeconds),
             };
             try
             {
