@@ -92,6 +92,13 @@ public static class KilnServer
         services.AddKilnService<IamService>();
         services.AddKilnService<StsService>();
         services.AddKilnService<S3Service>();
+        // Browser CORS for S3 buckets: the gateway answers preflights and decorates responses from it.
+        services.AddSingleton<ICorsPolicy>(sp =>
+            new Kiln.Services.S3.Domain.S3CorsPolicy(sp.GetRequiredService<Kiln.Services.S3.Domain.ObjectService>()));
+        // S3 Control's account-level block public access, kept by the S3 domain it governs; resolved
+        // on first use, as the service catalog is built while the S3 domain's graph is still resolving.
+        services.AddSingleton<IServiceApi>(sp =>
+            new Kiln.Services.S3.Api.S3ControlApi(sp.GetRequiredService<Kiln.Services.S3.Domain.ObjectService>));
         services.AddKilnService<KmsService>();
         // CloudTrail writes trail log files into S3 through this seam (it does not reference S3).
         services.AddSingleton<Kiln.Services.CloudTrail.Domain.ITrailObjectSink>(sp =>

@@ -12,6 +12,8 @@ namespace Kiln.Protocol.Gateway;
 ///
 ///   1. context            request id, start time, abort token
 ///   2. resolve service    SigV4 scope → X-Amz-Target → Action/Version → host/path (S3)
+///      cors               only with an Origin header or OPTIONS, for a service with an ICorsPolicy:
+///                         answers a preflight (unsigned) or adds the matching rule's headers
 ///   3. authenticate       SigV4 (header, presigned, streaming chunks); reads a document body
 ///   4. resolve operation  target header, Action, or method + URI template
 ///   5. parse              the protocol codec builds the generated input shape
@@ -21,7 +23,8 @@ namespace Kiln.Protocol.Gateway;
 ///   finally: audit        one event for every request, accepted or rejected
 ///
 /// Do not reorder: authentication must precede anything that reveals whether a resource or an
-/// operation exists, and the audit stage must see the final status.</summary>
+/// operation exists, and the audit stage must see the final status. The one exception is a CORS
+/// preflight, which browsers never sign and which S3 answers unauthenticated, as here.</summary>
 public sealed class Pipeline(
     ServiceCatalog catalog,
     Authenticator authenticator,
@@ -29,10 +32,12 @@ public sealed class Pipeline(
     IAuditLog audit,
     IClock clock,
     GatewayOptions options,
-    ILogger<Pipeline> log)
+    ILogger<Pipeline> log,
+    IEnumerable<ICorsPolicy> corsPolicies)
 {
     private readonly ServiceResolver _services = new(catalog, options);
     private readonly OperationResolver _operations = new(catalog);
+    private readonly CorsStage _cors = new(corsPolicies);
 
     public async Task InvokeAsync(HttpContext http)
     {
@@ -43,6 +48,11 @@ public sealed class Pipeline(
             _services.Resolve(request);
             RequestIds.Write(request);
             RequestLimits.CheckHeaders(request, options);
+            if (_cors.Applies(request) && await _cors.RunAsync(request).ConfigureAwait(false))
+            {
+                return;
+            }
+
             await authenticator.AuthenticateAsync(request).ConfigureAwait(false);
             await _operations.ResolveAsync(request, options).ConfigureAwait(false);
             var codec = request.Service!.Codec;

@@ -6,9 +6,36 @@ using Kiln.Services.S3.Storage;
 
 namespace Kiln.Services.S3.Api;
 
-/// <summary>Bucket policies, block public access and ACLs.</summary>
+/// <summary>Bucket policies, block public access, CORS, object ownership and ACLs.</summary>
 internal sealed partial class S3Api
 {
+    public override Task PutBucketCorsAsync(PutBucketCorsRequest input, RequestContext context) =>
+        objects.PutBucketCorsAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            input.CORSConfiguration?.CORSRules?.Select(r => new CorsRule(r.ID, r.AllowedMethods ?? [],
+                r.AllowedOrigins ?? [], r.AllowedHeaders ?? [], r.ExposeHeaders ?? [], r.MaxAgeSeconds)).ToList(),
+            context.Aborted);
+
+    public override async Task<GetBucketCorsOutput> GetBucketCorsAsync(GetBucketCorsRequest input, RequestContext context)
+    {
+        var rules = await objects.GetBucketCorsAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted)
+            .ConfigureAwait(false);
+        return new GetBucketCorsOutput
+        {
+            CORSRules = rules.Select(r => new CORSRule
+            {
+                ID = r.Id,
+                AllowedMethods = [.. r.AllowedMethods],
+                AllowedOrigins = [.. r.AllowedOrigins],
+                AllowedHeaders = r.AllowedHeaders.Count == 0 ? null : [.. r.AllowedHeaders],
+                ExposeHeaders = r.ExposeHeaders.Count == 0 ? null : [.. r.ExposeHeaders],
+                MaxAgeSeconds = r.MaxAgeSeconds,
+            }).ToList(),
+        };
+    }
+
+    public override Task DeleteBucketCorsAsync(DeleteBucketCorsRequest input, RequestContext context) =>
+        objects.DeleteBucketCorsAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted);
+
     public override Task PutBucketPolicyAsync(PutBucketPolicyRequest input, RequestContext context) =>
         objects.PutBucketPolicyAsync(context.AccountId, context.Principal.Arn, Required(input.Bucket, "Bucket"), input.Policy,
             context.Aborted);
@@ -51,44 +78,129 @@ internal sealed partial class S3Api
     public override Task DeletePublicAccessBlockAsync(DeletePublicAccessBlockRequest input, RequestContext context) =>
         objects.DeletePublicAccessBlockAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted);
 
-    public override async Task<GetBucketAclOutput> GetBucketAclAsync(GetBucketAclRequest input, RequestContext context)
+    public override async Task PutBucketOwnershipControlsAsync(PutBucketOwnershipControlsRequest input,
+        RequestContext context)
     {
-        var bucket = await objects.CheckBucketAclAsync(context.AccountId, Required(input.Bucket, "Bucket"), null,
-            context.Aborted).ConfigureAwait(false);
-        return new GetBucketAclOutput { Owner = OwnerOf(bucket.OwnerAccountId), Grants = [OwnerGrant(bucket.OwnerAccountId)] };
-    }
-
-    /// <summary>Canned ACLs only: the owner keeps FULL_CONTROL, so a private ACL changes nothing and a
-    /// public one is refused while BlockPublicAcls is on (grants are not otherwise stored).</summary>
-    public override async Task PutBucketAclAsync(PutBucketAclRequest input, RequestContext context)
-    {
-        if (input.AccessControlPolicy is not null || input.GrantRead is not null || input.GrantWrite is not null ||
-            input.GrantFullControl is not null || input.GrantReadACP is not null || input.GrantWriteACP is not null)
+        var rules = input.OwnershipControls?.Rules;
+        if (rules is not { Count: 1 })
         {
-            throw new Kiln.Core.Errors.AwsException("NotImplemented",
-                "Kiln accepts canned ACLs (x-amz-acl) only; explicit grants are not implemented.", 501) { SenderFault = false };
+            throw S3Errors.MalformedXml();
         }
 
-        await objects.CheckBucketAclAsync(context.AccountId, Required(input.Bucket, "Bucket"), input.ACL ?? "private",
-            context.Aborted).ConfigureAwait(false);
+        await objects.PutBucketOwnershipControlsAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            rules[0].ObjectOwnership, context.Aborted).ConfigureAwait(false);
     }
+
+    public override async Task<GetBucketOwnershipControlsOutput> GetBucketOwnershipControlsAsync(
+        GetBucketOwnershipControlsRequest input, RequestContext context)
+    {
+        var ownership = await objects.GetBucketOwnershipControlsAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            context.Aborted).ConfigureAwait(false);
+        return new GetBucketOwnershipControlsOutput
+        {
+            OwnershipControls = new OwnershipControls { Rules = [new OwnershipControlsRule { ObjectOwnership = ownership }] },
+        };
+    }
+
+    public override Task DeleteBucketOwnershipControlsAsync(DeleteBucketOwnershipControlsRequest input,
+        RequestContext context) =>
+        objects.DeleteBucketOwnershipControlsAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted);
+
+    public override async Task<GetBucketAclOutput> GetBucketAclAsync(GetBucketAclRequest input, RequestContext context)
+    {
+        var (bucket, grants) = await objects.GetBucketAclAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            context.Aborted).ConfigureAwait(false);
+        return new GetBucketAclOutput { Owner = OwnerOf(bucket.OwnerAccountId), Grants = WireGrants(grants) };
+    }
+
+    public override Task PutBucketAclAsync(PutBucketAclRequest input, RequestContext context) =>
+        objects.PutBucketAclAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            AclOf(input.ACL, input.AccessControlPolicy, input.GrantFullControl, input.GrantRead, input.GrantReadACP,
+                input.GrantWrite, input.GrantWriteACP), context.Aborted);
 
     public override async Task<GetObjectAclOutput> GetObjectAclAsync(GetObjectAclRequest input, RequestContext context)
     {
-        var version = await objects.GetObjectTagsAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+        var (version, grants) = await objects.GetObjectAclAsync(context.AccountId, Required(input.Bucket, "Bucket"),
             Required(input.Key, "Key"), input.VersionId, context.Aborted).ConfigureAwait(false);
-        return new GetObjectAclOutput { Owner = OwnerOf(version.OwnerAccountId), Grants = [OwnerGrant(version.OwnerAccountId)] };
+        return new GetObjectAclOutput { Owner = OwnerOf(version.OwnerAccountId), Grants = WireGrants(grants) };
     }
 
-    private static Grant OwnerGrant(string accountId) => new()
+    public override async Task<PutObjectAclOutput> PutObjectAclAsync(PutObjectAclRequest input, RequestContext context)
     {
-        Grantee = new Grantee { ID = accountId, DisplayName = accountId, Type = "CanonicalUser" },
-        Permission = "FULL_CONTROL",
-    };
+        await objects.PutObjectAclAsync(context.AccountId, Required(input.Bucket, "Bucket"), Required(input.Key, "Key"),
+            input.VersionId, AclOf(input.ACL, input.AccessControlPolicy, input.GrantFullControl, input.GrantRead,
+                input.GrantReadACP, input.GrantWrite, input.GrantWriteACP), context.Aborted).ConfigureAwait(false);
+        return new PutObjectAclOutput();
+    }
+
+    private static List<Grant> WireGrants(IReadOnlyList<AclGrant> grants) => grants.Select(g => new Grant
+    {
+        Grantee = g.GranteeType == "Group"
+            ? new Grantee { Type = "Group", URI = g.Uri }
+            : new Grantee { Type = "CanonicalUser", ID = g.Id, DisplayName = g.Id },
+        Permission = g.Permission,
+    }).ToList();
+
+    /// <summary>One ACL request: a canned ACL, grant headers, or an AccessControlPolicy body. S3
+    /// refuses a body together with headers, and a canned ACL together with grants.</summary>
+    private static AclInput AclOf(string? canned, AccessControlPolicy? body, string? fullControl, string? read,
+        string? readAcp, string? write, string? writeAcp)
+    {
+        var headerGrants = new List<AclGrant>();
+        AddHeaderGrants(headerGrants, fullControl, "FULL_CONTROL");
+        AddHeaderGrants(headerGrants, read, "READ");
+        AddHeaderGrants(headerGrants, readAcp, "READ_ACP");
+        AddHeaderGrants(headerGrants, write, "WRITE");
+        AddHeaderGrants(headerGrants, writeAcp, "WRITE_ACP");
+        var anyHeader = fullControl is not null || read is not null || readAcp is not null || write is not null ||
+                        writeAcp is not null;
+        if (body is not null)
+        {
+            if (anyHeader || canned is not null)
+            {
+                throw S3Errors.InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed");
+            }
+
+            // The domain checks each grant (grantee type, id, group, permission).
+            return new AclInput(null, (body.Grants ?? []).Select(g => g.Grantee is { } who
+                ? new AclGrant(who.Type ?? "", who.ID, who.URI, g.Permission ?? "")
+                : throw S3Errors.MalformedXml()).ToList());
+        }
+
+        return new AclInput(canned, anyHeader ? headerGrants : null);
+    }
+
+    /// <summary>An x-amz-grant-* header: <c>id="…", uri="…", emailAddress="…"</c>, comma-separated.</summary>
+    private static void AddHeaderGrants(List<AclGrant> grants, string? header, string permission)
+    {
+        if (header is null)
+        {
+            return;
+        }
+
+        foreach (var part in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=');
+            if (eq <= 0)
+            {
+                throw S3Errors.InvalidArgument("Argument format not recognized", "x-amz-grant", header);
+            }
+
+            var value = part[(eq + 1)..].Trim().Trim('"');
+            grants.Add(part[..eq].Trim().ToLowerInvariant() switch
+            {
+                "id" => new AclGrant("CanonicalUser", value, null, permission),
+                "uri" => new AclGrant("Group", null, value, permission),
+                "emailaddress" => throw AccessErrors.UnresolvableGrantByEmailAddress(),
+                _ => throw S3Errors.InvalidArgument("Argument format not recognized", "x-amz-grant", header),
+            });
+        }
+    }
 }
 
 /// <summary>Hands the IAM authorizer a bucket's policy and owner for the request's S3 resource, so
-/// bucket policies take part in every S3 decision.</summary>
+/// bucket policies take part in every S3 decision; for the caller, with RestrictPublicBuckets
+/// applied and ACL grants added as statements (see <see cref="ObjectService.FindBucketPolicyAsync"/>).</summary>
 internal sealed class BucketPolicySource : IResourcePolicySource
 {
     private readonly ObjectService _objects;
@@ -121,7 +233,9 @@ internal sealed class BucketPolicySource : IResourcePolicySource
             return null;
         }
 
-        var found = await _objects.FindBucketPolicyAsync(bucket, context.Aborted).ConfigureAwait(false);
+        var key = slash < 0 ? null : rest[(slash + 1)..].ToString();
+        var found = await _objects.FindBucketPolicyAsync(bucket, context.Aborted, context.AccountId, key)
+            .ConfigureAwait(false);
         return found is { } f ? new ResourcePolicy(f.Owner, f.Policy) : null;
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Kiln.Core.Errors;
 using Kiln.Policy;
 using Kiln.Services.S3.Storage;
@@ -44,7 +45,7 @@ public sealed partial class ObjectService
     /// <summary>The owner-only rule's exception: another account passed the authorize stage, which
     /// requires the bucket policy to allow it across accounts.</summary>
     private bool SharedByPolicy(BucketRecord bucket) =>
-        BucketPoliciesEnforced && AccessOf(bucket).Policy is not null;
+        BucketPoliciesEnforced && AccessOf(bucket) is var access && (access.Policy is not null || AclsEnabled(access));
 
     /// <param name="principalArn">The caller, named in AWS's message when a public policy is blocked.</param>
     public async Task PutBucketPolicyAsync(string account, string principalArn, string name, string? document,
@@ -62,13 +63,14 @@ public sealed partial class ObjectService
         }
 
         var access = AccessOf(bucket);
-        if (access.PublicAccessBlock?.BlockPublicPolicy == true && IsPublic(document))
+        if (EffectiveBlock(bucket, access).BlockPublicPolicy && IsPublic(document))
         {
             throw AccessErrors.PublicPolicyBlocked(principalArn, name);
         }
 
         AccessStore.Put(access with { Policy = document });
         _policies[(bucket.Name, bucket.CreatedAt)] = policy;
+        _restrictedPolicies.TryRemove((bucket.Name, bucket.CreatedAt), out _);
     }
 
     public async Task<string> GetBucketPolicyAsync(string account, string name, CancellationToken cancellationToken)
@@ -82,6 +84,7 @@ public sealed partial class ObjectService
         var bucket = await OwnedBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
         AccessStore.Put(AccessOf(bucket) with { Policy = null });
         _policies[(bucket.Name, bucket.CreatedAt)] = null;
+        _restrictedPolicies.TryRemove((bucket.Name, bucket.CreatedAt), out _);
     }
 
     public async Task PutPublicAccessBlockAsync(string account, string name, PublicAccessBlock block,
@@ -105,9 +108,12 @@ public sealed partial class ObjectService
     }
 
     /// <summary>The owner account and parsed policy of a bucket, for the authorize stage; null when
-    /// the bucket does not exist (the handler then answers NoSuchBucket).</summary>
+    /// the bucket does not exist (the handler then answers NoSuchBucket). With a caller, the policy is
+    /// the one in force for it: without its public statements when RestrictPublicBuckets keeps the
+    /// caller out, and with the bucket's (and, given a key, the object's) ACL grants added as
+    /// statements when the bucket's ownership setting enables ACLs.</summary>
     public async Task<(string Owner, Policy.Policy? Policy)?> FindBucketPolicyAsync(string name,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string? callerAccount = null, string? key = null)
     {
         var bucket = await store.GetBucketAsync(name, cancellationToken).ConfigureAwait(false);
         if (bucket is null)
@@ -115,12 +121,45 @@ public sealed partial class ObjectService
             return null;
         }
 
-        var key = (bucket.Name, bucket.CreatedAt);
-        if (!_policies.TryGetValue(key, out var policy))
+        var access = AccessOf(bucket);
+        var restricted = callerAccount is not null && Restricts(bucket, access, callerAccount);
+        var document = restricted ? RestrictedDocument(access.Policy!) : access.Policy;
+        if (callerAccount is not null && AclsEnabled(access))
         {
-            var document = AccessOf(bucket).Policy;
+            IReadOnlyList<AclGrant>? objectGrants = null;
+            if (key is { Length: > 0 } &&
+                await store.GetVersionAsync(bucket.Name, key, null, cancellationToken).ConfigureAwait(false) is { } version)
+            {
+                objectGrants = AccessStore.GetObjectAcl(bucket.Name, bucket.CreatedAt, version.Key, version.VersionId,
+                    version.Sequence);
+            }
+
+            var acl = AclStatements(bucket, access, objectGrants, key);
+            if (acl.Count > 0)
+            {
+                var merged = document is null ? new JsonObject { ["Version"] = "2012-10-17", ["Statement"] = new JsonArray() }
+                    : JsonNode.Parse(document)!.AsObject();
+                var statements = merged["Statement"] as JsonArray ?? new JsonArray(merged["Statement"]?.DeepClone());
+                foreach (var s in acl)
+                {
+                    statements.Add(s!.DeepClone());
+                }
+
+                merged["Statement"] = statements;
+                return (bucket.OwnerAccountId, Policy.Policy.Parse(merged.ToJsonString(), PolicyKind.Resource, bucket.Name));
+            }
+        }
+
+        if (restricted)
+        {
+            return (bucket.OwnerAccountId, RestrictedPolicy(bucket, access.Policy!));
+        }
+
+        var cacheKey = (bucket.Name, bucket.CreatedAt);
+        if (!_policies.TryGetValue(cacheKey, out var policy))
+        {
             policy = document is null ? null : Policy.Policy.Parse(document, PolicyKind.Resource, bucket.Name);
-            _policies[key] = policy;
+            _policies[cacheKey] = policy;
         }
 
         return (bucket.OwnerAccountId, policy);
@@ -137,8 +176,8 @@ public sealed partial class ObjectService
                 or "log-delivery-write":
                 return;
             case "public-read" or "public-read-write" or "authenticated-read":
-                var block = bucket is null ? PublicAccessBlock.AllOn : AccessOf(bucket).PublicAccessBlock;
-                if (block?.BlockPublicAcls == true)
+                var block = bucket is null ? PublicAccessBlock.AllOn : EffectiveBlock(bucket);
+                if (block.BlockPublicAcls)
                 {
                     throw S3Errors.AccessDenied();
                 }
@@ -262,4 +301,48 @@ internal static class AccessErrors
         new("AccessDenied",
             $"User: {principalArn} is not authorized to perform: s3:PutBucketPolicy on resource: \"arn:aws:s3:::{bucket}\" " +
             "because public policies are blocked by the BlockPublicPolicy block public access setting.", 403);
+
+    public static AwsException NoSuchCorsConfiguration(string bucket) =>
+        new("NoSuchCORSConfiguration", "The CORS configuration does not exist", 404) { Fields = { ["BucketName"] = bucket } };
+
+    public static AwsException CorsBadRequest(string message) => new("BadRequest", message, 400);
+
+    public static AwsException CorsNotEnabled(string method, string resourceType) =>
+        new("AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.", 403)
+        {
+            Fields = { ["Method"] = method, ["ResourceType"] = resourceType },
+        };
+
+    // S3's message keeps its misspelling ("evalution").
+    public static AwsException CorsNotAllowed(string method, string resourceType) =>
+        new("AccessForbidden",
+            "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, " +
+            "request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted " +
+            "by the resource's CORS spec.", 403)
+        {
+            Fields = { ["Method"] = method, ["ResourceType"] = resourceType },
+        };
+
+    public static AwsException NoSuchAccountPublicAccessBlock(string account) =>
+        new("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found", 404)
+        {
+            Fields = { ["AccountId"] = account },
+        };
+
+    public static AwsException AccessControlListNotSupported() =>
+        new("AccessControlListNotSupported", "The bucket does not allow ACLs", 400);
+
+    public static AwsException OwnershipControlsNotFound(string bucket) =>
+        new("OwnershipControlsNotFoundError", "The bucket ownership controls were not found", 404)
+        {
+            Fields = { ["BucketName"] = bucket },
+        };
+
+    public static AwsException InvalidBucketAclWithObjectOwnership() =>
+        new("InvalidBucketAclWithObjectOwnership",
+            "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", 400);
+
+    public static AwsException UnresolvableGrantByEmailAddress() =>
+        new("UnresolvableGrantByEmailAddress",
+            "The e-mail address you provided does not match any account on record.", 400);
 }

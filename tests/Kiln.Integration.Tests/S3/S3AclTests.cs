@@ -1,0 +1,150 @@
+using System.Text.Json;
+
+namespace Kiln.Integration.Tests.S3;
+
+/// <summary>Object Ownership and ACLs through the aws CLI and boto3 (issue 3): ACLs disabled under
+/// the BucketOwnerEnforced default; with ObjectWriter, grants are stored, returned and let another
+/// account in as a resource-based policy allow would.</summary>
+public sealed class S3AclTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private KilnServer Server => fixture.Server;
+
+    private async Task<Clients.Result> AwsOkAsync(params string[] args)
+    {
+        var result = await Clients.AwsAsync(Server, args);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return result;
+    }
+
+    private async Task<(string Key, string Secret, string Account)> OtherAccountAsync()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var keyId = "AKIAXACL0000" + suffix;
+        var secret = "acl-account-secret-" + suffix + "000000000000000";
+        var created = await Clients.KilnAsync("accounts", "create", "--name", "acl-" + suffix.ToLowerInvariant(),
+            "--access-key-id", keyId, "--secret-access-key", secret, "--data-dir", Server.DataDir);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var who = await Clients.AwsAsAsync(Server, keyId, secret, "sts", "get-caller-identity", "--query", "Account",
+            "--output", "text");
+        return (keyId, secret, who.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task OwnershipControls_DefaultEnforced_RefusesGrants_CliErrors()
+    {
+        var bucket = "it-acl-" + Guid.NewGuid().ToString("N")[..8];
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "x");
+        await AwsOkAsync("s3api", "create-bucket", "--bucket", bucket);
+        await AwsOkAsync("s3api", "put-object", "--bucket", bucket, "--key", "a", "--body", file);
+        File.Delete(file);
+
+        var controls = JsonDocument.Parse((await AwsOkAsync("s3api", "get-bucket-ownership-controls", "--bucket", bucket)).Stdout);
+        var grant = await Clients.AwsAsync(Server, "s3api", "put-object-acl", "--bucket", bucket, "--key", "a",
+            "--grant-read", "id=111122223333");
+        var bucketGrant = await Clients.AwsAsync(Server, "s3api", "put-bucket-acl", "--bucket", bucket,
+            "--grant-write", "id=111122223333");
+        await AwsOkAsync("s3api", "put-object-acl", "--bucket", bucket, "--key", "a", "--acl", "bucket-owner-full-control");
+        await AwsOkAsync("s3api", "delete-bucket-ownership-controls", "--bucket", bucket);
+        var missing = await Clients.AwsAsync(Server, "s3api", "get-bucket-ownership-controls", "--bucket", bucket);
+
+        Assert.Equal("BucketOwnerEnforced",
+            controls.RootElement.GetProperty("OwnershipControls").GetProperty("Rules")[0].GetProperty("ObjectOwnership").GetString());
+        Assert.Equal(254, grant.ExitCode);
+        Assert.Contains("(AccessControlListNotSupported) when calling the PutObjectAcl operation", grant.Stderr);
+        Assert.Contains(": The bucket does not allow ACLs", grant.Stderr);
+        Assert.Contains("(AccessControlListNotSupported) when calling the PutBucketAcl operation", bucketGrant.Stderr);
+        Assert.Contains("(OwnershipControlsNotFoundError)", missing.Stderr);
+    }
+
+    [Fact]
+    public async Task ObjectWriter_GrantsStoredReturnedAndHonouredAcrossAccounts()
+    {
+        var (key, secret, other) = await OtherAccountAsync();
+        var bucket = "it-aclw-" + Guid.NewGuid().ToString("N")[..8];
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "shared");
+        await AwsOkAsync("s3api", "create-bucket", "--bucket", bucket);
+        await AwsOkAsync("s3api", "put-object", "--bucket", bucket, "--key", "a.txt", "--body", file);
+        await AwsOkAsync("s3api", "put-bucket-ownership-controls", "--bucket", bucket, "--ownership-controls",
+            "Rules=[{ObjectOwnership=ObjectWriter}]");
+        var before = await Clients.AwsAsAsync(Server, key, secret, "s3api", "get-object", "--bucket", bucket, "--key", "a.txt",
+            "/dev/null");
+
+        await AwsOkAsync("s3api", "put-object-acl", "--bucket", bucket, "--key", "a.txt", "--grant-read", $"id={other}");
+        var acl = JsonDocument.Parse((await AwsOkAsync("s3api", "get-object-acl", "--bucket", bucket, "--key", "a.txt")).Stdout)
+            .RootElement;
+        var read = await Clients.AwsAsAsync(Server, key, secret, "s3", "cp", $"s3://{bucket}/a.txt", "-");
+        var readAcl = await Clients.AwsAsAsync(Server, key, secret, "s3api", "get-object-acl", "--bucket", bucket,
+            "--key", "a.txt");
+        var write = await Clients.AwsAsAsync(Server, key, secret, "s3api", "put-object", "--bucket", bucket, "--key", "b.txt",
+            "--body", file);
+        await AwsOkAsync("s3api", "put-bucket-acl", "--bucket", bucket, "--grant-write", $"id={other}");
+        var written = await Clients.AwsAsAsync(Server, key, secret, "s3api", "put-object", "--bucket", bucket, "--key",
+            "b.txt", "--body", file);
+        var publicGrant = await Clients.AwsAsync(Server, "s3api", "put-object-acl", "--bucket", bucket, "--key", "a.txt",
+            "--grant-read", "uri=http://acs.amazonaws.com/groups/global/AllUsers");
+        File.Delete(file);
+
+        Assert.Contains("(AccessDenied) when calling the GetObject operation", before.Stderr);
+        var grant = Assert.Single(acl.GetProperty("Grants").EnumerateArray());
+        Assert.Equal(other, grant.GetProperty("Grantee").GetProperty("ID").GetString());
+        Assert.Equal("CanonicalUser", grant.GetProperty("Grantee").GetProperty("Type").GetString());
+        Assert.Equal("READ", grant.GetProperty("Permission").GetString());
+        Assert.True(read.ExitCode == 0, read.ToString());
+        Assert.Equal("shared", read.Stdout);
+        Assert.Contains("(AccessDenied)", readAcl.Stderr);
+        Assert.Contains("(AccessDenied)", write.Stderr);
+        Assert.True(written.ExitCode == 0, written.ToString());
+        Assert.Contains("(AccessDenied)", publicGrant.Stderr);
+    }
+
+    [Fact]
+    public async Task PutBucketAcl_AccessControlPolicyBody_Boto3RoundTrip()
+    {
+        var result = await Clients.PythonAsync(Server, """
+            import os, json, uuid, boto3, botocore
+            E = os.environ['ENDPOINT']
+            s3 = boto3.client('s3', endpoint_url=E, region_name='us-east-1')
+            def err(f):
+                try:
+                    f(); return None
+                except botocore.exceptions.ClientError as e:
+                    return e.response['Error']['Code']
+            out = {}
+            bucket = 'it-aclb-' + uuid.uuid4().hex[:8]
+            s3.create_bucket(Bucket=bucket)
+            s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={'Rules': [{'ObjectOwnership': 'BucketOwnerPreferred'}]})
+            owner = s3.get_bucket_acl(Bucket=bucket)['Owner']
+            s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={'Owner': owner, 'Grants': [
+                {'Grantee': {'Type': 'CanonicalUser', 'ID': owner['ID']}, 'Permission': 'FULL_CONTROL'},
+                {'Grantee': {'Type': 'CanonicalUser', 'ID': '111122223333'}, 'Permission': 'READ_ACP'},
+                {'Grantee': {'Type': 'Group', 'URI': 'http://acs.amazonaws.com/groups/s3/LogDelivery'}, 'Permission': 'WRITE'}]})
+            out['grants'] = s3.get_bucket_acl(Bucket=bucket)['Grants']
+            out['public'] = err(lambda: s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={'Owner': owner, 'Grants': [
+                {'Grantee': {'Type': 'Group', 'URI': 'http://acs.amazonaws.com/groups/global/AllUsers'}, 'Permission': 'READ'}]}))
+            out['bad_id'] = err(lambda: s3.put_bucket_acl(Bucket=bucket, GrantRead='id="not-an-account"'))
+            out['email'] = err(lambda: s3.put_bucket_acl(Bucket=bucket, GrantRead='emailAddress="a@example.com"'))
+            out['enforce'] = err(lambda: s3.put_bucket_ownership_controls(Bucket=bucket,
+                OwnershipControls={'Rules': [{'ObjectOwnership': 'BucketOwnerEnforced'}]}))
+            s3.put_bucket_acl(Bucket=bucket, ACL='private')
+            s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={'Rules': [{'ObjectOwnership': 'BucketOwnerEnforced'}]})
+            out['after'] = s3.get_bucket_acl(Bucket=bucket)['Grants']
+            print(json.dumps(out))
+            """);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var r = JsonDocument.Parse(result.Stdout).RootElement;
+        var grants = r.GetProperty("grants");
+        Assert.Equal(3, grants.GetArrayLength());
+        Assert.Equal("READ_ACP", grants[1].GetProperty("Permission").GetString());
+        Assert.Equal("111122223333", grants[1].GetProperty("Grantee").GetProperty("ID").GetString());
+        Assert.Equal("Group", grants[2].GetProperty("Grantee").GetProperty("Type").GetString());
+        Assert.Equal("http://acs.amazonaws.com/groups/s3/LogDelivery", grants[2].GetProperty("Grantee").GetProperty("URI").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("public").GetString());
+        Assert.Equal("InvalidArgument", r.GetProperty("bad_id").GetString());
+        Assert.Equal("UnresolvableGrantByEmailAddress", r.GetProperty("email").GetString());
+        Assert.Equal("InvalidBucketAclWithObjectOwnership", r.GetProperty("enforce").GetString());
+        Assert.Equal("FULL_CONTROL", Assert.Single(r.GetProperty("after").EnumerateArray()).GetProperty("Permission").GetString());
+    }
+}
