@@ -3,6 +3,7 @@
 # Kiln's metric beside the stored reference, and Kiln's train+predict time beside the peer's
 # (reference.py's scikit-learn / xgboost code, run now on this machine with 2 threads).
 # Usage: bench/ml/run.sh            (from anywhere; needs python3-sklearn and python3-xgboost)
+#        ML_BENCH_KEEP=DIR bench/ml/run.sh   keeps kiln.json and peers.json in DIR
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 data="$top/../shared/datasets"
@@ -31,5 +32,7 @@ echo "== peers (reference.py, 2 threads)"
 /usr/bin/python3 "$data/reference.py" --datasets adult-income california-housing covertype nyc-taxi-anomaly --json "$out/peers.json" >/dev/null
 echo
 /usr/bin/python3 bench/ml/table.py "$out/kiln.json" "$data/reference-results.json" "$out/peers.json"
+# ML_BENCH_KEEP=DIR keeps the two result files, so table.py can print the table again.
+if [ -n "${ML_BENCH_KEEP:-}" ]; then mkdir -p "$ML_BENCH_KEEP" && cp "$out/kiln.json" "$out/peers.json" "$ML_BENCH_KEEP/"; fi
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"

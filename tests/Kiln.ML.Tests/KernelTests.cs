@@ -42,6 +42,21 @@ public sealed class KernelTests
 
     [Theory]
     [MemberData(nameof(Lengths))]
+    public void AxpyWidened_MatchesScalar(int n)
+    {
+        var x = Random(n, 3);
+        var y1 = Random(n, 4).Select(v => (double)v * 1e3).ToArray();
+        var y2 = (double[])y1.Clone();
+        BlasScalar.AxpyWidened(-1.5, x, y1);
+        Blas.AxpyWidened(-1.5, x, y2);
+        for (var i = 0; i < n; i++)
+        {
+            Assert.Equal(y1[i], y2[i], 1e-9);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
     public void BoxExpansion_MatchesScalar(int n)
     {
         var x = Random(n, 1);

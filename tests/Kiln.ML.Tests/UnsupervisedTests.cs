@@ -50,6 +50,60 @@ public sealed class UnsupervisedTests
     }
 
     [Fact]
+    public void KMeans_Refinement_StopsAtLloydFixedPoint()
+    {
+        // Overlapping blobs with badly scaled columns, started from poor centers, so Lloyd needs many
+        // passes; the refinement must end where plain Lloyd stops changing any assignment.
+        const int n = 400, d = 3, k = 4;
+        var x = TestData.Gaussian(n, d, 11);
+        for (var i = 0; i < n; i++)
+        {
+            x[i, 0] = 100 * x[i, 0] + 150 * (i % 4);
+            x[i, 1] += i % 2;
+        }
+        var start = x.Data[..(k * d)].ToArray();
+
+        var expected = (float[])start.Clone();
+        var owner = new int[n];
+        Array.Fill(owner, -1);
+        var passes = 0;
+        for (var changed = true; changed; passes++)
+        {
+            changed = false;
+            var sums = new double[k * d];
+            var counts = new int[k];
+            for (var i = 0; i < n; i++)
+            {
+                var best = Enumerable.Range(0, k).MinBy(c => BlasScalar.SquaredDistance(x.Row(i), expected.AsSpan(c * d, d)));
+                changed |= owner[i] != best;
+                owner[i] = best;
+                counts[best]++;
+                for (var j = 0; j < d; j++)
+                {
+                    sums[best * d + j] += x[i, j];
+                }
+            }
+            for (var c = 0; c < k; c++)
+            {
+                for (var j = 0; j < d && counts[c] > 0; j++)
+                {
+                    expected[c * d + j] = (float)(sums[c * d + j] / counts[c]);
+                }
+            }
+        }
+        Assert.True(passes > 3, $"the data should need several Lloyd passes, took {passes}");
+
+        var centers = KMeansTrainer.LloydPasses(() => [x], (float[])start.Clone(), k, d, maxIter: 300, TestData.Context);
+        for (var i = 0; i < centers.Length; i++)
+        {
+            Assert.Equal(expected[i], centers[i], 1e-3);
+        }
+        // A pass cap stops it early, away from the fixed point.
+        var capped = KMeansTrainer.LloydPasses(() => [x], (float[])start.Clone(), k, d, maxIter: 1, TestData.Context);
+        Assert.NotEqual(expected, capped);
+    }
+
+    [Fact]
     public void KMeans_Train_FindsBlobsAndReportsMetrics()
     {
         var x = TestData.Gaussian(600, 2, 6, scale: 0.1f);

@@ -33,7 +33,7 @@ public sealed class DenseMatrix
     /// <summary>The backing array; it may be longer than <see cref="Data"/> when a buffer is reused.</summary>
     internal float[] Array => _data;
 
-    public Span<float> Row(int i) => _data.AsSpan(i * Cols, Cols);
+    public Span<float> Row(int i) => new(_data, i * Cols, Cols);
 
     public ref float this[int row, int col] => ref _data[row * Cols + col];
 

@@ -41,6 +41,7 @@ public static class PanelGemm
     /// <summary>
     /// C (m × 8·count, row-major) = A (m × k) times the transposes of panels [first, first+count).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(ReadOnlySpan<float> a, int m, int k, ReadOnlySpan<float> packed, int first, int count, Span<float> c)
     {
         var ldc = count * Width;
@@ -140,6 +141,7 @@ public static class PanelGemm
         c3.StoreUnsafe(ref c, 3 * Width);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile1x1(ref float a, int k, ref float b, ref float c)
     {
         var acc = Vector256<float>.Zero;

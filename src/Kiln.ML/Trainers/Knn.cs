@@ -370,6 +370,7 @@ public sealed class KnnModel : IModel
     }
 
     /// <summary>Offers the rows of panels [from, from+count) to the running top-K of each of the n queries.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Scan(Layout layout, ReadOnlySpan<float> q, int n, int from, int count, Span<float> bestD, Span<int> bestI, float[] dots)
     {
         var k = K;
@@ -407,6 +408,7 @@ public sealed class KnnModel : IModel
     }
 
     /// <summary>IVF: each query scores the centroids, then scans its best <see cref="KnnIvf.Probes"/> lists.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SearchLists(Layout layout, DenseMatrix q, Span<float> bestD, Span<int> bestI, float[] dots)
     {
         var ivf = Index!;
@@ -435,6 +437,7 @@ public sealed class KnnModel : IModel
     }
 
     /// <summary>Insertion into a sorted top-k list (k is small, so this beats a heap).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Insert(Span<float> d, Span<int> idx, float value, int row)
     {
         var p = d.Length - 1;

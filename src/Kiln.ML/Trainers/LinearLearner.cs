@@ -133,15 +133,26 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
             }
             rng.Shuffle(order);
             var trainLoss = new double[states.Length];
-            Parallel.For(0, states.Length, context.Parallel, m =>
+            // One group of models per thread, each group stepping its models together row by row
+            // (Optimizer.StepGroup): the models share the shuffled batches, so a row fetched from
+            // memory in random order serves every model of the group while it is in L1.
+            var groups = Math.Min(Math.Max(1, context.Threads), states.Length);
+            Parallel.For(0, groups, context.Parallel, g =>
             {
+                var members = Enumerable.Range(0, states.Length).Where(m => m % groups == g).ToArray();
+                var group = members.Select(m => states[m]).ToArray();
+                var losses = new double[group.Length];
                 for (var start = 0; start < order.Length; start += s.BatchSize)
                 {
                     var batch = order.AsSpan(start, Math.Min(s.BatchSize, order.Length - start));
-                    trainLoss[m] += states[m].Step(x, yt, batch, positiveWeight);
+                    Optimizer.StepGroup(group, x, yt, batch, positiveWeight, losses);
                 }
-                trainLoss[m] /= x.Rows;
-                watch.Offer(m, xv is null ? trainLoss[m] : Loss(states[m].W, states[m].B, xv, yv!, s, outputs, positiveWeight));
+                for (var j = 0; j < members.Length; j++)
+                {
+                    var m = members[j];
+                    trainLoss[m] = losses[j] / x.Rows;
+                    watch.Offer(m, xv is null ? trainLoss[m] : Loss(states[m].W, states[m].B, xv, yv!, s, outputs, positiveWeight));
+                }
             });
             if (watch.EndEpoch(epoch, trainLoss[0]))
             {
@@ -471,28 +482,85 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
         /// <summary>One mini-batch step; returns the batch's summed loss before the step.</summary>
         public double Step(DenseMatrix x, float[] y, ReadOnlySpan<int> batch, float positiveWeight)
         {
-            Array.Clear(_gw);
-            Array.Clear(_gb);
-            var loss = 0.0;
-            foreach (var i in batch)
+            Span<double> loss = stackalloc double[1];
+            StepGroup([this], x, y, batch, positiveWeight, loss);
+            return loss[0];
+        }
+
+        /// <summary>
+        /// One mini-batch step of every model in <paramref name="models"/>, row by row: each row goes
+        /// through all the models before the next, and the next row of the (shuffled) batch is
+        /// prefetched meanwhile. Each model sees exactly the operations of its own step, in the same
+        /// order, so the result does not depend on the grouping. Adds each batch's summed loss
+        /// (before the step) to <paramref name="losses"/>.
+        /// </summary>
+        public static void StepGroup(Optimizer[] models, DenseMatrix x, float[] y, ReadOnlySpan<int> batch, float positiveWeight,
+            Span<double> losses)
+        {
+            foreach (var model in models)
             {
-                var row = x.Row(i);
-                Blas.Gemv(W, outputs, row, _z);
-                for (var c = 0; c < outputs; c++)
+                Array.Clear(model._gw);
+                Array.Clear(model._gb);
+            }
+            for (var r = 0; r < batch.Length; r++)
+            {
+                var i = batch[r];
+                if (r + 1 < batch.Length)
                 {
-                    _z[c] += B[c];
+                    Prefetch(x.Row(batch[r + 1]));
                 }
-                loss += LossGradient(s, _z, y[i], _g, positiveWeight);
-                for (var c = 0; c < outputs; c++)
+                var row = x.Row(i);
+                for (var m = 0; m < models.Length; m++)
                 {
-                    if (_g[c] != 0f)
-                    {
-                        Blas.Axpy(_g[c], row, _gw.AsSpan(c * d, d));
-                        _gb[c] += _g[c];
-                    }
+                    losses[m] += models[m].Accumulate(row, y[i], positiveWeight);
                 }
             }
-            var inv = 1f / batch.Length;
+            foreach (var model in models)
+            {
+                model.Update(batch.Length);
+            }
+        }
+
+        /// <summary>Asks for a row's cache lines ahead of use (rows come in shuffled order, so the hardware prefetcher cannot).</summary>
+        private static unsafe void Prefetch(ReadOnlySpan<float> row)
+        {
+            if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            {
+                return;
+            }
+            fixed (float* p = row)
+            {
+                for (var offset = 0; offset < row.Length; offset += 16)
+                {
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + offset);
+                }
+            }
+        }
+
+        /// <summary>Adds one row's gradient; returns its loss.</summary>
+        private double Accumulate(ReadOnlySpan<float> row, float y, float positiveWeight)
+        {
+            Blas.Gemv(W, outputs, row, _z);
+            for (var c = 0; c < outputs; c++)
+            {
+                _z[c] += B[c];
+            }
+            var loss = LossGradient(s, _z, y, _g, positiveWeight);
+            for (var c = 0; c < outputs; c++)
+            {
+                if (_g[c] != 0f)
+                {
+                    Blas.Axpy(_g[c], row, _gw.AsSpan(c * d, d));
+                    _gb[c] += _g[c];
+                }
+            }
+            return loss;
+        }
+
+        /// <summary>The optimizer's update from the gradient summed over a batch of <paramref name="rows"/> rows.</summary>
+        private void Update(int rows)
+        {
+            var inv = 1f / rows;
             _t++;
             var lr = (float)_lr;
             if (s.UseScheduler && _t % _decayEvery == 0)
@@ -519,7 +587,6 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
                     W[k] = MathF.Sign(W[k]) * MathF.Max(0, MathF.Abs(W[k]) - shrink);
                 }
             }
-            return loss;
         }
 
         private float Direction(int k, float g)
