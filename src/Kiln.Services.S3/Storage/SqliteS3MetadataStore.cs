@@ -169,14 +169,9 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         return Task.FromResult<IReadOnlyList<string>?>(freed);
     }
 
-    public Task<IReadOnlyList<string>> PutVersionAsync(ObjectVersionRecord version, CancellationToken cancellationToken)
-    {
-        using var c = _db.Open();
-        using var tx = c.BeginTransaction(deferred: false);
-        var freed = PutVersion(c, tx, version);
-        tx.Commit();
-        return Task.FromResult(freed);
-    }
+    // The writes on every PUT, DELETE and part upload go through the database's group commit.
+    public Task<IReadOnlyList<string>> PutVersionAsync(ObjectVersionRecord version, CancellationToken cancellationToken) =>
+        _db.WriteAsync((c, tx) => PutVersion(c, tx, version));
 
     private static IReadOnlyList<string> PutVersion(SqliteConnection c, SqliteTransaction tx, ObjectVersionRecord version)
     {
@@ -227,29 +222,26 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     }
 
     public Task<(ObjectVersionRecord? Removed, IReadOnlyList<string> FreedBlobs)> DeleteVersionAsync(string bucket,
-        string key, string versionId, CancellationToken cancellationToken)
-    {
-        using var c = _db.Open();
-        using var tx = c.BeginTransaction(deferred: false);
-        var removed = ReadVersions(c, tx,
-            $"SELECT {VersionColumns} FROM s3_versions WHERE bucket = $b AND key = $k AND version_id = $v",
-            ("$b", bucket), ("$k", key), ("$v", versionId)).FirstOrDefault();
-        if (removed is null)
+        string key, string versionId, CancellationToken cancellationToken) =>
+        _db.WriteAsync<(ObjectVersionRecord?, IReadOnlyList<string>)>((c, tx) =>
         {
-            return Task.FromResult<(ObjectVersionRecord?, IReadOnlyList<string>)>((null, []));
-        }
+            var removed = ReadVersions(c, tx,
+                $"SELECT {VersionColumns} FROM s3_versions WHERE bucket = $b AND key = $k AND version_id = $v",
+                ("$b", bucket), ("$k", key), ("$v", versionId)).FirstOrDefault();
+            if (removed is null)
+            {
+                return (null, []);
+            }
 
-        Run(c, tx, "DELETE FROM s3_versions WHERE seq = $s", ("$s", removed.Sequence));
-        if (removed.IsLatest)
-        {
-            Run(c, tx, "UPDATE s3_versions SET is_latest = 1 WHERE seq = " +
-                       "(SELECT MAX(seq) FROM s3_versions WHERE bucket = $b AND key = $k)", ("$b", bucket), ("$k", key));
-        }
+            Run(c, tx, "DELETE FROM s3_versions WHERE seq = $s", ("$s", removed.Sequence));
+            if (removed.IsLatest)
+            {
+                Run(c, tx, "UPDATE s3_versions SET is_latest = 1 WHERE seq = " +
+                           "(SELECT MAX(seq) FROM s3_versions WHERE bucket = $b AND key = $k)", ("$b", bucket), ("$k", key));
+            }
 
-        tx.Commit();
-        IReadOnlyList<string> freed = removed.Segments.Select(s => s.BlobId).ToList();
-        return Task.FromResult<(ObjectVersionRecord?, IReadOnlyList<string>)>((removed, freed));
-    }
+            return (removed, removed.Segments.Select(s => s.BlobId).ToList());
+        });
 
     public Task<bool> SetTagsAsync(string bucket, string key, string versionId, IReadOnlyList<ObjectTag> tags,
         CancellationToken cancellationToken)
@@ -339,28 +331,27 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         return Task.FromResult(ReadUpload(c, null, uploadId));
     }
 
-    public Task<IReadOnlyList<string>> PutPartAsync(PartRecord part, CancellationToken cancellationToken)
-    {
-        using var c = _db.Open();
-        using var tx = c.BeginTransaction(deferred: false);
-        if (ReadUpload(c, tx, part.UploadId) is null)
+    public Task<IReadOnlyList<string>> PutPartAsync(PartRecord part, CancellationToken cancellationToken) =>
+        _db.WriteAsync<IReadOnlyList<string>>((c, tx) =>
         {
-            throw new MissingUploadException(part.UploadId);
-        }
+            if (ReadUpload(c, tx, part.UploadId) is null)
+            {
+                throw new MissingUploadException(part.UploadId);
+            }
 
-        var freed = new List<string>();
-        if (Scalar(c, tx, "SELECT doc FROM s3_parts WHERE upload_id = $u AND part_number = $p",
-                ("$u", part.UploadId), ("$p", part.PartNumber)) is string old)
-        {
-            freed.Add(JsonSerializer.Deserialize(old, S3Json.Default.PartRecord)!.Blob.BlobId);
-        }
+            var freed = new List<string>();
+            if (Scalar(c, tx, "SELECT doc FROM s3_parts WHERE upload_id = $u AND part_number = $p",
+                    ("$u", part.UploadId), ("$p", part.PartNumber)) is string old)
+            {
+                freed.Add(JsonSerializer.Deserialize(old, S3Json.Default.PartRecord)!.Blob.BlobId);
+            }
 
-        Run(c, tx, "INSERT INTO s3_parts (upload_id, part_number, doc) VALUES ($u, $p, $doc) " +
-                   "ON CONFLICT(upload_id, part_number) DO UPDATE SET doc = excluded.doc",
-            ("$u", part.UploadId), ("$p", part.PartNumber), ("$doc", JsonSerializer.Serialize(part, S3Json.Default.PartRecord)));
-        tx.Commit();
-        return Task.FromResult<IReadOnlyList<string>>(freed);
-    }
+            Run(c, tx, "INSERT INTO s3_parts (upload_id, part_number, doc) VALUES ($u, $p, $doc) " +
+                       "ON CONFLICT(upload_id, part_number) DO UPDATE SET doc = excluded.doc",
+                ("$u", part.UploadId), ("$p", part.PartNumber),
+                ("$doc", JsonSerializer.Serialize(part, S3Json.Default.PartRecord)));
+            return freed;
+        });
 
     public Task<IReadOnlyList<PartRecord>> ListPartsAsync(string uploadId, int afterPartNumber, int limit,
         CancellationToken cancellationToken)
@@ -386,21 +377,19 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     }
 
     public Task<IReadOnlyList<string>> CompleteUploadAsync(string uploadId, ObjectVersionRecord version,
-        CancellationToken cancellationToken)
-    {
-        using var c = _db.Open();
-        using var tx = c.BeginTransaction(deferred: false);
-        if (ReadUpload(c, tx, uploadId) is null)
+        CancellationToken cancellationToken) =>
+        _db.WriteAsync<IReadOnlyList<string>>((c, tx) =>
         {
-            throw new MissingUploadException(uploadId);
-        }
+            if (ReadUpload(c, tx, uploadId) is null)
+            {
+                throw new MissingUploadException(uploadId);
+            }
 
-        var used = version.Segments.Select(s => s.BlobId).ToHashSet(StringComparer.Ordinal);
-        var freed = RemoveUpload(c, tx, uploadId).Where(id => !used.Contains(id)).ToList();
-        freed.AddRange(PutVersion(c, tx, version));
-        tx.Commit();
-        return Task.FromResult<IReadOnlyList<string>>(freed);
-    }
+            var used = version.Segments.Select(s => s.BlobId).ToHashSet(StringComparer.Ordinal);
+            var freed = RemoveUpload(c, tx, uploadId).Where(id => !used.Contains(id)).ToList();
+            freed.AddRange(PutVersion(c, tx, version));
+            return freed;
+        });
 
     public Task<IReadOnlyList<string>> AbortUploadAsync(string uploadId, CancellationToken cancellationToken)
     {
