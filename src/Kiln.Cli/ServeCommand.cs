@@ -29,7 +29,15 @@ internal static class ServeCommand
             Description = "Seconds between CloudTrail log file deliveries (env KILN_CLOUDTRAIL_DELIVERY_SECONDS; AWS: about 300)",
             DefaultValueFactory = _ => Kiln.Services.CloudTrail.TrailDeliveryOptions.SecondsFromEnvironment(),
         };
-        var command = new Command("serve", "Run Kiln") { host, port, dataDir, region, insecure, cert, key, daySeconds, trailSeconds };
+        var sessionScale = new Option<double>("--session-time-scale")
+        {
+            Description = "STS credentials live this multiple of their DurationSeconds (env KILN_SESSION_TIME_SCALE; 1 = AWS)",
+            DefaultValueFactory = _ => Kiln.Services.Sts.Domain.SessionTime.ScaleFromEnvironment(),
+        };
+        var command = new Command("serve", "Run Kiln")
+        {
+            host, port, dataDir, region, insecure, cert, key, daySeconds, trailSeconds, sessionScale,
+        };
         command.SetAction(async (result, ct) =>
         {
             var options = new ServerOptions
@@ -43,6 +51,7 @@ internal static class ServeCommand
                 TlsKey = result.GetValue(key),
                 DaySeconds = result.GetValue(daySeconds),
                 TrailDeliverySeconds = result.GetValue(trailSeconds),
+                SessionTimeScale = result.GetValue(sessionScale),
             };
             try
             {

@@ -75,6 +75,7 @@ public static class KilnServer
         var services = builder.Services;
         services.AddSingleton<IClock>(clock);
         services.AddSingleton(Kiln.Services.S3.Domain.LifecycleTime.FromSeconds(options.DaySeconds));
+        services.AddSingleton(new Kiln.Services.Sts.Domain.SessionTime(options.SessionTimeScale));
         services.AddSingleton(data);
         services.AddSingleton(masterKey);
         services.AddSingleton(db);

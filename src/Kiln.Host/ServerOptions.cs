@@ -15,5 +15,7 @@ public sealed class ServerOptions
     public double DaySeconds { get; set; } = 86400;
     /// <summary>Seconds between CloudTrail log file deliveries (AWS: about 5 minutes); env
     /// KILN_CLOUDTRAIL_DELIVERY_SECONDS, so tests can watch a delivery in seconds.</summary>
+    /// <summary>STS credentials live this multiple of their DurationSeconds (1 = AWS).</summary>
+    public double SessionTimeScale { get; set; } = Kiln.Services.Sts.Domain.SessionTime.ScaleFromEnvironment();
     public double TrailDeliverySeconds { get; set; } = Kiln.Services.CloudTrail.TrailDeliveryOptions.SecondsFromEnvironment();
 }

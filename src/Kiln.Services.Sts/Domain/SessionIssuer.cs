@@ -28,7 +28,8 @@ public sealed record AssumeRoleInput(
 /// "How to use trust policies with IAM roles") and GetSessionToken. Keys are ASIA ids stored in the
 /// account store with their sealed secret and session token and their expiry; SigV4 answers
 /// ExpiredToken once it has passed.</summary>
-public sealed partial class SessionIssuer(IamDirectory iam, IamAuthorizer authorizer, IAccountStore accounts, IClock clock)
+public sealed partial class SessionIssuer(IamDirectory iam, IamAuthorizer authorizer, IAccountStore accounts, IClock clock,
+    SessionTime? time = null)
 {
     // AssumeRole: "The value can range from 900 seconds (15 minutes) up to the maximum session
     // duration setting for the role"; role chaining "limits ... to a maximum of one hour".
@@ -162,7 +163,7 @@ public sealed partial class SessionIssuer(IamDirectory iam, IamAuthorizer author
             $"arn:aws:sts::{roleAccount}:assumed-role/{role.Name}/{input.RoleSessionName}", assumedRoleId,
             PrincipalKind.AssumedRole, true, now)
         {
-            Expiration = now.AddSeconds(duration),
+            Expiration = now + (time ?? SessionTime.Real).Of(duration),
             Session = session.ToJson(),
         });
         await accounts.AddAccessKeyAsync(key, ct);
@@ -196,7 +197,7 @@ public sealed partial class SessionIssuer(IamDirectory iam, IamAuthorizer author
         var key = NewKey(new AccessKey(IamIds.TemporaryAccessKey(), principal.AccountId, principal.Arn, principal.UserId,
             principal.Kind, true, now)
         {
-            Expiration = now.AddSeconds(duration),
+            Expiration = now + (time ?? SessionTime.Real).Of(duration),
             Session = new SessionContext { UserArn = principal.Arn, MfaAuthenticatedAt = mfaAt }.ToJson(),
         });
         await accounts.AddAccessKeyAsync(key, context.Aborted);
