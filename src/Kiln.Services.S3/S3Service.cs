@@ -20,8 +20,9 @@ public sealed class S3Service : IKilnService
     {
         services.AddSingleton<S3Limits>(_ => new S3Limits());
         services.AddSingleton<IS3MetadataStore>(sp => new SqliteS3MetadataStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton<IBlobStore>(sp =>
-            new FileBlobStore(Path.Combine(sp.GetRequiredService<DataDirectory>().Root, "s3")));
+        services.AddSingleton<IBlobStore>(sp => new InlineBlobStore(
+            new FileBlobStore(Path.Combine(sp.GetRequiredService<DataDirectory>().Root, "s3")),
+            sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => new ObjectService(sp.GetRequiredService<IS3MetadataStore>(),
             sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<IClock>(), sp.GetRequiredService<S3Limits>(),
             sp.GetRequiredService<MasterKey>())
