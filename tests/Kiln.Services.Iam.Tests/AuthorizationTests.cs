@@ -21,6 +21,19 @@ public sealed class AuthorizationTests
     }
 
     [Fact]
+    public void Resolve_PutObjectWithKmsKey_CarriesTheEncryptionConditionKeys()
+    {
+        var op = S3Model.Service.Operations["PutObject"];
+        var key = "arn:aws:kms:us-east-1:1:key/0b5e2c6a-0000-0000-0000-000000000000";
+
+        var (_, checks) = ActionMap.Resolve(op,
+            new PutObjectRequest { Bucket = "b", Key = "k", ServerSideEncryption = "aws:kms", SSEKMSKeyId = key }, "1", "us-east-1");
+
+        Assert.Equal(["aws:kms"], checks[0].Conditions["s3:x-amz-server-side-encryption"]);
+        Assert.Equal([key], checks[0].Conditions["s3:x-amz-server-side-encryption-aws-kms-key-id"]);
+    }
+
+    [Fact]
     public void Resolve_ListObjectsV2_MapsToListBucketWithPrefixCondition()
     {
         var op = S3Model.Service.Operations["ListObjectsV2"];

@@ -50,7 +50,12 @@ public static class ActionMap
 
     // ListBucket's condition keys (S3 Service Authorization Reference, ListBucket row).
     private static readonly (string, string)[] s_listKeys = [("s3:prefix", "Prefix"), ("s3:delimiter", "Delimiter"), ("s3:max-keys", "MaxKeys")];
-    private static readonly (string, string)[] s_putKeys = [("s3:x-amz-server-side-encryption", "ServerSideEncryption"), ("s3:x-amz-acl", "ACL")];
+    private static readonly (string, string)[] s_putKeys =
+    [
+        ("s3:x-amz-server-side-encryption", "ServerSideEncryption"),
+        ("s3:x-amz-server-side-encryption-aws-kms-key-id", "SSEKMSKeyId"),
+        ("s3:x-amz-acl", "ACL"),
+    ];
 
     /// <summary>Per-service default resources, chosen by which member the input has (first match).</summary>
     private static readonly Dictionary<string, (string Member, string Template)[]> s_defaultResources = new(StringComparer.Ordinal)
