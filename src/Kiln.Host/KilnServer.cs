@@ -101,6 +101,8 @@ public static class KilnServer
         services.AddSingleton<IServiceApi>(sp =>
             new Kiln.Services.S3.Api.S3ControlApi(sp.GetRequiredService<Kiln.Services.S3.Domain.ObjectService>));
         services.AddKilnService<KmsService>();
+        // KMS days (deletion windows, rotation) are the server's days too; registered last, this wins.
+        services.AddSingleton(KmsService.OptionsFor(TimeSpan.FromSeconds(options.DaySeconds)));
         // CloudTrail writes trail log files into S3 through this seam (it does not reference S3).
         services.AddSingleton<Kiln.Services.CloudTrail.Domain.ITrailObjectSink>(sp =>
             new TrailObjectSink(sp.GetRequiredService<Kiln.Services.S3.Domain.ObjectService>()));

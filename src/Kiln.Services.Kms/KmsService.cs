@@ -28,15 +28,19 @@ public sealed class KmsService : IKilnService
         services.AddSingleton<IServiceApi, KmsApi>();
     }
 
-    /// <summary>The virtual-time knobs (DESIGN.md, Time) come from the environment until the host has
-    /// a settings file; the defaults are AWS's.</summary>
-    internal static KmsOptions OptionsFromEnvironment()
+    /// <summary>The virtual-time knobs (DESIGN.md, Time) from the environment alone; the defaults are AWS's.</summary>
+    internal static KmsOptions OptionsFromEnvironment() => OptionsFor(TimeSpan.FromDays(1));
+
+    /// <summary>KMS time on the server's day (`kiln serve --day-seconds`): a deletion window of N days
+    /// and the 365-day rotation period are measured in those days, unless
+    /// <see cref="DaySecondsVariable"/> or <see cref="RotationSecondsVariable"/> says otherwise.</summary>
+    public static KmsOptions OptionsFor(TimeSpan serverDay)
     {
-        var defaults = new KmsOptions();
+        var day = Seconds(DaySecondsVariable) ?? serverDay;
         return new KmsOptions
         {
-            Day = Seconds(DaySecondsVariable) ?? defaults.Day,
-            RotationPeriod = Seconds(RotationSecondsVariable) ?? defaults.RotationPeriod,
+            Day = day,
+            RotationPeriod = Seconds(RotationSecondsVariable) ?? day * 365,
         };
 
         static TimeSpan? Seconds(string name) =>
