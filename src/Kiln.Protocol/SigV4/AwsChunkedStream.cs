@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
+using Kiln.Core.IO;
 
 namespace Kiln.Protocol.SigV4;
 
@@ -24,7 +25,7 @@ namespace Kiln.Protocol.SigV4;
 /// 64 KiB to 1 MiB) and released only after its signature verified, so no unverified byte reaches
 /// the consumer. Unsigned chunks stream through. The parser is driven by the bytes in the input
 /// buffer only, so the sync and async read paths share it and differ only in how they refill.</summary>
-internal sealed class AwsChunkedStream : Stream
+internal sealed class AwsChunkedStream : ReadOnlyStream
 {
     private const int MaxSignedChunk = 16 << 20;
     private const int MaxLine = 4096;
@@ -96,18 +97,6 @@ internal sealed class AwsChunkedStream : Stream
     /// <summary>The trailing headers, lowercase names; empty until the body has been read to its end.</summary>
     public IReadOnlyDictionary<string, string> Trailers => _state == State.Done ? _trailers ?? NoTrailers : NoTrailers;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -127,9 +116,6 @@ internal sealed class AwsChunkedStream : Stream
             Filled(_innerEnded ? 0 : _inner.Read(_input));
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -511,14 +497,6 @@ internal sealed class AwsChunkedStream : Stream
         _failure = AuthErrors.ToAwsException(failure, _style, message);
         throw _failure;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

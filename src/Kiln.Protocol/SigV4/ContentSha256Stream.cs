@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Kiln.Core.IO;
 
 namespace Kiln.Protocol.SigV4;
 
@@ -6,23 +7,11 @@ namespace Kiln.Protocol.SigV4;
 /// with the x-amz-content-sha256 the client signed and throws XAmzContentSHA256Mismatch on a
 /// difference. The bytes before the end are handed out unverified, so consumers commit nothing
 /// until they have read to the end (the S3 store writes a temp file and renames it afterwards).</summary>
-internal sealed class ContentSha256Stream(Stream inner, string expectedHex, AuthErrorStyle style) : Stream
+internal sealed class ContentSha256Stream(Stream inner, string expectedHex, AuthErrorStyle style) : ReadOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private bool _ended;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -34,9 +23,6 @@ internal sealed class ContentSha256Stream(Stream inner, string expectedHex, Auth
         var read = inner.Read(buffer);
         return Account(buffer[..read], buffer.IsEmpty);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -74,14 +60,6 @@ internal sealed class ContentSha256Stream(Stream inner, string expectedHex, Auth
 
         return 0;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

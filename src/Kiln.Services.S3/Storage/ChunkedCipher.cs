@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Kiln.Core.IO;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kiln.Services.S3.Storage;
@@ -62,7 +63,7 @@ internal static class ChunkedCipher
 }
 
 /// <summary>Plaintext [offset, offset + length) of an encrypted blob, decrypting chunk by chunk.</summary>
-internal sealed class DecryptingStream : Stream
+internal sealed class DecryptingStream : ReadOnlyStream
 {
     private readonly SafeFileHandle _file;
     private readonly AesGcm _gcm;
@@ -90,18 +91,6 @@ internal sealed class DecryptingStream : Stream
         ReadAt(header, 0);
         ChunkedCipher.CheckHeader(header);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -153,9 +142,6 @@ internal sealed class DecryptingStream : Stream
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     private int NextSealedLength()
     {
         var plainLength = (int)Math.Min(ChunkedCipher.ChunkSize, _plainSize - (_index * ChunkedCipher.ChunkSize));
@@ -184,14 +170,6 @@ internal sealed class DecryptingStream : Stream
         _remaining -= n;
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Kiln.Core.IO;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kiln.Services.S3.Storage;
@@ -306,22 +307,17 @@ public sealed class FileBlobStore : IBlobStore
 }
 
 /// <summary>At most <c>length</c> bytes of an inner stream, which it owns.</summary>
-internal sealed class SliceStream(Stream inner, long size) : Stream
+internal sealed class SliceStream(Stream inner, long size) : ReadOnlyStream
 {
     private readonly long _length = size;
     private long _remaining = size;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => _length;
     public override long Position
     {
         get => _length - _remaining;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -353,17 +349,6 @@ internal sealed class SliceStream(Stream inner, long size) : Stream
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -380,7 +365,7 @@ internal sealed class SliceStream(Stream inner, long size) : Stream
 /// <summary>One object's bytes across its segments (a multipart object's parts), each opened only
 /// when the read reaches it.</summary>
 internal sealed class SegmentedStream(IBlobStore blobs, IReadOnlyList<BlobPiece> pieces)
-    : Stream
+    : ReadOnlyStream
 {
     private int _next;
     private Stream? _current;
@@ -395,17 +380,9 @@ internal sealed class SegmentedStream(IBlobStore blobs, IReadOnlyList<BlobPiece>
         }
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => pieces.Sum(p => p.Length);
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
-    public override int Read(byte[] buffer, int offset, int count)
+    public override int Read(Span<byte> buffer)
     {
         while (true)
         {
@@ -419,8 +396,8 @@ internal sealed class SegmentedStream(IBlobStore blobs, IReadOnlyList<BlobPiece>
                 _current = pieces[_next++].Open(blobs);
             }
 
-            var read = _current.Read(buffer, offset, count);
-            if (read > 0 || count == 0)
+            var read = _current.Read(buffer);
+            if (read > 0 || buffer.IsEmpty)
             {
                 return read;
             }
@@ -454,17 +431,6 @@ internal sealed class SegmentedStream(IBlobStore blobs, IReadOnlyList<BlobPiece>
             _current = null;
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Kiln.Core.IO;
 using Kiln.Storage.Sqlite;
 
 namespace Kiln.Services.S3.Storage;
@@ -196,21 +197,9 @@ public sealed class InlineBlobStore : IBlobStore
     }
 
     /// <summary>Bytes already read from a source, then the rest of it.</summary>
-    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : ReadOnlyStream
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -234,13 +223,5 @@ public sealed class InlineBlobStore : IBlobStore
 
             return ValueTask.FromResult(Read(buffer.Span));
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
