@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Security.Cryptography;
 using System.Text;
 using Kiln.Core.Shapes;
 using Microsoft.AspNetCore.Http;
@@ -58,16 +59,20 @@ internal static class RestPayload
     private static async Task CopyAsync(Stream source, Stream destination, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        var used = 0;
         try
         {
             int read;
             while ((read = await source.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
             {
+                used = Math.Max(used, read);
                 await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
+            // It held a decrypted object: wiped before it goes back to the shared pool (only what was used).
+            CryptographicOperations.ZeroMemory(buffer.AsSpan(0, used));
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
