@@ -161,9 +161,11 @@ public sealed class InlineBlobStore : IBlobStore
             }
         }
 
-        foreach (var id in orphans)
+        if (orphans.Count > 0)
         {
-            _db.WriteAsync((c, tx) => Run(c, tx, "DELETE FROM s3_inline_blobs WHERE id = $i", id)).GetAwaiter().GetResult();
+            // At start, before the port opens: one transaction for all of them.
+            _db.WriteAsync((c, tx) => orphans.Sum(id => Run(c, tx, "DELETE FROM s3_inline_blobs WHERE id = $i", id)))
+                .GetAwaiter().GetResult();
         }
 
         return removed + orphans.Count;
