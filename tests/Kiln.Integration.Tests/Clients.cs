@@ -18,6 +18,16 @@ public static class Clients
         return RunAsync("/usr/bin/aws", all, Environment(accessKeyId, secret));
     }
 
+    /// <summary>The aws CLI with temporary credentials: the <c>Credentials</c> element of an STS answer.</summary>
+    public static Task<Result> AwsWithSessionAsync(KilnServer server, System.Text.Json.JsonElement credentials,
+        params string[] args)
+    {
+        var env = Environment(credentials.GetProperty("AccessKeyId").GetString()!,
+            credentials.GetProperty("SecretAccessKey").GetString()!);
+        env["AWS_SESSION_TOKEN"] = credentials.GetProperty("SessionToken").GetString()!;
+        return RunAsync("/usr/bin/aws", ["--endpoint-url", server.Endpoint, "--output", "json", .. args], env);
+    }
+
     public static Task<Result> AwsAsync(KilnServer server, params string[] args) =>
         AwsAsAsync(server, server.AccessKeyId, server.SecretAccessKey, args);
 

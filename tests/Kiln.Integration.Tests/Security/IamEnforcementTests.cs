@@ -124,19 +124,9 @@ public sealed class IamEnforcementTests(ServerFixture fixture) : IClassFixture<S
         Assert.InRange(expiration - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(840), TimeSpan.FromSeconds(905));
         Assert.StartsWith("ASIA", creds.GetProperty("AccessKeyId").GetString());
 
-        var env = new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = creds.GetProperty("AccessKeyId").GetString()!,
-            ["AWS_SECRET_ACCESS_KEY"] = creds.GetProperty("SecretAccessKey").GetString()!,
-            ["AWS_SESSION_TOKEN"] = creds.GetProperty("SessionToken").GetString()!,
-            ["AWS_DEFAULT_REGION"] = "us-east-1",
-            ["AWS_CONFIG_FILE"] = "/dev/null",
-            ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
-            ["AWS_MAX_ATTEMPTS"] = "1",
-        };
-        var session = await Clients.RunAsync("/usr/bin/aws",
-            ["--endpoint-url", Server.Endpoint, "--output", "json", "sts", "get-caller-identity"], env);
-        var noToken = await Clients.AwsAsAsync(Server, env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], "sts", "get-caller-identity");
+        var session = await Clients.AwsWithSessionAsync(Server, creds, "sts", "get-caller-identity");
+        var noToken = await Clients.AwsAsAsync(Server, creds.GetProperty("AccessKeyId").GetString()!,
+            creds.GetProperty("SecretAccessKey").GetString()!, "sts", "get-caller-identity");
 
         Assert.True(session.ExitCode == 0, session.ToString());
         Assert.Contains($"arn:aws:sts::{account}:assumed-role/{role}/sess", session.Stdout);

@@ -33,26 +33,14 @@ public sealed class StsExpiryTests : IAsyncLifetime
         var expiration = DateTimeOffset.Parse(creds.GetProperty("Expiration").GetString()!);
         // 900 s × 0.02: the Expiration the client sees is the real one.
         Assert.InRange(expiration - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(19));
-        var env = new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = creds.GetProperty("AccessKeyId").GetString()!,
-            ["AWS_SECRET_ACCESS_KEY"] = creds.GetProperty("SecretAccessKey").GetString()!,
-            ["AWS_SESSION_TOKEN"] = creds.GetProperty("SessionToken").GetString()!,
-            ["AWS_DEFAULT_REGION"] = "us-east-1",
-            ["AWS_CONFIG_FILE"] = "/dev/null",
-            ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
-            ["AWS_MAX_ATTEMPTS"] = "1",
-        };
-        string[] call = ["--endpoint-url", _server.Endpoint, "--output", "json", "sts", "get-caller-identity"];
-
-        var before = await Clients.RunAsync("/usr/bin/aws", call, env);
+        var before = await Clients.AwsWithSessionAsync(_server, creds, "sts", "get-caller-identity");
         var wait = expiration - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait);
         }
 
-        var after = await Clients.RunAsync("/usr/bin/aws", call, env);
+        var after = await Clients.AwsWithSessionAsync(_server, creds, "sts", "get-caller-identity");
 
         Assert.True(before.ExitCode == 0, "the call before expiry must work (a slow machine took the whole 18 s?): " + before);
         Assert.Contains($"assumed-role/{role}/short", before.Stdout);
