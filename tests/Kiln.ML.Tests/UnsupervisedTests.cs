@@ -93,13 +93,13 @@ public sealed class UnsupervisedTests
         }
         Assert.True(passes > 3, $"the data should need several Lloyd passes, took {passes}");
 
-        var centers = KMeansTrainer.LloydPasses(() => [x], (float[])start.Clone(), k, d, maxIter: 300, TestData.Context);
+        var centers = KMeansTrainer.LloydPasses(() => [new KMeansBatch(x, null)], (float[])start.Clone(), k, d, maxIter: 300, TestData.Context);
         for (var i = 0; i < centers.Length; i++)
         {
             Assert.Equal(expected[i], centers[i], 1e-3);
         }
         // A pass cap stops it early, away from the fixed point.
-        var capped = KMeansTrainer.LloydPasses(() => [x], (float[])start.Clone(), k, d, maxIter: 1, TestData.Context);
+        var capped = KMeansTrainer.LloydPasses(() => [new KMeansBatch(x, null)], (float[])start.Clone(), k, d, maxIter: 1, TestData.Context);
         Assert.NotEqual(expected, capped);
     }
 

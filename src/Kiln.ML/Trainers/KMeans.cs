@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Kiln.ML.Artifacts;
 using Kiln.ML.Data;
@@ -60,10 +61,13 @@ public sealed class KMeansTrainer : IStreamingTrainer
         }
         var big = Math.Min(s.K * s.Factor, x.Rows);
         var rng = new Random(context.Seed);
-        var centers = s.Init == "kmeans++" ? KMeansPlusPlus(x, null, big, rng, context) : RandomRows(x, big, rng);
+        var centers = s.Init == "kmeans++" ? KMeansSeeding.KMeansPlusPlus(x, null, big, rng, context) : KMeansSeeding.RandomRows(x, big, rng);
         var counts = MiniBatch(x, centers, big, s.BatchSize, s.Epochs, rng, context);
-        // In memory a refinement pass costs one GEMM over rows already parsed, so it runs to Lloyd's fixed point.
-        centers = Reduce(s, x.Cols, centers, counts, big, () => [x], s.LloydIter, rng, context);
+        // In memory a refinement pass costs little (bounds settle most rows without a distance), so it
+        // runs to Lloyd's fixed point.
+        KMeansBatch[]? whole = null;
+        centers = Reduce(s, x.Cols, centers, counts, big, () => whole ??= [new KMeansBatch(x, new KMeansBounds(x, 0, x.Rows))],
+            s.LloydIter, rng, context);
         var model = new KMeansModel(s.K, x.Cols, centers, stats.Mean, new Dictionary<string, double>());
         var result = new Dictionary<string, double>();
         foreach (var (channel, data) in new[] { ("train", train), ("test", validation) })
@@ -113,9 +117,9 @@ public sealed class KMeansTrainer : IStreamingTrainer
         var stats = new ColumnStats { Mean = moments.MeanAndScale().Mean, Scale = new float[d] };
         var seedRows = stats.Apply(new DenseMatrix(sample.Array, (int)Math.Min(rows, sampleRows), d), standardize: false, context);
         var big = (int)Math.Min(s.K * s.Factor, rows);
-        var centers = s.Init == "kmeans++" ? KMeansPlusPlus(seedRows, null, big, rng, context) : RandomRows(seedRows, big, rng);
+        var centers = s.Init == "kmeans++" ? KMeansSeeding.KMeansPlusPlus(seedRows, null, big, rng, context) : KMeansSeeding.RandomRows(seedRows, big, rng);
         var filled = new DenseMatrix(s.BatchSize, d);
-        IEnumerable<DenseMatrix> Pass()
+        IEnumerable<KMeansBatch> Pass()
         {
             foreach (var batch in train.Batches(s.BatchSize))
             {
@@ -124,7 +128,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
                 {
                     stats.ApplyRow(batch.Features.Row(i), view.Row(i), standardize: false);
                 }
-                yield return view;
+                yield return new KMeansBatch(view, null);
             }
         }
         var counts = MiniBatch(Pass, rows, centers, big, s.Epochs, context);
@@ -162,7 +166,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// refinement: Lloyd passes over the rows until no row changes cluster, at most
     /// <paramref name="refinePasses"/> of them.
     /// </summary>
-    private static float[] Reduce(Settings s, int d, float[] centers, float[] counts, int big, Func<IEnumerable<DenseMatrix>> pass,
+    private static float[] Reduce(Settings s, int d, float[] centers, float[] counts, int big, Func<IEnumerable<KMeansBatch>> pass,
         int refinePasses, Random rng, TrainingContext context)
     {
         if (big <= s.K)
@@ -174,7 +178,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
         float[]? kept = null;
         for (var trial = 0; trial < s.LloydTrials; trial++)
         {
-            var start = s.LloydInit == "kmeans++" ? KMeansPlusPlus(points, counts, s.K, rng, context) : RandomRows(points, s.K, rng);
+            var start = s.LloydInit == "kmeans++" ? KMeansSeeding.KMeansPlusPlus(points, counts, s.K, rng, context) : KMeansSeeding.RandomRows(points, s.K, rng);
             var (found, ssd) = Lloyd(points, counts, start, s.K, s.LloydIter, s.LloydTol, context);
             if (ssd < best)
             {
@@ -215,140 +219,25 @@ public sealed class KMeansTrainer : IStreamingTrainer
         return list.Distinct().ToArray();
     }
 
-    private static float[] RandomRows(DenseMatrix x, int count, Random rng)
-    {
-        var rows = Enumerable.Range(0, x.Rows).ToArray();
-        rng.Shuffle(rows);
-        var centers = new float[count * x.Cols];
-        for (var c = 0; c < count; c++)
-        {
-            x.Row(rows[c]).CopyTo(centers.AsSpan(c * x.Cols));
-        }
-        return centers;
-    }
-
-    /// <summary>k-means++ seeding (Arthur and Vassilvitskii 2007), optionally weighting each point.</summary>
-    /// <remarks>
-    /// Greedy k-means++ (Arthur and Vassilvitskii's variant, scikit-learn's default): each new center
-    /// is the best of 2 + ⌊ln count⌋ candidates drawn with probability ∝ weight × D², the one that
-    /// lowers the weighted potential most. All the candidates of a step are scored in one pass over
-    /// the rows (each row is read once, not once per candidate), and the pass keeps each row's new
-    /// distance under every candidate, so the winner's distances need no further pass. Partial sums
-    /// are per block of rows, added in block order, so the choice does not depend on the thread count.
-    /// </remarks>
-    internal static float[] KMeansPlusPlus(DenseMatrix x, float[]? weights, int count, Random rng, TrainingContext context)
-    {
-        const int Block = 2048;
-        var d = x.Cols;
-        var n = x.Rows;
-        var blocks = (n + Block - 1) / Block;
-        var centers = new float[count * d];
-        var closest = new double[n];
-        var first = weights is null ? rng.Next(n) : Sample(weights.Select(w => (double)w).ToArray(), rng);
-        x.Row(first).CopyTo(centers);
-        var firstRow = x.Row(first).ToArray();
-        Parallel.For(0, blocks, context.Parallel, block =>
-        {
-            var end = Math.Min(n, (block + 1) * Block);
-            for (var i = block * Block; i < end; i++)
-            {
-                closest[i] = Blas.SquaredDistance(x.Row(i), firstRow);
-            }
-        });
-        var trials = 2 + (int)Math.Log(count);
-        var p = new double[n];
-        var candidate = new int[trials];
-        var rows = new float[trials][];
-        var next = new double[n * trials];
-        var partial = new double[blocks * trials];
-        for (var c = 1; c < count; c++)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                p[i] = closest[i] * (weights?[i] ?? 1);
-            }
-            for (var t = 0; t < trials; t++)
-            {
-                candidate[t] = Sample(p, rng);
-                rows[t] = x.Row(candidate[t]).ToArray();
-            }
-            Array.Clear(partial);
-            Parallel.For(0, blocks, context.Parallel, block =>
-            {
-                var end = Math.Min(n, (block + 1) * Block);
-                var sums = partial.AsSpan(block * trials, trials);
-                for (var i = block * Block; i < end; i++)
-                {
-                    var row = x.Row(i);
-                    var w = weights?[i] ?? 1;
-                    var own = next.AsSpan(i * trials, trials);
-                    for (var t = 0; t < trials; t++)
-                    {
-                        var m = Math.Min(closest[i], Blas.SquaredDistance(row, rows[t]));
-                        own[t] = m;
-                        sums[t] += m * w;
-                    }
-                }
-            });
-            var best = 0;
-            var bestPotential = double.PositiveInfinity;
-            for (var t = 0; t < trials; t++)
-            {
-                var potential = 0.0;
-                for (var block = 0; block < blocks; block++)
-                {
-                    potential += partial[block * trials + t];
-                }
-                if (potential < bestPotential)
-                {
-                    (best, bestPotential) = (t, potential);
-                }
-            }
-            for (var i = 0; i < n; i++)
-            {
-                closest[i] = next[i * trials + best];
-            }
-            rows[best].CopyTo(centers.AsSpan(c * d));
-        }
-        return centers;
-    }
-
-    private static int Sample(double[] weights, Random rng)
-    {
-        var total = weights.Sum();
-        if (total <= 0)
-        {
-            return rng.Next(weights.Length);
-        }
-        var target = rng.NextDouble() * total;
-        for (var i = 0; i < weights.Length; i++)
-        {
-            target -= weights[i];
-            if (target <= 0)
-            {
-                return i;
-            }
-        }
-        return weights.Length - 1;
-    }
-
     /// <summary>Mini-batch epochs over rows in memory; see the overload over batches.</summary>
     internal static float[] MiniBatch(DenseMatrix x, float[] centers, int k, int batchSize, int epochs, Random rng, TrainingContext context)
     {
         var buffer = batchSize >= x.Rows ? null : new float[batchSize * x.Cols];
-        IEnumerable<DenseMatrix> Pass()
+        // Each batch keeps its rows' bounds from one epoch to the next.
+        var bounds = new KMeansBounds[(x.Rows + batchSize - 1) / batchSize];
+        IEnumerable<KMeansBatch> Pass()
         {
             if (buffer is null)
             {
                 // One batch is the whole matrix: no copy.
-                yield return x;
+                yield return new KMeansBatch(x, bounds[0] ??= new KMeansBounds(x, 0, x.Rows));
                 yield break;
             }
             for (var start = 0; start < x.Rows; start += batchSize)
             {
                 var n = Math.Min(batchSize, x.Rows - start);
                 x.Array.AsSpan(start * x.Cols, n * x.Cols).CopyTo(buffer);
-                yield return new DenseMatrix(buffer, n, x.Cols);
+                yield return new KMeansBatch(new DenseMatrix(buffer, n, x.Cols), bounds[start / batchSize] ??= new KMeansBounds(x, start, n));
             }
         }
         return MiniBatch(Pass, x.Rows, centers, k, epochs, context);
@@ -358,21 +247,19 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// Mini-batch epochs, each one pass of <paramref name="pass"/> (<paramref name="rows"/> rows in all);
     /// updates <paramref name="centers"/> in place and returns each center's row count in the last epoch.
     /// </summary>
-    internal static float[] MiniBatch(Func<IEnumerable<DenseMatrix>> pass, long rows, float[] centers, int k, int epochs, TrainingContext context)
+    internal static float[] MiniBatch(Func<IEnumerable<KMeansBatch>> pass, long rows, float[] centers, int k, int epochs, TrainingContext context)
     {
         var counts = new float[k];
+        var start = new float[centers.Length];
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             Array.Clear(counts);
+            centers.CopyTo(start, 0);
             var ssd = 0.0;
             foreach (var batch in pass())
             {
-                var d = batch.Cols;
-                var n = batch.Rows;
-                var assignment = new int[n];
-                var distance = new float[n];
-                KMeansModel.Nearest(batch, centers, k, assignment, distance, context.Threads);
-                var (sums, batchCounts, batchSsd) = SumByCluster(batch, null, assignment, distance, k, context);
+                var d = batch.Rows.Cols;
+                var (sums, batchCounts, batchSsd) = AssignAndSum(batch, centers, k, context);
                 ssd += batchSsd;
                 for (var c = 0; c < k; c++)
                 {
@@ -390,6 +277,13 @@ public sealed class KMeansTrainer : IStreamingTrainer
                 }
             }
             context.Progress($"epoch {epoch + 1}: train_msd={ssd / rows:G6}");
+            // An epoch is a fixed function of the centers it starts from (the batches come in the same
+            // order each pass), so one that ends where it started is repeated exactly by every later one.
+            if (epoch + 1 < epochs && centers.AsSpan().SequenceEqual(start))
+            {
+                context.Progress($"epochs {epoch + 2}-{epochs}: the centers are at a fixed point, the same as epoch {epoch + 1}");
+                break;
+            }
         }
         return counts;
     }
@@ -399,7 +293,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// until an update leaves every center where it was (the rows are summed in the same order each
     /// pass, so the same assignment gives bit-identical means) or after <paramref name="maxIter"/> passes.
     /// </summary>
-    internal static float[] LloydPasses(Func<IEnumerable<DenseMatrix>> pass, float[] centers, int k, int d, int maxIter,
+    internal static float[] LloydPasses(Func<IEnumerable<KMeansBatch>> pass, float[] centers, int k, int d, int maxIter,
         TrainingContext context)
     {
         var previous = new float[centers.Length];
@@ -412,10 +306,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
             ssd = 0.0;
             foreach (var batch in pass())
             {
-                var assignment = new int[batch.Rows];
-                var distance = new float[batch.Rows];
-                KMeansModel.Nearest(batch, centers, k, assignment, distance, context.Threads);
-                var (batchSums, batchMass, batchSsd) = SumByCluster(batch, null, assignment, distance, k, context);
+                var (batchSums, batchMass, batchSsd) = AssignAndSum(batch, centers, k, context);
                 TensorAdd(sums, batchSums);
                 TensorAdd(mass, batchMass);
                 ssd += batchSsd;
@@ -433,46 +324,108 @@ public sealed class KMeansTrainer : IStreamingTrainer
     }
 
     /// <summary>
-    /// Per cluster, the (weighted) sum of its rows, its mass (row count or weight sum), and the
-    /// (weighted) SSD of the assignment. Blocks of rows are summed in parallel into partial sums,
+    /// Assigns the batch's rows to their nearest centers (through its bounds when it has them, which
+    /// give the same assignment) and returns each cluster's row sum and count, and the SSD of the assignment.
+    /// </summary>
+    private static (double[] Sums, double[] Mass, double Ssd) AssignAndSum(KMeansBatch batch, float[] centers, int k, TrainingContext context)
+    {
+        var x = batch.Rows;
+        if (batch.Bounds is null)
+        {
+            var assignment = new int[x.Rows];
+            var distance = new float[x.Rows];
+            KMeansModel.Nearest(x, centers, k, assignment, distance, context.Threads);
+            var (sums, mass) = SumByCluster(x, null, assignment, k, context);
+            var ssd = 0.0;
+            foreach (var v in distance)
+            {
+                ssd += v;
+            }
+            return (sums, mass, ssd);
+        }
+        batch.Bounds.Assign(centers, k, context.Threads);
+        var (boundSums, boundMass) = SumByCluster(x, null, batch.Bounds.Assignment, k, context, batch.Bounds.Sums);
+        // Σ‖x − c‖² = Σ‖x‖² − 2 Σ_c c·S_c + Σ_c n_c‖c‖², from the sums, as the bounds leave most
+        // distances uncomputed.
+        var d = x.Cols;
+        var total = batch.Bounds.SelfTotal;
+        for (var c = 0; c < k; c++)
+        {
+            for (var j = 0; j < d; j++)
+            {
+                double v = centers[c * d + j];
+                total += v * (boundMass[c] * v - 2 * boundSums[c * d + j]);
+            }
+        }
+        return (boundSums, boundMass, Math.Max(0, total));
+    }
+
+    /// <summary>
+    /// Per cluster, the (weighted) sum of its rows and its mass (row count or weight sum). Blocks of rows are summed in parallel into partial sums,
     /// added in block order, so the result does not depend on the thread count; rows are widened
     /// to double as they are added (<see cref="Blas.AxpyWidened"/>).
     /// </summary>
-    internal static (double[] Sums, double[] Mass, double Ssd) SumByCluster(DenseMatrix x, float[]? weights, int[] assignment,
-        float[] distance, int k, TrainingContext context)
+    internal static (double[] Sums, double[] Mass) SumByCluster(DenseMatrix x, float[]? weights, int[] assignment, int k,
+        TrainingContext context, BlockSums? cache = null)
     {
-        const int Block = 2048;
         var d = x.Cols;
-        var blocks = (x.Rows + Block - 1) / Block;
-        var partialSums = new double[blocks][];
-        var partialMass = new double[blocks][];
-        var partialSsd = new double[blocks];
+        var blocks = (x.Rows + BlockSums.Block - 1) / BlockSums.Block;
+        var partialSums = cache?.Sums ?? new double[blocks][];
+        var partialMass = cache?.Mass ?? new double[blocks][];
         Parallel.For(0, blocks, context.Parallel, block =>
         {
-            var sums = new double[k * d];
-            var mass = new double[k];
-            var ssd = 0.0;
-            var end = Math.Min(x.Rows, (block + 1) * Block);
-            for (var i = block * Block; i < end; i++)
+            var (start, end) = (block * BlockSums.Block, Math.Min(x.Rows, (block + 1) * BlockSums.Block));
+            if (cache is not null && partialSums[block] is not null
+                && assignment.AsSpan(start, end - start).SequenceEqual(cache.Assignment.AsSpan(start, end - start)))
             {
-                var w = weights?[i] ?? 1;
-                var c = assignment[i];
-                mass[c] += w;
-                ssd += w * distance[i];
-                Blas.AxpyWidened(w, x.Row(i), sums.AsSpan(c * d, d));
+                return;
             }
-            (partialSums[block], partialMass[block], partialSsd[block]) = (sums, mass, ssd);
+            (partialSums[block], partialMass[block]) = SumBlock(x, weights, assignment, start, end, k);
+            if (cache is not null)
+            {
+                Array.Copy(assignment, start, cache.Assignment, start, end - start);
+            }
         });
         var total = new double[k * d];
         var totalMass = new double[k];
-        var totalSsd = 0.0;
         for (var block = 0; block < blocks; block++)
         {
             TensorAdd(total, partialSums[block]);
             TensorAdd(totalMass, partialMass[block]);
-            totalSsd += partialSsd[block];
         }
-        return (total, totalMass, totalSsd);
+        return (total, totalMass);
+    }
+
+    /// <summary>
+    /// The per-block partial sums of the last <see cref="SumByCluster"/> over the same rows, kept with
+    /// the assignment they were summed under: a block whose rows all kept their cluster (most blocks,
+    /// once the centers settle) reuses its partial sums, which are the ones summing it again would give.
+    /// </summary>
+    internal sealed class BlockSums(int rows)
+    {
+        public const int Block = 2048;
+
+        public double[][] Sums { get; } = new double[(rows + Block - 1) / Block][];
+
+        public double[][] Mass { get; } = new double[(rows + Block - 1) / Block][];
+
+        public int[] Assignment { get; } = new int[rows];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (double[] Sums, double[] Mass) SumBlock(DenseMatrix x, float[]? weights, int[] assignment, int start, int end, int k)
+    {
+        var d = x.Cols;
+        var sums = new double[k * d];
+        var mass = new double[k];
+        for (var i = start; i < end; i++)
+        {
+            var w = weights?[i] ?? 1;
+            var c = assignment[i];
+            mass[c] += w;
+            Blas.AxpyWidened(w, x.Row(i), sums.AsSpan(c * d, d));
+        }
+        return (sums, mass);
     }
 
     private static void TensorAdd(double[] into, double[] values)
@@ -514,7 +467,12 @@ public sealed class KMeansTrainer : IStreamingTrainer
         for (var iter = 0; iter < maxIter; iter++)
         {
             KMeansModel.Nearest(x, centers, k, assignment, distance, context.Threads);
-            var (sums, mass, ssd) = SumByCluster(x, weights, assignment, distance, k, context);
+            var (sums, mass) = SumByCluster(x, weights, assignment, k, context);
+            var ssd = 0.0;
+            for (var i = 0; i < x.Rows; i++)
+            {
+                ssd += (weights?[i] ?? 1) * distance[i];
+            }
             MoveToMeans(centers, sums, mass, k, d);
             if (previous - ssd <= tol * previous)
             {
@@ -531,6 +489,9 @@ public sealed class KMeansTrainer : IStreamingTrainer
         return (centers, final);
     }
 }
+
+/// <summary>One mini-batch of rows and, for rows held in memory, the bounds that find their centers again each pass.</summary>
+internal readonly record struct KMeansBatch(DenseMatrix Rows, KMeansBounds? Bounds);
 
 /// <summary>
 /// k cluster centers. Payload of model_algo-1, version 1:

@@ -1,0 +1,271 @@
+using System.Runtime.CompilerServices;
+using Kiln.ML.Data;
+using Kiln.ML.Kernels;
+
+namespace Kiln.ML.Trainers;
+
+/// <summary>
+/// The nearest center of each of a fixed range of rows held in memory, found again every time the
+/// centers move (full-batch epochs, Lloyd passes), with Hamerly's bounds (Hamerly 2010, "Making
+/// k-means even faster"): per row an upper bound on the distance to its center and a lower bound on
+/// the distance to every other one. When the centers move, the bounds move by how far they moved,
+/// and a row whose bounds still separate its center from the rest keeps it without a distance
+/// being computed. Late epochs, whose centers barely move, skip nearly every row.
+/// </summary>
+/// <remarks>
+/// The result is the assignment <see cref="KMeansModel.Nearest"/> computes, not an approximation
+/// of it. Nearest ranks centers by the float value v_c = ‖c‖² − 2x·c, whose rounding error is at most
+/// about (d+2)·2⁻²⁴·(‖x‖ + ‖c‖)². A row keeps its center a only while its bounds prove the true
+/// squared distances of every other center exceed a's by more than twice a margin M that is at least
+/// twice that error, so Nearest's v_a is strictly the smallest and it would pick a too. Rows the
+/// bounds cannot settle are scored exactly as Nearest scores them (the same <see cref="PanelGemm"/>
+/// products and the same float expression), which also rebuilds their bounds from the scores widened
+/// by M. The bounds themselves are kept in double and rounded outwards, far below M.
+/// </remarks>
+internal sealed class KMeansBounds
+{
+    private const int Block = 512;
+    private const int Gather = 64;
+
+    private readonly DenseMatrix _x;
+    private readonly int _start;
+    private readonly int _rows;
+    private readonly float[] _self;
+    private readonly double[] _norm;
+    private readonly double[] _upper;
+    private readonly double[] _lower;
+    private float[]? _previous;
+
+    /// <summary>Bounds over rows [<paramref name="start"/>, start + <paramref name="rows"/>) of <paramref name="x"/>.</summary>
+    public KMeansBounds(DenseMatrix x, int start, int rows)
+    {
+        (_x, _start, _rows) = (x, start, rows);
+        _self = new float[rows];
+        _norm = new double[rows];
+        for (var i = 0; i < rows; i++)
+        {
+            var row = x.Row(start + i);
+            _self[i] = Blas.Dot(row, row);
+            _norm[i] = Math.Sqrt(Norm2(row)) * (1 + 1e-9);
+        }
+        SelfTotal = _self.Sum(v => (double)v);
+        _upper = new double[rows];
+        _lower = new double[rows];
+        Assignment = new int[rows];
+        Sums = new KMeansTrainer.BlockSums(rows);
+    }
+
+    /// <summary>The cluster sums of these rows, block by block, as last summed (see <see cref="KMeansTrainer.SumByCluster"/>).</summary>
+    public KMeansTrainer.BlockSums Sums { get; }
+
+    /// <summary>Each row's nearest center, as of the last <see cref="Assign"/>.</summary>
+    public int[] Assignment { get; }
+
+    /// <summary>Σ ‖x‖² over the rows, for the SSD of an assignment from its cluster sums.</summary>
+    public double SelfTotal { get; }
+
+    /// <summary>Assigns every row to its nearest of the first <paramref name="k"/> <paramref name="centers"/>;
+    /// returns how many rows changed center (all of them on the first call).</summary>
+    public int Assign(float[] centers, int k, int threads)
+    {
+        var d = _x.Cols;
+        var norms = new float[k];
+        var largest = 0.0;
+        for (var c = 0; c < k; c++)
+        {
+            norms[c] = Blas.Dot(centers.AsSpan(c * d, d), centers.AsSpan(c * d, d));
+            largest = Math.Max(largest, Math.Sqrt(Norm2(centers.AsSpan(c * d, d))));
+        }
+        var state = new Pass
+        {
+            Centers = centers,
+            K = k,
+            Norms = norms,
+            Packed = PanelGemm.Pack(centers.AsSpan(0, k * d), k, d),
+            Largest = largest * (1 + 1e-9),
+            MarginScale = 4.0 * (d + 4) / (1 << 24),
+            Widen = 1 + 2.0 * (d + 2) / (1 << 24) + 1e-9,
+            Drift = new double[k],
+            Separation = new double[k],
+            First = _previous is null,
+        };
+        if (_previous is not null)
+        {
+            MoveBounds(state, _previous, centers, k, d);
+        }
+        _previous = centers.AsSpan(0, k * d).ToArray();
+        var changed = new int[(_rows + Block - 1) / Block];
+        Parallel.For(0, changed.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
+            block => changed[block] = AssignBlock(state, block));
+        return changed.Sum();
+    }
+
+    /// <summary>What one call of <see cref="Assign"/> shares between its blocks.</summary>
+    private sealed class Pass
+    {
+        public required float[] Centers { get; init; }
+        public required int K { get; init; }
+        public required float[] Norms { get; init; }
+        public required float[] Packed { get; init; }
+        public required double Largest { get; init; }
+        public required double MarginScale { get; init; }
+        /// <summary>1 + twice the relative error of a computed squared distance.</summary>
+        public required double Widen { get; init; }
+        /// <summary>How far each center moved since the last call (rounded up).</summary>
+        public required double[] Drift { get; init; }
+        /// <summary>Each center's distance to its nearest other center (rounded down).</summary>
+        public required double[] Separation { get; init; }
+        public required bool First { get; init; }
+        public double MaxDrift { get; set; }
+        public double SecondDrift { get; set; }
+        public int MaxDriftCenter { get; set; }
+    }
+
+    private static void MoveBounds(Pass state, float[] previous, float[] centers, int k, int d)
+    {
+        for (var c = 0; c < k; c++)
+        {
+            var drift = Math.Sqrt(Distance2(previous.AsSpan(c * d, d), centers.AsSpan(c * d, d))) * (1 + 1e-9);
+            state.Drift[c] = drift;
+            if (drift > state.MaxDrift)
+            {
+                (state.SecondDrift, state.MaxDrift, state.MaxDriftCenter) = (state.MaxDrift, drift, c);
+            }
+            else if (drift > state.SecondDrift)
+            {
+                state.SecondDrift = drift;
+            }
+        }
+        for (var c = 0; c < k; c++)
+        {
+            var nearest = double.PositiveInfinity;
+            for (var o = 0; o < k; o++)
+            {
+                if (o != c)
+                {
+                    nearest = Math.Min(nearest, Distance2(centers.AsSpan(c * d, d), centers.AsSpan(o * d, d)));
+                }
+            }
+            state.Separation[c] = Math.Sqrt(nearest) * (1 - 1e-9);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int AssignBlock(Pass state, int block)
+    {
+        var d = _x.Cols;
+        var k = state.K;
+        var width = PanelGemm.Panels(k) * PanelGemm.Width;
+        var gathered = new int[Gather];
+        var rows = new float[Gather * d];
+        var dots = new float[Gather * width];
+        var count = 0;
+        var changed = 0;
+        var end = Math.Min(_rows, (block + 1) * Block);
+        for (var i = block * Block; i < end; i++)
+        {
+            if (!state.First && Settled(state, i))
+            {
+                continue;
+            }
+            gathered[count] = i;
+            _x.Row(_start + i).CopyTo(rows.AsSpan(count * d, d));
+            if (++count == Gather)
+            {
+                changed += Score(state, gathered, count, rows, dots, width);
+                count = 0;
+            }
+        }
+        return changed + Score(state, gathered, count, rows, dots, width);
+    }
+
+    /// <summary>Moves row i's bounds by the centers' drift; true when they prove its center unchanged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool Settled(Pass state, int i)
+    {
+        var a = Assignment[i];
+        var upper = _upper[i] + state.Drift[a];
+        var lower = _lower[i] - (a == state.MaxDriftCenter ? state.SecondDrift : state.MaxDrift);
+        _upper[i] = upper;
+        _lower[i] = lower;
+        var norm = _norm[i];
+        var margin = state.MarginScale * (norm + state.Largest) * (norm + state.Largest);
+        if (Separates(Math.Max(lower, state.Separation[a] - upper), upper, margin))
+        {
+            return true;
+        }
+        // The drifts loosen the upper bound fastest; the distance to the row's own center tightens it.
+        // Blas.SquaredDistance's relative error is below (d+2)·2⁻²⁴; twice that rounds it up.
+        upper = Math.Sqrt(Blas.SquaredDistance(_x.Row(_start + i), state.Centers.AsSpan(a * _x.Cols, _x.Cols)) * state.Widen);
+        _upper[i] = upper;
+        return Separates(Math.Max(lower, state.Separation[a] - upper), upper, margin);
+    }
+
+    private static bool Separates(double lower, double upper, double margin) => lower > 0 && lower * lower - upper * upper > 2 * margin;
+
+    /// <summary>Nearest's scores for the gathered rows; sets their centers and bounds, returns how many changed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Score(Pass state, int[] gathered, int count, float[] rows, float[] dots, int width)
+    {
+        if (count == 0)
+        {
+            return 0;
+        }
+        var d = _x.Cols;
+        var k = state.K;
+        PanelGemm.Multiply(rows.AsSpan(0, count * d), count, d, state.Packed, 0, width / PanelGemm.Width, dots);
+        var changed = 0;
+        for (var r = 0; r < count; r++)
+        {
+            var i = gathered[r];
+            var best = 0;
+            var bestValue = float.PositiveInfinity;
+            var secondValue = float.PositiveInfinity;
+            for (var c = 0; c < k; c++)
+            {
+                // The same expression as Nearest, so the same float.
+                var v = state.Norms[c] - 2 * dots[r * width + c];
+                if (v < bestValue)
+                {
+                    (secondValue, bestValue, best) = (bestValue, v, c);
+                }
+                else if (v < secondValue)
+                {
+                    secondValue = v;
+                }
+            }
+            var norm = _norm[i];
+            var margin = state.MarginScale * (norm + state.Largest) * (norm + state.Largest);
+            _upper[i] = Math.Sqrt(Math.Max(0, (double)bestValue + _self[i] + margin)) * (1 + 1e-9);
+            _lower[i] = k == 1 ? double.PositiveInfinity : Math.Sqrt(Math.Max(0, (double)secondValue + _self[i] - margin)) * (1 - 1e-9);
+            if (state.First || Assignment[i] != best)
+            {
+                changed++;
+            }
+            Assignment[i] = best;
+        }
+        return changed;
+    }
+
+    private static double Norm2(ReadOnlySpan<float> a)
+    {
+        var sum = 0.0;
+        foreach (var v in a)
+        {
+            sum += (double)v * v;
+        }
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double Distance2(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var sum = 0.0;
+        for (var j = 0; j < a.Length; j++)
+        {
+            var diff = (double)a[j] - b[j];
+            sum += diff * diff;
+        }
+        return sum;
+    }
+}

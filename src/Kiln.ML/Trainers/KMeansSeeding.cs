@@ -1,0 +1,288 @@
+using System.Runtime.CompilerServices;
+using Kiln.ML.Data;
+using Kiln.ML.Kernels;
+
+namespace Kiln.ML.Trainers;
+
+/// <summary>K-Means' initial centers: random rows, or greedy k-means++ (init_method, local_lloyd_init_method).</summary>
+internal static class KMeansSeeding
+{
+    private const int Block = 2048;
+
+    public static float[] RandomRows(DenseMatrix x, int count, Random rng)
+    {
+        var rows = Enumerable.Range(0, x.Rows).ToArray();
+        rng.Shuffle(rows);
+        var centers = new float[count * x.Cols];
+        for (var c = 0; c < count; c++)
+        {
+            x.Row(rows[c]).CopyTo(centers.AsSpan(c * x.Cols));
+        }
+        return centers;
+    }
+
+    /// <summary>k-means++ seeding (Arthur and Vassilvitskii 2007), optionally weighting each point.</summary>
+    /// <remarks>
+    /// Greedy k-means++ (Arthur and Vassilvitskii's variant, scikit-learn's default): each new center
+    /// is the best of 2 + ⌊ln count⌋ candidates drawn with probability ∝ weight × D², the one that
+    /// lowers the weighted potential most. All the candidates of a step are packed into panels of 8
+    /// and scored in one pass over the rows (<see cref="KMeansKernels.PanelSquaredDistances"/>), and
+    /// the pass keeps each row's new distance under every candidate, so the winner's distances need
+    /// no further pass. Partial sums are per block of rows, added in block order, so the choice does
+    /// not depend on the thread count.
+    ///
+    /// A row skips the pass when the triangle inequality shows that no candidate can come closer to
+    /// it than its current center: with g the distance from the candidate to that center and D the
+    /// row's distance to it, the candidate is at least g − √D away, so g ≥ 2√D settles it. The test
+    /// carries the rounding error of a computed D (relative (d+2)·2⁻²⁴, doubled), so a skipped row's
+    /// distances are exactly what scoring it would have kept: the seeding is the same with or
+    /// without the skip, only faster once the centers cover the data.
+    /// </remarks>
+    public static float[] KMeansPlusPlus(DenseMatrix x, float[]? weights, int count, Random rng, TrainingContext context)
+    {
+        var d = x.Cols;
+        var n = x.Rows;
+        var blocks = (n + Block - 1) / Block;
+        var centers = new float[count * d];
+        var closest = new double[n];
+        var owner = new int[n];
+        var cumulative = new double[n];
+        if (weights is not null)
+        {
+            Cumulate(weights, null, cumulative);
+        }
+        var first = weights is null ? rng.Next(n) : Sample(cumulative, rng);
+        x.Row(first).CopyTo(centers);
+        var trials = 2 + (int)Math.Log(count);
+        var panels = PanelGemm.Panels(trials);
+        var packed = PanelGemm.Pack(x.Row(first), 1, d);
+        Parallel.For(0, blocks, context.Parallel, block => FirstDistances(x, packed, closest, block));
+        // g² ≥ 4·D/(1 − γ) with γ the relative error of a computed squared distance; the extra
+        // 1e-9 covers the double arithmetic of g itself.
+        var gamma = 2.0 * (d + 2) / (1 << 24);
+        var skipFactor = 4 / (1 - gamma) * (1 + 1e-9);
+        var candidate = new int[trials];
+        var rows = new float[trials * d];
+        var threshold = new double[trials * count];
+        var next = new double[n * trials];
+        var skipped = new bool[n];
+        var partial = new double[blocks * trials];
+        for (var c = 1; c < count; c++)
+        {
+            Cumulate(closest, weights, cumulative);
+            for (var t = 0; t < trials; t++)
+            {
+                candidate[t] = Sample(cumulative, rng);
+                x.Row(candidate[t]).CopyTo(rows.AsSpan(t * d));
+            }
+            packed = PanelGemm.Pack(rows, trials, d);
+            // A row whose center is o skips candidate t when its D ≤ threshold[t, o] = g²(t, o) / skipFactor.
+            for (var t = 0; t < trials; t++)
+            {
+                for (var o = 0; o < c; o++)
+                {
+                    threshold[t * count + o] = SquaredDistance(rows.AsSpan(t * d, d), centers.AsSpan(o * d, d)) / skipFactor;
+                }
+            }
+            Array.Clear(partial);
+            var step = new Step(x, weights, closest, owner, packed, trials, threshold, count, next, skipped, partial);
+            Parallel.For(0, blocks, context.Parallel, block => ScoreBlock(step, block));
+            var best = 0;
+            var bestPotential = double.PositiveInfinity;
+            for (var t = 0; t < trials; t++)
+            {
+                var potential = 0.0;
+                for (var block = 0; block < blocks; block++)
+                {
+                    potential += partial[block * trials + t];
+                }
+                if (potential < bestPotential)
+                {
+                    (best, bestPotential) = (t, potential);
+                }
+            }
+            Keep(closest, owner, next, skipped, trials, best, c);
+            rows.AsSpan(best * d, d).CopyTo(centers.AsSpan(c * d));
+        }
+        return centers;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FirstDistances(DenseMatrix x, float[] packed, double[] closest, int block)
+    {
+        Span<float> lanes = stackalloc float[PanelGemm.Width];
+        var end = Math.Min(x.Rows, (block + 1) * Block);
+        for (var i = block * Block; i < end; i++)
+        {
+            KMeansKernels.PanelSquaredDistances(x.Row(i), packed, lanes);
+            closest[i] = lanes[0];
+        }
+    }
+
+    /// <summary>The arrays one k-means++ step scores its candidates with.</summary>
+    private sealed record Step(DenseMatrix X, float[]? Weights, double[] Closest, int[] Owner, float[] Packed, int Trials,
+        double[] Threshold, int Count, double[] Next, bool[] Skipped, double[] Partial);
+
+    /// <summary>Scores one block of rows against every candidate: next[i, t] = min(D(i), d²(i, t)), and the
+    /// block's weighted potential under each candidate.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreBlock(Step step, int block)
+    {
+        var x = step.X;
+        var trials = step.Trials;
+        var end = Math.Min(x.Rows, (block + 1) * Block);
+        var sums = step.Partial.AsSpan(block * trials, trials);
+        Span<int> scored = stackalloc int[4];
+        Span<float> lanes = stackalloc float[4 * PanelGemm.Width];
+        var count = 0;
+        for (var i = block * Block; i < end; i++)
+        {
+            var current = step.Closest[i];
+            var skip = true;
+            for (var t = 0; t < trials && skip; t++)
+            {
+                skip = current <= step.Threshold[t * step.Count + step.Owner[i]];
+            }
+            step.Skipped[i] = skip;
+            if (!skip)
+            {
+                scored[count++] = i;
+                if (count == 4)
+                {
+                    ScoreRows(step, scored, lanes);
+                    count = 0;
+                }
+            }
+        }
+        if (count > 0)
+        {
+            ScoreRows(step, scored[..count], lanes);
+        }
+        // The potentials add rows in row order, skipped or not, so they are the same sums as without the skip.
+        for (var i = block * Block; i < end; i++)
+        {
+            var w = step.Weights?[i] ?? 1;
+            if (step.Skipped[i])
+            {
+                var current = step.Closest[i] * w;
+                for (var t = 0; t < trials; t++)
+                {
+                    sums[t] += current;
+                }
+            }
+            else
+            {
+                var own = step.Next.AsSpan(i * trials, trials);
+                for (var t = 0; t < trials; t++)
+                {
+                    sums[t] += own[t] * w;
+                }
+            }
+        }
+    }
+
+    /// <summary>next[i, t] = min(D(i), d²(i, t)) for up to 4 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreRows(Step step, ReadOnlySpan<int> rows, Span<float> lanes)
+    {
+        var x = step.X;
+        var d = x.Cols;
+        var trials = step.Trials;
+        for (var panel = 0; panel < PanelGemm.Panels(trials); panel++)
+        {
+            var packed = step.Packed.AsSpan(panel * PanelGemm.Width * d, PanelGemm.Width * d);
+            if (rows.Length == 4)
+            {
+                KMeansKernels.PanelSquaredDistances4(x.Row(rows[0]), x.Row(rows[1]), x.Row(rows[2]), x.Row(rows[3]), packed, lanes);
+            }
+            else
+            {
+                for (var r = 0; r < rows.Length; r++)
+                {
+                    KMeansKernels.PanelSquaredDistances(x.Row(rows[r]), packed, lanes[(r * PanelGemm.Width)..]);
+                }
+            }
+            for (var r = 0; r < rows.Length; r++)
+            {
+                var i = rows[r];
+                for (var t = panel * PanelGemm.Width; t < Math.Min(trials, (panel + 1) * PanelGemm.Width); t++)
+                {
+                    step.Next[i * trials + t] = Math.Min(step.Closest[i], lanes[r * PanelGemm.Width + t - panel * PanelGemm.Width]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Each row takes the chosen candidate (center c) when it is strictly closer than its current center.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Keep(double[] closest, int[] owner, double[] next, bool[] skipped, int trials, int best, int c)
+    {
+        for (var i = 0; i < closest.Length; i++)
+        {
+            if (!skipped[i] && next[i * trials + best] < closest[i])
+            {
+                closest[i] = next[i * trials + best];
+                owner[i] = c;
+            }
+        }
+    }
+
+    /// <summary>cumulative[i] = Σ_{j ≤ i} values[j] × (weights?[j] ?? 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Cumulate(ReadOnlySpan<double> values, float[]? weights, double[] cumulative)
+    {
+        var total = 0.0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            total += values[i] * (weights?[i] ?? 1);
+            cumulative[i] = total;
+        }
+    }
+
+    private static void Cumulate(float[] values, float[]? weights, double[] cumulative)
+    {
+        var total = 0.0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            total += values[i] * (double)(weights?[i] ?? 1);
+            cumulative[i] = total;
+        }
+    }
+
+    /// <summary>An index drawn with probability ∝ its weight, from the running totals of the weights
+    /// (uniform when they are all zero): the first index whose running total passes a uniform target.</summary>
+    private static int Sample(double[] cumulative, Random rng)
+    {
+        var total = cumulative[^1];
+        if (total <= 0)
+        {
+            return rng.Next(cumulative.Length);
+        }
+        var target = rng.NextDouble() * total;
+        var (lo, hi) = (0, cumulative.Length - 1);
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (cumulative[mid] > target)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    private static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var sum = 0.0;
+        for (var j = 0; j < a.Length; j++)
+        {
+            var diff = (double)a[j] - b[j];
+            sum += diff * diff;
+        }
+        return sum;
+    }
+}
