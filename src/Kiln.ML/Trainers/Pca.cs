@@ -13,7 +13,7 @@ namespace Kiln.ML.Trainers;
 /// num_components + extra_components columns, which never forms the covariance and so suits many
 /// features. Missing values take the column mean.
 /// </summary>
-public sealed class PcaTrainer : ITrainer
+public sealed class PcaTrainer : IStreamingTrainer
 {
     public const string Name = "pca";
 
@@ -67,6 +67,64 @@ public sealed class PcaTrainer : ITrainer
         }
         var stats = ColumnStats.Compute(x);
         return Randomized(() => [x], x.Rows, stats.Mean, s, context);
+    }
+
+    /// <summary>Rows read at a time when streaming: 16 Ki rows are 4 MiB per 64 features.</summary>
+    private const int StreamRows = 16384;
+
+    /// <summary>
+    /// PCA out of core. regular: one pass, each batch's rows split over the threads' accumulators
+    /// (the shift is the mean of the file's first rows, as in memory), so memory is one batch and
+    /// the d × d sums. randomized: a pass for the column means, then each of the 7 products C·Q is
+    /// a pass over the file (memory: one batch and the d × l matrices), the same iteration as in memory.
+    /// The channel's label column, if any, is ignored, as in memory; a validation channel is not used.
+    /// </summary>
+    public IModel Train(BatchSource train, BatchSource? validation, Hyperparameters hp, TrainingContext context)
+    {
+        var d = train.FeatureCount;
+        var s = Parse(hp, d);
+        if (!s.Regular)
+        {
+            var columns = new ColumnMoments(d);
+            foreach (var batch in train.Batches(StreamRows))
+            {
+                columns.Add(batch.Features);
+            }
+            return Randomized(() => train.Batches(StreamRows).Select(b => b.Features), columns.Rows, columns.MeanAndScale().Mean, s, context);
+        }
+        PcaMoments[]? parts = null;
+        foreach (var batch in train.Batches(StreamRows))
+        {
+            var x = batch.Features;
+            if (parts is null)
+            {
+                var shift = PcaMoments.FirstRowsMean(x);
+                parts = new PcaMoments[Math.Max(1, context.Threads)];
+                for (var w = 0; w < parts.Length; w++)
+                {
+                    parts[w] = new PcaMoments(shift);
+                }
+            }
+            var workers = Math.Min(parts.Length, Workers((long)x.Rows * d, context.Threads));
+            ForWorkers(workers, context.Threads, w =>
+            {
+                var (start, end) = Range(x.Rows, w, workers);
+                parts[w].Add(x, start, end - start);
+            });
+        }
+        if (parts is null)
+        {
+            throw new DataFormatException(train.Source, 0, 0, "the file holds no rows");
+        }
+        foreach (var part in parts)
+        {
+            part.Flush();
+        }
+        for (var w = 1; w < parts.Length; w++)
+        {
+            parts[0].Merge(parts[w]);
+        }
+        return Regular(parts[0], s, context);
     }
 
     /// <summary>One worker per 256 Ki values at most: below that a thread costs more to start than it saves.</summary>
