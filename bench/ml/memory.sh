@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Peak memory (max RSS from /usr/bin/time -v) of `./kiln ml train`, 2 threads:
-#   1. linear-learner and kmeans on covertype's training set (1x, 74,370 rows x 54, 13 MB) and on ten
-#      copies of it (10x, 743,700 rows, 132 MB; each copy's first feature shifted by copy/1000 so no two
-#      rows repeat), streamed (--stream always) and in memory (--stream never): streaming should stay
-#      flat while the in-memory path grows with the input;
+#   1. linear-learner, kmeans, pca and factorization-machines on covertype's training set (1x, 74,370
+#      rows x 54, 13 MB) and on ten copies of it (10x, 743,700 rows, 132 MB; each copy's first feature
+#      shifted by copy/1000 so no two rows repeat), streamed (--stream always) and in memory
+#      (--stream never): streaming should stay flat while the in-memory path grows with the input.
+#      factorization-machines reads the same rows as text/libsvm (zeros dropped, 0-based indices),
+#      its sparse format; no rating data here, so the class index stands in as a regression target;
 #   2. every algorithm on covertype, the largest shared dataset, as `./kiln ml train` runs it by default.
 # Epochs are cut to 2 in part 1: memory does not depend on them, time does.
 # Usage: bench/ml/memory.sh        (from anywhere; needs the Debian package `time`)
@@ -27,6 +29,10 @@ cp "$data/sagemaker-train.csv" "$out/1x.csv"
 for copy in $(seq 0 9); do
   awk -F, -v OFS=, -v d="$copy" '{ $2 = $2 + d / 1000; print }' "$data/sagemaker-train.csv"
 done >"$out/10x.csv"
+for size in 1x 10x; do
+  awk -F, '{ line = $1; for (i = 2; i <= NF; i++) if ($i != 0) line = line " " (i - 2) ":" $i; print line }' \
+    "$out/$size.csv" >"$out/$size.libsvm"
+done
 
 # peak NAME ARGS...: runs kiln ml train and prints its max RSS in MiB and wall time.
 peak() {
@@ -42,10 +48,15 @@ peak() {
 echo "== streaming vs in memory, covertype 1x ($(du -h "$out/1x.csv" | cut -f1)) and 10x ($(du -h "$out/10x.csv" | cut -f1))"
 ll=(--algorithm linear-learner --hp predictor_type=multiclass_classifier --hp num_classes=7 --hp epochs=2)
 km=(--algorithm kmeans --hp k=7 --hp init_method=kmeans++ --hp epochs=2)
+pca=(--algorithm pca --hp num_components=10)
+fm=(--algorithm factorization-machines --hp feature_dim=54 --hp num_factors=8 --hp predictor_type=regressor --hp epochs=2)
 for mode in always never; do
   for size in 1x 10x; do
     peak "linear-learner  $size  --stream $mode" "${ll[@]}" --train "$out/$size.csv" --stream "$mode"
     peak "kmeans          $size  --stream $mode" "${km[@]}" --train "$out/$size.csv" --stream "$mode"
+    peak "pca             $size  --stream $mode" "${pca[@]}" --train "$out/$size.csv" --stream "$mode"
+    peak "pca randomized  $size  --stream $mode" "${pca[@]}" --hp algorithm_mode=randomized --train "$out/$size.csv" --stream "$mode"
+    peak "fm (libsvm)     $size  --stream $mode" "${fm[@]}" --train "$out/$size.libsvm" --content-type text/libsvm --stream "$mode"
   done
 done
 

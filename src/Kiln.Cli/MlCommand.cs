@@ -43,7 +43,7 @@ internal static class MlCommand
         var threads = Threads();
         var stream = new Option<string>("--stream")
         {
-            Description = "Out-of-core training for linear-learner and kmeans: auto (files over 256 MiB), always or never",
+            Description = "Out-of-core training for linear-learner, kmeans, pca and factorization-machines: auto (files over 256 MiB), always or never",
             DefaultValueFactory = _ => "auto",
         };
         stream.AcceptOnlyFromAmong("auto", "always", "never");

@@ -3,16 +3,19 @@ namespace Kiln.ML.Data;
 /// <summary>
 /// A channel file that a streaming trainer reads again on every pass, a batch at a time, instead of
 /// holding it in memory: memory then depends on the batch size and the feature count, never on the
-/// file size (out-of-core training). text/csv, application/jsonlines and
-/// application/x-recordio-protobuf stream; text/libsvm does not, its sparse rows are read whole.
+/// file size (out-of-core training). text/csv, application/jsonlines, application/x-recordio-protobuf
+/// and text/libsvm stream, as dense batches (<see cref="Batches"/>) or, for the algorithms that learn
+/// on sparse rows, as sparse ones (<see cref="SparseBatches"/>).
 /// </summary>
 public sealed class BatchSource
 {
     private readonly int? _featureCount;
+    private int? _libSvmWidth;
 
     public BatchSource(string path, string contentType, bool hasLabel, int? featureCount = null)
     {
-        ContentType = ContentTypes.Normalize(contentType, ContentTypes.Csv, ContentTypes.RecordIOProtobuf, ContentTypes.JsonLines);
+        ContentType = ContentTypes.Normalize(contentType, ContentTypes.Csv, ContentTypes.RecordIOProtobuf, ContentTypes.JsonLines,
+            ContentTypes.LibSvm);
         Path = path;
         HasLabel = hasLabel;
         _featureCount = featureCount;
@@ -28,8 +31,13 @@ public sealed class BatchSource
     /// <summary>The file name, for error messages.</summary>
     public string Source { get; }
 
-    /// <summary>Features per row, from the caller or else from the first row of the file.</summary>
-    public int FeatureCount => _featureCount ?? PeekFeatureCount();
+    /// <summary>
+    /// Features per row, from the caller or else from the first row of the file; for text/libsvm,
+    /// whose rows do not declare their width, the largest index + 1 over the whole file (one pass, once).
+    /// </summary>
+    public int FeatureCount => _featureCount ?? (ContentType == ContentTypes.LibSvm
+        ? _libSvmWidth ??= LibSvmReader.Width(Path, HasLabel)
+        : PeekFeatureCount());
 
     private int PeekFeatureCount()
     {
@@ -38,11 +46,21 @@ public sealed class BatchSource
     }
 
     /// <summary>One pass over the file; each batch is valid until the enumerator moves on (the buffer is reused).</summary>
-    public IEnumerable<Dataset> Batches(int batchRows) => DataReader.ReadBatches(Path, ContentType, HasLabel, batchRows, _featureCount);
+    public IEnumerable<Dataset> Batches(int batchRows) => DataReader.ReadBatches(Path, ContentType, HasLabel, batchRows,
+        ContentType == ContentTypes.LibSvm ? FeatureCount : _featureCount);
 
-    /// <summary>Whether files of this content type can be read in batches (text/libsvm cannot).</summary>
+    /// <summary>
+    /// One pass over the file as sparse batches (<see cref="Dataset.Sparse"/>) of at most
+    /// <paramref name="batchRows"/> rows whose indices lie below <paramref name="width"/>: sparse
+    /// records stay sparse, dense rows keep their non-zero values. Each batch is its own arrays.
+    /// </summary>
+    public IEnumerable<Dataset> SparseBatches(int batchRows, int width) =>
+        DataReader.ReadSparseBatches(Path, ContentType, HasLabel, batchRows, width);
+
+    /// <summary>Whether files of this content type can be read in batches (every type <see cref="DataReader"/> reads).</summary>
     public static bool CanStream(string contentType) =>
-        ContentTypes.Normalize(contentType, ContentTypes.Readable) is ContentTypes.Csv or ContentTypes.RecordIOProtobuf or ContentTypes.JsonLines;
+        ContentTypes.Normalize(contentType, ContentTypes.Readable) is ContentTypes.Csv or ContentTypes.RecordIOProtobuf or ContentTypes.JsonLines
+            or ContentTypes.LibSvm;
 }
 
 /// <summary>

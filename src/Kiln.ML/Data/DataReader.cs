@@ -72,15 +72,74 @@ public static class DataReader
         ReadBatches(path, ContentTypes.Csv, hasLabel, batchRows, featureCount);
 
     /// <summary>
-    /// Streams a text/csv, JSON Lines or RecordIO-protobuf file as dense batches of at most
+    /// Streams a text/csv, JSON Lines, RecordIO-protobuf or text/libsvm file as dense batches of at most
     /// <paramref name="batchRows"/> rows. The batches share one buffer: each is valid until the
     /// enumerator moves on, which keeps memory at one batch whatever the file size (out-of-core training).
     /// </summary>
     public static IEnumerable<Dataset> ReadBatches(string path, string contentType, bool hasLabel, int batchRows, int? featureCount = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchRows, 1);
-        var type = ContentTypes.Normalize(contentType, ContentTypes.Csv, ContentTypes.RecordIOProtobuf, ContentTypes.JsonLines);
+        var type = ContentTypes.Normalize(contentType, ContentTypes.Csv, ContentTypes.RecordIOProtobuf, ContentTypes.JsonLines,
+            ContentTypes.LibSvm);
         return Batches(path, type, hasLabel, batchRows, featureCount);
+    }
+
+    /// <summary>
+    /// Streams a file as sparse batches of at most <paramref name="batchRows"/> rows with indices below
+    /// <paramref name="width"/> (Factorization Machines' feature_dim). Sparse records (libsvm, sparse
+    /// RecordIO-protobuf or JSON Lines) keep their entries as written; dense rows (CSV, dense records)
+    /// keep their non-zero, non-missing values, as <see cref="SparseMatrix.FromDense"/> does in memory.
+    /// </summary>
+    public static IEnumerable<Dataset> ReadSparseBatches(string path, string contentType, bool hasLabel, int batchRows, int width)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchRows, 1);
+        var type = ContentTypes.Normalize(contentType, ContentTypes.Readable);
+        return type == ContentTypes.Csv
+            ? Batches(path, type, hasLabel, batchRows, null).Select(b => new Dataset(SparseMatrix.FromDense(b.Features), b.Labels, b.Source))
+            : SparseBatches(type == ContentTypes.LibSvm ? new LibSvmRecords(path, hasLabel, width) : OpenRecords(path, type), hasLabel, batchRows, width);
+    }
+
+    private static IEnumerable<Dataset> SparseBatches(RecordSource records, bool hasLabel, int batchRows, int width)
+    {
+        using (records)
+        {
+            var more = records.Next();
+            while (more)
+            {
+                var starts = new List<int>(batchRows + 1) { 0 };
+                var index = new List<int>();
+                var value = new List<float>();
+                var labels = new List<float>(hasLabel ? batchRows : 0);
+                for (; more && starts.Count <= batchRows; more = records.Next())
+                {
+                    if (records.Width > width)
+                    {
+                        throw records.Error("features", $"the record has {records.Width} features, more than {width}");
+                    }
+                    for (var p = 0; p < records.Values.Count; p++)
+                    {
+                        var v = records.Values[p];
+                        if (records.IsSparse)
+                        {
+                            index.Add(RecordBatchReader.CheckedKey(records, p, width));
+                            value.Add(v);
+                        }
+                        else if (v != 0f && !float.IsNaN(v))
+                        {
+                            index.Add(p < width ? p : throw records.Error("features", $"more than {width} features"));
+                            value.Add(v);
+                        }
+                    }
+                    starts.Add(index.Count);
+                    if (hasLabel)
+                    {
+                        labels.Add(RecordBatchReader.CheckedLabel(records));
+                    }
+                }
+                yield return new Dataset(new SparseMatrix(starts.ToArray(), index.ToArray(), value.ToArray(), width),
+                    hasLabel ? labels.ToArray() : null, records.Source);
+            }
+        }
     }
 
     private static IEnumerable<Dataset> Batches(string path, string type, bool hasLabel, int batchRows, int? featureCount)
@@ -104,10 +163,20 @@ public static class DataReader
     private static RecordSource OpenRecords(string path, string type) =>
         type == ContentTypes.JsonLines ? new JsonLinesReader(path) : new RecordIOProtobufReader(path);
 
-    private static IBatchReader OpenBatches(string path, string type, bool hasLabel, int? featureCount) =>
-        type == ContentTypes.Csv
-            ? new CsvReader(path, hasLabel, featureCount)
-            : new RecordBatchReader(OpenRecords(path, type), hasLabel, featureCount);
+    private static IBatchReader OpenBatches(string path, string type, bool hasLabel, int? featureCount)
+    {
+        if (type == ContentTypes.Csv)
+        {
+            return new CsvReader(path, hasLabel, featureCount);
+        }
+        if (type == ContentTypes.LibSvm)
+        {
+            // libsvm rows do not declare their width: without feature_dim it is the largest index of the file.
+            var width = featureCount ?? LibSvmReader.Width(path, hasLabel);
+            return new RecordBatchReader(new LibSvmRecords(path, hasLabel, width), hasLabel, width);
+        }
+        return new RecordBatchReader(OpenRecords(path, type), hasLabel, featureCount);
+    }
 
     /// <summary>Every record, already positioned on the first, into compressed sparse rows.</summary>
     private static Dataset ReadSparse(RecordSource records, bool hasLabel, int? featureCount)

@@ -15,9 +15,15 @@ namespace Kiln.ML.Trainers;
 /// linear_*, factors_*), applied lazily: a batch updates only the weights of the features it contains,
 /// as sparse optimizers do, so an epoch costs O(k·nnz) rather than O(k·features) per batch.
 /// </summary>
-public sealed class FactorizationMachinesTrainer : ITrainer
+public sealed class FactorizationMachinesTrainer : IStreamingTrainer
 {
     public const string Name = "factorization-machines";
+
+    /// <summary>
+    /// Rows shuffled together when streaming: SGD needs batches that look like the whole data, and a
+    /// file sorted by user or by label would otherwise hand it one kind of row per batch.
+    /// </summary>
+    private const int ShuffleRows = 32768;
 
     public string Algorithm => Name;
 
@@ -32,6 +38,12 @@ public sealed class FactorizationMachinesTrainer : ITrainer
         };
     }
 
+    private sealed record Settings(int FeatureDim, int Factors, string Type, int Epochs, int BatchSize, Group Bias, Group Linear,
+        Group Factor, double Clip, double Eps, double Rescale)
+    {
+        public bool Regressor => Type == "regressor";
+    }
+
     // Defaults from SageMaker's Factorization Machines hyperparameter documentation.
     private static Group ParseGroup(Hyperparameters hp, string prefix, double lr, double wd) => new(
         hp.Choice($"{prefix}_init_method", "normal", "normal", "uniform", "constant"),
@@ -41,67 +53,145 @@ public sealed class FactorizationMachinesTrainer : ITrainer
         hp.Float($"{prefix}_lr", lr, 0),
         hp.Float($"{prefix}_wd", wd, 0));
 
+    private static Settings Parse(Hyperparameters hp)
+    {
+        var s = new Settings(
+            hp.Int("feature_dim", null, 1),
+            hp.Int("num_factors", null, 1, 1000),
+            hp.Choice("predictor_type", null, "binary_classifier", "regressor"),
+            hp.Int("epochs", 1, 1),
+            hp.Int("mini_batch_size", 1000, 1, 10_000_000),
+            ParseGroup(hp, "bias", 0.1, 0.01),
+            ParseGroup(hp, "linear", 0.001, 0.001),
+            ParseGroup(hp, "factors", 0.0001, 0.00001),
+            hp.IsSet("clip_gradient") ? hp.Float("clip_gradient", null, 0, minExclusive: true) : double.PositiveInfinity,
+            hp.Float("eps", 1e-8, 0, minExclusive: true),
+            hp.Float("rescale_grad", 1, 0, minExclusive: true));
+        hp.RejectUnknown(Name);
+        return s;
+    }
+
+    private static (FactorizationMachinesModel Model, Adam Adam, Random Rng) Start(Settings s, TrainingContext context)
+    {
+        var rng = new Random(context.Seed);
+        var model = new FactorizationMachinesModel(s.Type, s.FeatureDim, s.Factors, s.Bias.Draw(rng),
+            Enumerable.Range(0, s.FeatureDim).Select(_ => s.Linear.Draw(rng)).ToArray(),
+            Enumerable.Range(0, s.FeatureDim * s.Factors).Select(_ => s.Factor.Draw(rng)).ToArray(),
+            new Dictionary<string, double>());
+        return (model, new Adam(model, s.Bias, s.Linear, s.Factor, s.Clip, s.Eps, s.Rescale), rng);
+    }
+
     public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context)
     {
-        var featureDim = hp.Int("feature_dim", null, 1);
-        var factors = hp.Int("num_factors", null, 1, 1000);
-        var type = hp.Choice("predictor_type", null, "binary_classifier", "regressor");
-        var epochs = hp.Int("epochs", 1, 1);
-        var batchSize = hp.Int("mini_batch_size", 1000, 1, 10_000_000);
-        var bias = ParseGroup(hp, "bias", 0.1, 0.01);
-        var linear = ParseGroup(hp, "linear", 0.001, 0.001);
-        var factor = ParseGroup(hp, "factors", 0.0001, 0.00001);
-        var clip = hp.IsSet("clip_gradient") ? hp.Float("clip_gradient", null, 0, minExclusive: true) : double.PositiveInfinity;
-        var eps = hp.Float("eps", 1e-8, 0, minExclusive: true);
-        var rescale = hp.Float("rescale_grad", 1, 0, minExclusive: true);
-        hp.RejectUnknown(Name);
-        if (train.Cols > featureDim)
+        var s = Parse(hp);
+        if (train.Cols > s.FeatureDim)
         {
-            throw new HyperparameterException("feature_dim", $"is {featureDim} but the data has {train.Cols} features");
+            throw new HyperparameterException("feature_dim", $"is {s.FeatureDim} but the data has {train.Cols} features");
         }
         var x = train.AsSparse();
         var y = train.RequireLabels();
-        CheckLabels(train, type);
+        CheckLabels(y, s.Type, train.Source, 0);
         var xv = validation?.AsSparse();
         if (validation is not null)
         {
-            CheckLabels(validation, type);
+            CheckLabels(validation.RequireLabels(), s.Type, validation.Source, 0);
         }
-
-        var rng = new Random(context.Seed);
-        var model = new FactorizationMachinesModel(type, featureDim, factors, bias.Draw(rng),
-            Enumerable.Range(0, featureDim).Select(_ => linear.Draw(rng)).ToArray(),
-            Enumerable.Range(0, featureDim * factors).Select(_ => factor.Draw(rng)).ToArray(),
-            new Dictionary<string, double>());
-        var adam = new Adam(model, bias, linear, factor, clip, eps, rescale);
-        var order = Enumerable.Range(0, x.Rows).ToArray();
-        for (var epoch = 0; epoch < epochs; epoch++)
+        var (model, adam, rng) = Start(s, context);
+        var order = new int[x.Rows];
+        for (var epoch = 0; epoch < s.Epochs; epoch++)
         {
-            rng.Shuffle(order);
-            var loss = 0.0;
-            for (var start = 0; start < order.Length; start += batchSize)
-            {
-                loss += adam.Step(x, y, order.AsSpan(start, Math.Min(batchSize, order.Length - start)));
-            }
-            var line = $"epoch {epoch + 1}: train_{(type == "regressor" ? "mse" : "log_loss")}={loss / x.Rows:G6}";
+            var loss = Window(adam, rng, x, y, order, s.BatchSize);
+            var line = $"epoch {epoch + 1}: train_{(s.Regressor ? "mse" : "log_loss")}={loss / x.Rows:G6}";
             if (xv is not null)
             {
-                line += $" validation_{(type == "regressor" ? "rmse" : "log_loss")}={Watch(model, xv, validation!.RequireLabels(), context.Threads):G6}";
+                line += $" validation_{(s.Regressor ? "rmse" : "log_loss")}={Watch(model, xv, validation!.RequireLabels(), context.Threads):G6}";
             }
             context.Progress(line);
         }
         var evalSet = validation ?? train;
-        return model.WithMetrics(Evaluate(model, evalSet.AsSparse(), evalSet.RequireLabels(), validation is null ? "train" : "test", context.Threads));
+        var labels = evalSet.RequireLabels();
+        return model.WithMetrics(Evaluate(model.Scores(evalSet.AsSparse(), context.Threads), labels, s.Regressor,
+            validation is null ? "train" : "test"));
     }
 
-    private static void CheckLabels(Dataset data, string type)
+    /// <summary>
+    /// Factorization Machines out of core: each epoch reads the file in windows of
+    /// <see cref="ShuffleRows"/> rows (or a mini-batch, if larger) as sparse rows, shuffles each
+    /// window and steps through its mini-batches, so memory is the model, its Adam state and one
+    /// window, whatever the file size. A file that fits one window trains exactly as in memory. The
+    /// labels are checked as the first epoch reads them. The closing metrics are summed batch by
+    /// batch for a regressor; a binary classifier keeps the score and label of each evaluation row,
+    /// which ROC AUC needs all at once (8 bytes a row), as Linear Learner's streaming does.
+    /// </summary>
+    public IModel Train(BatchSource train, BatchSource? validation, Hyperparameters hp, TrainingContext context)
     {
-        var labels = data.RequireLabels();
+        var s = Parse(hp);
+        if (!train.HasLabel)
+        {
+            throw new DataFormatException(train.Source, 0, 0, "this algorithm needs labels (first CSV column)");
+        }
+        var window = Math.Max(s.BatchSize, ShuffleRows);
+        var (model, adam, rng) = Start(s, context);
+        var order = new int[window];
+        long rows = 0;
+        for (var epoch = 0; epoch < s.Epochs; epoch++)
+        {
+            var loss = 0.0;
+            rows = 0;
+            foreach (var batch in train.SparseBatches(window, s.FeatureDim))
+            {
+                var y = batch.RequireLabels();
+                if (epoch == 0)
+                {
+                    if (batch.Cols > s.FeatureDim)
+                    {
+                        throw new HyperparameterException("feature_dim", $"is {s.FeatureDim} but the data has {batch.Cols} features");
+                    }
+                    CheckLabels(y, s.Type, batch.Source, rows);
+                }
+                loss += Window(adam, rng, batch.Sparse!, y, order, s.BatchSize);
+                rows += batch.Rows;
+            }
+            if (rows == 0)
+            {
+                throw new DataFormatException(train.Source, 0, 0, "the file holds no rows");
+            }
+            var line = $"epoch {epoch + 1}: train_{(s.Regressor ? "mse" : "log_loss")}={loss / rows:G6}";
+            if (validation is not null)
+            {
+                var (watched, _) = Streamed(model, validation, s, window, context.Threads, epoch == 0);
+                line += $" validation_{(s.Regressor ? "rmse" : "log_loss")}={watched:G6}";
+            }
+            context.Progress(line);
+        }
+        var (_, metrics) = Streamed(model, validation ?? train, s, window, context.Threads, check: false);
+        return model.WithMetrics(metrics.Finish(validation is null ? "train" : "test"));
+    }
+
+    /// <summary>One shuffled pass over the rows of <paramref name="x"/> in mini-batches; returns the summed loss.</summary>
+    private static double Window(Adam adam, Random rng, SparseMatrix x, float[] y, int[] order, int batchSize)
+    {
+        var n = x.Rows;
+        for (var i = 0; i < n; i++)
+        {
+            order[i] = i;
+        }
+        rng.Shuffle(order.AsSpan(0, n));
+        var loss = 0.0;
+        for (var start = 0; start < n; start += batchSize)
+        {
+            loss += adam.Step(x, y, order.AsSpan(start, Math.Min(batchSize, n - start)));
+        }
+        return loss;
+    }
+
+    private static void CheckLabels(float[] labels, string type, string source, long first)
+    {
         for (var i = 0; i < labels.Length; i++)
         {
             if (type == "binary_classifier" ? labels[i] is not (0f or 1f) : !float.IsFinite(labels[i]))
             {
-                throw new DataFormatException(data.Source, i + 1, 1, $"label {labels[i]} is not valid for {type}");
+                throw new DataFormatException(source, first + i + 1, 1, $"label {labels[i]} is not valid for {type}");
             }
         }
     }
@@ -112,10 +202,71 @@ public sealed class FactorizationMachinesTrainer : ITrainer
         return model.PredictorType == "regressor" ? RegressionMetrics.Rmse(y, scores) : ClassificationMetrics.LogLoss(y, scores);
     }
 
-    private static Dictionary<string, double> Evaluate(FactorizationMachinesModel model, SparseMatrix x, float[] y, string channel, int threads)
+    /// <summary>
+    /// Scores a channel batch by batch: the per-epoch watch value (RMSE or log loss, each batch's
+    /// mean weighted by its rows) and the closing metrics.
+    /// </summary>
+    private static (double Watched, StreamedMetrics Metrics) Streamed(FactorizationMachinesModel model, BatchSource channel, Settings s,
+        int window, int threads, bool check)
     {
-        var scores = model.Scores(x, threads);
-        if (model.PredictorType == "regressor")
+        var metrics = new StreamedMetrics(s.Regressor);
+        double sum = 0;
+        long rows = 0;
+        foreach (var batch in channel.SparseBatches(window, s.FeatureDim))
+        {
+            var y = batch.RequireLabels();
+            if (check)
+            {
+                CheckLabels(y, s.Type, batch.Source, rows);
+            }
+            var scores = model.Scores(batch.Sparse!, threads);
+            sum += (s.Regressor ? RegressionMetrics.Mse(y, scores) : ClassificationMetrics.LogLoss(y, scores)) * y.Length;
+            rows += y.Length;
+            metrics.Add(scores, y);
+        }
+        var mean = rows == 0 ? double.NaN : sum / rows;
+        return (s.Regressor ? Math.Sqrt(mean) : mean, metrics);
+    }
+
+    /// <summary>The closing metrics of a streamed channel: sums for a regressor, every score and label for a classifier.</summary>
+    private sealed class StreamedMetrics(bool regressor)
+    {
+        private readonly List<float> _scores = [], _labels = [];
+        private double _squared, _absolute;
+        private long _rows;
+
+        public void Add(float[] scores, float[] labels)
+        {
+            if (!regressor)
+            {
+                _scores.AddRange(scores);
+                _labels.AddRange(labels);
+                return;
+            }
+            _squared += RegressionMetrics.Mse(labels, scores) * labels.Length;
+            _absolute += RegressionMetrics.Mae(labels, scores) * labels.Length;
+            _rows += labels.Length;
+        }
+
+        public Dictionary<string, double> Finish(string channel)
+        {
+            if (!regressor)
+            {
+                return Evaluate(_scores.ToArray(), _labels.ToArray(), regressor: false, channel);
+            }
+            var mse = _squared / _rows;
+            return new Dictionary<string, double>
+            {
+                [$"{channel}:rmse"] = Math.Sqrt(mse),
+                [$"{channel}:mse"] = mse,
+                [$"{channel}:absolute_loss"] = _absolute / _rows,
+            };
+        }
+    }
+
+    private static Dictionary<string, double> Evaluate(float[] scores, float[] y, bool regressor, string channel)
+    {
+        if (regressor)
         {
             return new Dictionary<string, double>
             {

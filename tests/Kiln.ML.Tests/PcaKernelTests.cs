@@ -1,0 +1,251 @@
+using System.Globalization;
+using Kiln.ML.Data;
+using Kiln.ML.Kernels;
+using Kiln.ML.Trainers;
+
+namespace Kiln.ML.Tests;
+
+/// <summary>PCA's kernels (panel syrk, row shift and centring, eigen-solver) and its one-pass moments against plain computations.</summary>
+public sealed class PcaKernelTests
+{
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(1, 1)]
+    [InlineData(2, 7)]
+    [InlineData(3, 9)]
+    [InlineData(2, 255)]
+    [InlineData(7, 256)]
+    public void Upper_MatchesScalarAndPlainSums(int panels, int rows)
+    {
+        const int stride = 256 * 8;
+        var packed = TestData.Gaussian(panels, stride, 5).Data.ToArray();
+        var width = panels * 8;
+        var fast = new float[width * width];
+        var scalar = new float[width * width];
+        PcaGram.Upper(packed, panels, stride, rows, fast);
+        PcaGramScalar.Upper(packed, panels, stride, rows, scalar);
+        for (var i = 0; i < width; i++)
+        {
+            for (var j = i / 8 * 8; j < width; j++)
+            {
+                var plain = 0.0;
+                for (var r = 0; r < rows; r++)
+                {
+                    plain += (double)packed[i / 8 * stride + r * 8 + i % 8] * packed[j / 8 * stride + r * 8 + j % 8];
+                }
+                Assert.Equal(scalar[i * width + j], fast[i * width + j], 1e-4f * (rows + 1));
+                Assert.Equal(plain, scalar[i * width + j], 1e-4 * (rows + 1));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(16)]
+    [InlineData(72)]
+    public void ShiftIntoPanels_MatchesScalar_ZeroForNaN(int width)
+    {
+        var x = TestData.Gaussian(1, width, 6).Data.ToArray();
+        var shift = TestData.Gaussian(1, width, 7).Data.ToArray();
+        var fast = new float[width / 8 * 24];
+        var scalar = new float[width / 8 * 24];
+        Assert.False(PcaGram.ShiftIntoPanels(x, shift, fast, 24, 1));
+        x[width - 3] = float.NaN;
+        Assert.True(PcaGram.ShiftIntoPanels(x, shift, fast, 24, 2));
+        Assert.True(PcaGramScalar.ShiftIntoPanels(x, shift, scalar, 24, 2));
+        for (var j = 0; j < width; j++)
+        {
+            var at = j / 8 * 24 + 16 + j % 8;
+            Assert.Equal(j == width - 3 ? 0f : x[j] - shift[j], fast[at]);
+            Assert.Equal(scalar[at], fast[at]);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(1023)]
+    public void CenterFilled_MatchesScalar(int n)
+    {
+        var x = TestData.Gaussian(1, n, 8).Data.ToArray();
+        for (var j = 0; j < n; j += 3)
+        {
+            x[j] = float.NaN;
+        }
+        var fill = TestData.Gaussian(1, n, 9).Data.ToArray();
+        var mean = TestData.Gaussian(1, n, 10).Data.ToArray();
+        var fast = new float[n];
+        var scalar = new float[n];
+        PcaGram.CenterFilled(x, fill, mean, fast);
+        PcaGramScalar.CenterFilled(x, fill, mean, scalar);
+        Assert.Equal(scalar, fast);
+        for (var j = 0; j < n; j++)
+        {
+            Assert.Equal((j % 3 == 0 ? fill[j] : x[j]) - mean[j], fast[j]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(13)]
+    [InlineData(54)]
+    public void Decompose_GivesOrthonormalEigenvectorsInDescendingOrder(int n)
+    {
+        var g = TestData.Gaussian(n + 3, n, 11);
+        var a = new double[n * n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                for (var r = 0; r < g.Rows; r++)
+                {
+                    a[i * n + j] += (double)g[r, i] * g[r, j];
+                }
+            }
+        }
+        var (values, vectors) = SymmetricEigen.Decompose(a, n);
+        for (var c = 0; c < n; c++)
+        {
+            if (c > 0)
+            {
+                Assert.True(values[c] <= values[c - 1]);
+            }
+            for (var i = 0; i < n; i++)
+            {
+                var av = 0.0;
+                for (var j = 0; j < n; j++)
+                {
+                    av += a[i * n + j] * vectors[c * n + j];
+                }
+                Assert.Equal(values[c] * vectors[c * n + i], av, 1e-9 * (1 + Math.Abs(values[0])));
+            }
+            for (var e = 0; e < n; e++)
+            {
+                var dot = 0.0;
+                for (var j = 0; j < n; j++)
+                {
+                    dot += vectors[c * n + j] * vectors[e * n + j];
+                }
+                Assert.Equal(c == e ? 1 : 0, dot, 1e-10);
+            }
+        }
+    }
+
+    [Fact]
+    public void Decompose_RepeatedAndZeroEigenvalues()
+    {
+        var a = new double[] { 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 };
+        var (values, _) = SymmetricEigen.Decompose(a, 4);
+        Assert.Equal([5.0, 2.0, 2.0, 0.0], values.Select(v => Math.Round(v, 12)).ToArray());
+    }
+
+    /// <summary>The one-pass moments, with missing values and rows split over accumulators, against mean-imputation then a two-pass covariance.</summary>
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(true, 3)]
+    [InlineData(false, 2)]
+    public void Moments_EqualTwoPassCovarianceOfImputedRows(bool subtractMean, int parts)
+    {
+        const int n = 1000, d = 11;
+        var x = TestData.Gaussian(n, d, 12);
+        var rng = new Random(13);
+        for (var i = 0; i < n; i++)
+        {
+            x[i, 0] = x[i, 0] * 3 + 1000; // a large offset against the spread: the shift must absorb it
+            x[i, 4] += 0.5f * x[i, 0];
+            if (rng.Next(10) == 0)
+            {
+                x[i, 2] = float.NaN;
+            }
+            if (rng.Next(7) == 0)
+            {
+                x[i, 4] = float.NaN;
+            }
+            if (i > 600)
+            {
+                x[i, 9] = float.NaN; // missing from a whole range of rows, so some blocks lack it entirely
+            }
+        }
+        var mean = new double[d];
+        for (var j = 0; j < d; j++)
+        {
+            var present = Enumerable.Range(0, n).Select(i => (double)x[i, j]).Where(v => !double.IsNaN(v)).ToArray();
+            mean[j] = present.Average();
+        }
+        var expected = new double[d * d];
+        for (var i = 0; i < n; i++)
+        {
+            for (var a = 0; a < d; a++)
+            {
+                for (var b = 0; b < d; b++)
+                {
+                    var ca = float.IsNaN(x[i, a]) ? 0 : x[i, a] - mean[a];
+                    var cb = float.IsNaN(x[i, b]) ? 0 : x[i, b] - mean[b];
+                    expected[a * d + b] += (subtractMean ? ca * cb : (ca + mean[a]) * (cb + mean[b])) / n;
+                }
+            }
+        }
+        var shift = PcaMoments.FirstRowsMean(x);
+        var accumulators = new PcaMoments[parts];
+        for (var p = 0; p < parts; p++)
+        {
+            var (start, end) = PcaTrainer.Range(n, p, parts);
+            accumulators[p] = new PcaMoments(shift);
+            accumulators[p].Add(x, start, end - start);
+            accumulators[p].Flush();
+            if (p > 0)
+            {
+                accumulators[0].Merge(accumulators[p]);
+            }
+        }
+        var (m, cov) = accumulators[0].Result(subtractMean);
+        Assert.Equal(n, accumulators[0].Rows);
+        for (var a = 0; a < d; a++)
+        {
+            Assert.Equal(mean[a], m[a], 1e-4 * (1 + Math.Abs(mean[a])));
+            for (var b = 0; b < d; b++)
+            {
+                var scale = Math.Sqrt(Math.Abs(expected[a * d + a] * expected[b * d + b]));
+                Assert.Equal(expected[a * d + b], cov[a * d + b], 1e-5 * scale);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 5)]
+    [InlineData(9, 1000)]
+    public void Predict_CsvResponse_ParsesBackToTheProjection(int k, int rows)
+    {
+        var x = TestData.Gaussian(rows, 2 * k + 300, 14);
+        var model = (PcaModel)new PcaTrainer().Train(new Dataset(x, null, "t"), null,
+            TestData.Hp(("num_components", k.ToString(CultureInfo.InvariantCulture))), TestData.Context);
+        x[0, 1] = float.NaN;
+        var z = model.Project(x, 2);
+        var output = new StringWriter();
+        model.WriteResponse(x, "text/csv", output, 2);
+        var lines = output.ToString().Split('\n');
+        Assert.Equal(rows + 1, lines.Length);
+        Assert.Equal("", lines[^1]);
+        for (var i = 0; i < rows; i++)
+        {
+            var values = lines[i].Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(z.AsSpan(i * k, k).ToArray(), values);
+        }
+        // The vector path (this many rows × features × components) and the scalar one agree.
+        for (var c = 0; c < k; c++)
+        {
+            var expected = 0.0;
+            for (var j = 0; j < x.Cols; j++)
+            {
+                var v = float.IsNaN(x[0, j]) ? model.ColumnMeans[j] : x[0, j];
+                expected += (v - model.ColumnMeans[j]) * model.Components[c * x.Cols + j];
+            }
+            Assert.Equal(expected, z[c], 1e-4);
+        }
+    }
+}
