@@ -67,6 +67,71 @@ public sealed class LinearLearnerTests
         Assert.True(model.Metrics["train:multiclass_accuracy"] > 0.9);
     }
 
+    [Fact]
+    public void Train_ParallelModels_SameOnOneThreadOrTwo()
+    {
+        // Large enough (rows × features × num_models) that two threads each take a range of the models;
+        // a model's arithmetic does not depend on which models it is stepped with, so the result is identical.
+        var x = TestData.Gaussian(12_000, 90, 5);
+        var y = Enumerable.Range(0, x.Rows).Select(i => x[i, 0] - 2 * x[i, 7] + 0.5f * x[i, 60] > 0.2f ? 1f : 0f).ToArray();
+        var data = new Dataset(x, y, "t");
+        (string, string)[] hp = [("predictor_type", "binary_classifier"), ("epochs", "5"), ("num_models", "5"), ("l1", "0.001")];
+        var one = (LinearLearnerModel)new LinearLearnerTrainer().Train(data, null, TestData.Hp(hp), new TrainingContext { Threads = 1 });
+        var two = (LinearLearnerModel)new LinearLearnerTrainer().Train(data, null, TestData.Hp(hp), new TrainingContext { Threads = 2 });
+        Assert.Equal(one.RawCoefficients().Weights, two.RawCoefficients().Weights);
+        Assert.Equal(one.RawCoefficients().Bias, two.RawCoefficients().Bias);
+        Assert.Equal(one.Threshold, two.Threshold);
+        Assert.True(two.Metrics["train:binary_classification_accuracy"] > 0.9, two.Metrics["train:binary_classification_accuracy"].ToString());
+    }
+
+    [Theory]
+    [InlineData("regressor", 1)]
+    [InlineData("binary_classifier", 1)]
+    [InlineData("multiclass_classifier", 3)]
+    public void Scores_EqualTheRawCoefficientsApplied(string type, int classes)
+    {
+        var x = TestData.Gaussian(1037, 6, 8, scale: 4);
+        for (var i = 0; i < x.Rows; i++)
+        {
+            x[i, 2] += 100;
+        }
+        var y = Enumerable.Range(0, x.Rows).Select(i => type switch
+        {
+            "regressor" => 3 * x[i, 0] - x[i, 2] + 10,
+            "binary_classifier" => x[i, 0] + x[i, 1] > 0 ? 1f : 0f,
+            _ => x[i, 0] > 1 ? 2f : x[i, 1] > 0 ? 1f : 0f,
+        }).ToArray();
+        (string, string)[] hp = classes > 1
+            ? [("predictor_type", type), ("num_classes", classes.ToString()), ("epochs", "3")]
+            : [("predictor_type", type), ("epochs", "3")];
+        var model = (LinearLearnerModel)new LinearLearnerTrainer().Train(new Dataset(x, y, "t"), null, TestData.Hp(hp), TestData.Context);
+        var (w, b) = model.RawCoefficients();
+        var scores = model.Scores(x, threads: 2);
+        for (var i = 0; i < x.Rows; i++)
+        {
+            var z = new double[classes];
+            for (var c = 0; c < classes; c++)
+            {
+                z[c] = b[c];
+                for (var j = 0; j < x.Cols; j++)
+                {
+                    z[c] += (double)w[c * x.Cols + j] * x[i, j];
+                }
+            }
+            var expected = type switch
+            {
+                "regressor" => z,
+                "binary_classifier" => [1 / (1 + Math.Exp(-z[0]))],
+                _ => z.Select(v => Math.Exp(v - z.Max()) / z.Sum(u => Math.Exp(u - z.Max()))).ToArray(),
+            };
+            for (var c = 0; c < classes; c++)
+            {
+                var tolerance = type == "regressor" ? 1e-3 * Math.Max(1, Math.Abs(expected[c])) : 1e-4;
+                Assert.True(Math.Abs(expected[c] - scores[i * classes + c]) <= tolerance, $"row {i} output {c}: {expected[c]} vs {scores[i * classes + c]}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData("learning_rate", "-1")]
     [InlineData("epochs", "0")]

@@ -118,40 +118,41 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
 
         var d = x.Cols;
         var outputs = Outputs(s);
-        var states = NewModels(s, d, outputs, x.Rows);
-        var positiveWeight = PositiveWeight(s, y.Length, y.Count(v => v == 1f));
+        var models = new ParallelModels(s, d, outputs, x.Rows);
+        var positiveWeight = PositiveWeight(s, y.Length, Positives(y));
         var rng = new Random(context.Seed);
         var order = new int[x.Rows];
-        var watch = new EpochWatch(states, s, onValidation: xv is not null, context);
+        var watch = new EpochWatch(models, s, onValidation: xv is not null, context);
+        var groups = models.Groups(context.Threads);
+        var workspaces = models.NewWorkspaces(groups);
         for (var epoch = 0; epoch < s.Epochs; epoch++)
         {
             // A fresh permutation of the rows every epoch, as the streaming path draws for each window,
             // so the two paths train identically when the file fits one window.
-            for (var i = 0; i < order.Length; i++)
+            Permute(rng, order);
+            var trainLoss = new double[models.Count];
+            var watched = xv is null ? trainLoss : new double[models.Count];
+            // Each group (thread) steps a range of the models through every batch of the epoch.
+            ForEachGroup(groups, context, g =>
             {
-                order[i] = i;
-            }
-            rng.Shuffle(order);
-            var trainLoss = new double[states.Length];
-            // One group of models per thread, each group stepping its models together row by row
-            // (Optimizer.StepGroup): the models share the shuffled batches, so a row fetched from
-            // memory in random order serves every model of the group while it is in L1.
-            var groups = Math.Min(Math.Max(1, context.Threads), states.Length);
-            Parallel.For(0, groups, context.Parallel, g =>
-            {
-                var members = Enumerable.Range(0, states.Length).Where(m => m % groups == g).ToArray();
-                var group = members.Select(m => states[m]).ToArray();
-                var losses = new double[group.Length];
+                var (first, end) = models.Group(g, groups);
                 for (var start = 0; start < order.Length; start += s.BatchSize)
                 {
                     var batch = order.AsSpan(start, Math.Min(s.BatchSize, order.Length - start));
-                    Optimizer.StepGroup(group, x, yt, batch, positiveWeight, losses);
+                    models.Step(first, end, x, yt, batch, positiveWeight, trainLoss, workspaces[g]);
                 }
-                for (var j = 0; j < members.Length; j++)
+                if (xv is not null)
                 {
-                    var m = members[j];
-                    trainLoss[m] = losses[j] / x.Rows;
-                    watch.Offer(m, xv is null ? trainLoss[m] : Loss(states[m].W, states[m].B, xv, yv!, s, outputs, positiveWeight));
+                    models.AddLosses(first, end, xv, yv!, positiveWeight, watched, workspaces[g]);
+                }
+                for (var m = first; m < end; m++)
+                {
+                    trainLoss[m] /= x.Rows;
+                    if (xv is not null)
+                    {
+                        watched[m] /= xv.Rows;
+                    }
+                    watch.Offer(m, watched[m]);
                 }
             });
             if (watch.EndEpoch(epoch, trainLoss[0]))
@@ -167,20 +168,10 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
     private static int Outputs(Settings s) => s.PredictorType == "multiclass_classifier" ? s.Classes : 1;
 
     /// <summary>
-    /// num_models: every model sees the same shuffled batches; each keeps its best epoch, and the
-    /// model with the lowest watched loss (validation, else training) is the one returned.
-    /// </summary>
-    private static Optimizer[] NewModels(Settings s, int d, int outputs, long rows)
-    {
-        var batchesPerEpoch = (int)Math.Min(int.MaxValue, (rows + s.BatchSize - 1) / s.BatchSize);
-        return Enumerable.Range(0, s.NumModels).Select(m => new Optimizer(Variant(s, m), d, outputs, batchesPerEpoch)).ToArray();
-    }
-
-    /// <summary>
     /// The trained model with its decision threshold and metrics. <paramref name="score"/> gives the
     /// scores and labels of the evaluation rows (validation, else training).
     /// </summary>
-    private static LinearLearnerModel Finish(Settings s, int d, int outputs, (double Loss, float[] W, float[] B) best, ColumnStats stats,
+    private static LinearLearnerModel Finish(Settings s, int d, int outputs, Snapshot best, ColumnStats stats,
         float labelMean, float labelScale, Func<LinearLearnerModel, (float[] Scores, float[] Labels)> score, string channel)
     {
         var model = new LinearLearnerModel(s.PredictorType, d, outputs, best.W, best.B, stats.Mean, stats.Scale,
@@ -230,7 +221,43 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
         return ((float)mean, sd > 1e-12 ? (float)sd : 1f);
     }
 
-    private static float[] Scale(float[] y, float mean, float scale) => y.Select(v => (v - mean) / scale).ToArray();
+    private static float[] Scale(float[] y, float mean, float scale)
+    {
+        var scaled = new float[y.Length];
+        for (var i = 0; i < y.Length; i++)
+        {
+            scaled[i] = (y[i] - mean) / scale;
+        }
+        return scaled;
+    }
+
+    private static long Positives(float[] y)
+    {
+        long positives = 0;
+        foreach (var v in y)
+        {
+            positives += v == 1f ? 1 : 0;
+        }
+        return positives;
+    }
+
+    /// <summary>
+    /// order = a uniformly random permutation of 0..n−1 (Fisher–Yates). Written here rather than
+    /// Random.Shuffle&lt;int&gt;, a generic method that ReadyToRun leaves to the JIT: in a short
+    /// `kiln ml` run its compilation cost more than all the shuffles.
+    /// </summary>
+    private static void Permute(Random rng, Span<int> order)
+    {
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+        for (var i = 0; i < order.Length - 1; i++)
+        {
+            var j = rng.Next(i, order.Length);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+    }
 
     private static float PositiveWeight(Settings s, long rows, long positives)
     {
@@ -245,33 +272,58 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
         return s.PositiveWeight == "auto" ? 1f : float.Parse(s.PositiveWeight, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>A model's weights and biases after the epoch with its lowest watched loss.</summary>
+    private sealed record Snapshot(double Loss, float[] W, float[] B);
+
     /// <summary>
     /// Each model's best epoch so far, and early stopping: training stops once the best watched loss
     /// of all models has not improved by early_stopping_tolerance (relative) for early_stopping_patience epochs.
+    /// The model with the lowest watched loss (validation, else training) is the one returned.
     /// </summary>
-    private sealed class EpochWatch(Optimizer[] states, Settings s, bool onValidation, TrainingContext context)
+    private sealed class EpochWatch(ParallelModels models, Settings s, bool onValidation, TrainingContext context)
     {
-        private readonly (double Loss, float[] W, float[] B)[] _bests =
-            states.Select(state => (double.PositiveInfinity, (float[])state.W.Clone(), (float[])state.B.Clone())).ToArray();
+        private readonly Snapshot[] _bests = Initial(models);
         private double _overall = double.PositiveInfinity;
         private int _stale;
 
-        public (double Loss, float[] W, float[] B) Best => _bests.MinBy(b => b.Loss);
+        /// <summary>The model with the lowest watched loss (the first of equals).</summary>
+        public Snapshot Best
+        {
+            get
+            {
+                var best = _bests[0];
+                foreach (var b in _bests)
+                {
+                    best = b.Loss < best.Loss ? b : best;
+                }
+                return best;
+            }
+        }
+
+        private static Snapshot[] Initial(ParallelModels models)
+        {
+            var bests = new Snapshot[models.Count];
+            for (var m = 0; m < bests.Length; m++)
+            {
+                bests[m] = new Snapshot(double.PositiveInfinity, models.Weights(m).ToArray(), models.Biases(m).ToArray());
+            }
+            return bests;
+        }
 
         /// <summary>Records model m's watched loss after an epoch; safe to call for different models in parallel.</summary>
         public void Offer(int m, double watched)
         {
             if (watched < _bests[m].Loss)
             {
-                _bests[m] = (watched, (float[])states[m].W.Clone(), (float[])states[m].B.Clone());
+                _bests[m] = new Snapshot(watched, models.Weights(m).ToArray(), models.Biases(m).ToArray());
             }
         }
 
         /// <summary>Reports the epoch; true when training should stop.</summary>
         public bool EndEpoch(int epoch, double trainLoss)
         {
-            var leader = _bests.Min(b => b.Loss);
-            context.Progress($"epoch {epoch + 1}: train_loss={trainLoss:G6} best_{(onValidation ? "validation" : "train")}_loss={leader:G6} ({states.Length} models)");
+            var leader = Best.Loss;
+            context.Progress($"epoch {epoch + 1}: train_loss={trainLoss:G6} best_{(onValidation ? "validation" : "train")}_loss={leader:G6} ({models.Count} models)");
             if (leader < _overall - s.Tolerance * Math.Abs(_overall) || double.IsPositiveInfinity(_overall))
             {
                 _overall = leader;
@@ -284,76 +336,6 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
                 return true;
             }
             return false;
-        }
-    }
-
-    /// <summary>Mean loss of the model over a (standardized) dataset.</summary>
-    private static double Loss(float[] w, float[] b, DenseMatrix x, float[] y, Settings s, int outputs, float positiveWeight)
-    {
-        Span<float> z = stackalloc float[outputs];
-        Span<float> g = stackalloc float[outputs];
-        var total = 0.0;
-        for (var i = 0; i < x.Rows; i++)
-        {
-            Blas.Gemv(w, outputs, x.Row(i), z);
-            for (var c = 0; c < outputs; c++)
-            {
-                z[c] += b[c];
-            }
-            total += LossGradient(s, z, y[i], g, positiveWeight);
-        }
-        return total / x.Rows;
-    }
-
-    /// <summary>Loss of one row and its gradient with respect to the outputs z.</summary>
-    private static double LossGradient(Settings s, Span<float> z, float y, Span<float> g, float positiveWeight)
-    {
-        switch (s.Loss)
-        {
-            case "squared_loss":
-            {
-                var r = z[0] - y;
-                g[0] = r;
-                return 0.5 * r * r;
-            }
-            case "absolute_loss":
-            {
-                var r = z[0] - y;
-                g[0] = MathF.Sign(r);
-                return Math.Abs(r);
-            }
-            case "huber_loss":
-            {
-                var r = z[0] - y;
-                var delta = (float)s.HuberDelta;
-                g[0] = Math.Clamp(r, -delta, delta);
-                return Math.Abs(r) <= delta ? 0.5 * r * r : delta * (Math.Abs(r) - 0.5 * delta);
-            }
-            case "logistic":
-            {
-                var p = 1f / (1f + MathF.Exp(-z[0]));
-                var weight = y == 1f ? positiveWeight : 1f;
-                g[0] = weight * (p - y);
-                // log(1+e^z) − y·z, written to stay finite for large |z|.
-                var l = Math.Max(z[0], 0) + Math.Log(1 + Math.Exp(-Math.Abs(z[0]))) - y * z[0];
-                return weight * l;
-            }
-            case "hinge_loss":
-            {
-                var sign = y == 1f ? 1f : -1f;
-                var weight = y == 1f ? positiveWeight : 1f;
-                var m = (float)s.Margin - sign * z[0];
-                g[0] = m > 0 ? -sign * weight : 0;
-                return weight * Math.Max(0, m);
-            }
-            default:
-            {
-                LinearLearnerModel.Softmax(z, g);
-                var label = (int)y;
-                var loss = -Math.Log(Math.Max(g[label], 1e-30));
-                g[label] -= 1f;
-                return loss;
-            }
         }
     }
 
@@ -460,155 +442,5 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
             0 => s with { LearningRate = lr, L1 = Math.Max(s.L1, 1e-6) * 10 },
             _ => s with { LearningRate = lr },
         };
-    }
-
-    /// <summary>Weights, biases and the optimizer's moment estimates.</summary>
-    private sealed class Optimizer(Settings s, int d, int outputs, int batchesPerEpoch)
-    {
-        // The learning-rate scheduler: lr × lr_scheduler_factor every lr_scheduler_step updates
-        // (auto: once per epoch), never below lr_scheduler_minimum_lr.
-        private readonly int _decayEvery = s.SchedulerStep > 0 ? s.SchedulerStep : Math.Max(1, batchesPerEpoch);
-        private double _lr = s.LearningRate;
-        public readonly float[] W = new float[outputs * d];
-        public readonly float[] B = new float[outputs];
-        private readonly float[] _gw = new float[outputs * d];
-        private readonly float[] _gb = new float[outputs];
-        private readonly float[] _m = new float[outputs * d + outputs];
-        private readonly float[] _v = new float[outputs * d + outputs];
-        private readonly float[] _z = new float[outputs];
-        private readonly float[] _g = new float[outputs];
-        private long _t;
-
-        /// <summary>One mini-batch step; returns the batch's summed loss before the step.</summary>
-        public double Step(DenseMatrix x, float[] y, ReadOnlySpan<int> batch, float positiveWeight)
-        {
-            Span<double> loss = stackalloc double[1];
-            StepGroup([this], x, y, batch, positiveWeight, loss);
-            return loss[0];
-        }
-
-        /// <summary>
-        /// One mini-batch step of every model in <paramref name="models"/>, row by row: each row goes
-        /// through all the models before the next, and the next row of the (shuffled) batch is
-        /// prefetched meanwhile. Each model sees exactly the operations of its own step, in the same
-        /// order, so the result does not depend on the grouping. Adds each batch's summed loss
-        /// (before the step) to <paramref name="losses"/>.
-        /// </summary>
-        public static void StepGroup(Optimizer[] models, DenseMatrix x, float[] y, ReadOnlySpan<int> batch, float positiveWeight,
-            Span<double> losses)
-        {
-            foreach (var model in models)
-            {
-                Array.Clear(model._gw);
-                Array.Clear(model._gb);
-            }
-            for (var r = 0; r < batch.Length; r++)
-            {
-                var i = batch[r];
-                if (r + 1 < batch.Length)
-                {
-                    Prefetch(x.Row(batch[r + 1]));
-                }
-                var row = x.Row(i);
-                for (var m = 0; m < models.Length; m++)
-                {
-                    losses[m] += models[m].Accumulate(row, y[i], positiveWeight);
-                }
-            }
-            foreach (var model in models)
-            {
-                model.Update(batch.Length);
-            }
-        }
-
-        /// <summary>Asks for a row's cache lines ahead of use (rows come in shuffled order, so the hardware prefetcher cannot).</summary>
-        private static unsafe void Prefetch(ReadOnlySpan<float> row)
-        {
-            if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
-            {
-                return;
-            }
-            fixed (float* p = row)
-            {
-                for (var offset = 0; offset < row.Length; offset += 16)
-                {
-                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + offset);
-                }
-            }
-        }
-
-        /// <summary>Adds one row's gradient; returns its loss.</summary>
-        private double Accumulate(ReadOnlySpan<float> row, float y, float positiveWeight)
-        {
-            Blas.Gemv(W, outputs, row, _z);
-            for (var c = 0; c < outputs; c++)
-            {
-                _z[c] += B[c];
-            }
-            var loss = LossGradient(s, _z, y, _g, positiveWeight);
-            for (var c = 0; c < outputs; c++)
-            {
-                if (_g[c] != 0f)
-                {
-                    Blas.Axpy(_g[c], row, _gw.AsSpan(c * d, d));
-                    _gb[c] += _g[c];
-                }
-            }
-            return loss;
-        }
-
-        /// <summary>The optimizer's update from the gradient summed over a batch of <paramref name="rows"/> rows.</summary>
-        private void Update(int rows)
-        {
-            var inv = 1f / rows;
-            _t++;
-            var lr = (float)_lr;
-            if (s.UseScheduler && _t % _decayEvery == 0)
-            {
-                _lr = Math.Max(s.MinimumLr, _lr * s.SchedulerFactor);
-            }
-            for (var k = 0; k < W.Length; k++)
-            {
-                W[k] -= lr * Direction(k, _gw[k] * inv + (float)s.Wd * W[k]);
-            }
-            if (s.UseBias)
-            {
-                for (var c = 0; c < outputs; c++)
-                {
-                    B[c] -= lr * Direction(W.Length + c, _gb[c] * inv);
-                }
-            }
-            if (s.L1 > 0)
-            {
-                // Proximal step: soft-thresholding keeps exact zeros, which a plain subgradient would not.
-                var shrink = lr * (float)s.L1;
-                for (var k = 0; k < W.Length; k++)
-                {
-                    W[k] = MathF.Sign(W[k]) * MathF.Max(0, MathF.Abs(W[k]) - shrink);
-                }
-            }
-        }
-
-        private float Direction(int k, float g)
-        {
-            switch (s.Optimizer)
-            {
-                case "sgd":
-                    _m[k] = (float)s.Momentum * _m[k] + g;
-                    return _m[k];
-                case "rmsprop":
-                    _v[k] = 0.9f * _v[k] + 0.1f * g * g;
-                    _m[k] = (float)s.Momentum * _m[k] + g / (MathF.Sqrt(_v[k]) + 1e-8f);
-                    return _m[k];
-                default:
-                    var b1 = (float)s.Beta1;
-                    var b2 = (float)s.Beta2;
-                    _m[k] = b1 * _m[k] + (1 - b1) * g;
-                    _v[k] = b2 * _v[k] + (1 - b2) * g * g;
-                    var mHat = _m[k] / (1 - MathF.Pow(b1, _t));
-                    var vHat = _v[k] / (1 - MathF.Pow(b2, _t));
-                    return mHat / (MathF.Sqrt(vHat) + 1e-8f);
-            }
-        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Kiln.ML.Artifacts;
 using Kiln.ML.Data;
 using Kiln.ML.Kernels;
@@ -74,6 +75,9 @@ public sealed class LinearLearnerModel : IModel
     internal LinearLearnerModel WithMetrics(IReadOnlyDictionary<string, double> metrics) =>
         new(PredictorType, Features, Outputs, _w, _b, _stats.Mean, _stats.Scale, _labelMean, _labelScale, Threshold, _loss, metrics);
 
+    /// <summary>Rows × features × outputs below which scoring stays on the calling thread (see LinearLearnerTrainer.ParallelWork).</summary>
+    private const long ParallelWork = 1L << 22;
+
     /// <summary>Scores row-major (rows × outputs).</summary>
     public float[] Scores(DenseMatrix x, int threads)
     {
@@ -82,64 +86,77 @@ public sealed class LinearLearnerModel : IModel
             throw new DataFormatException("input", 1, x.Cols, $"the model expects {Features} features, the input has {x.Cols}");
         }
         var scores = new float[x.Rows * Outputs];
-        Parallel.For(0, (x.Rows + 1023) / 1024, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
+        var chunk = LinearLearnerTrainer.ChunkRows(Features);
+        var chunks = (x.Rows + chunk - 1) / chunk;
+        if (threads <= 1 || (long)x.Rows * Features * Outputs < ParallelWork)
         {
-            var row = new float[Features];
-            var end = Math.Min(x.Rows, (block + 1) * 1024);
-            for (var i = block * 1024; i < end; i++)
+            var (xt, z) = (new float[Features * chunk], new float[Outputs * chunk]);
+            for (var c = 0; c < chunks; c++)
             {
-                _stats.ApplyRow(x.Row(i), row, standardize: true);
-                var z = scores.AsSpan(i * Outputs, Outputs);
-                Blas.Gemv(_w, Outputs, row, z);
-                for (var c = 0; c < Outputs; c++)
-                {
-                    z[c] += _b[c];
-                }
-                Link(z);
+                ScoreChunk(x, c * chunk, Math.Min(chunk, x.Rows - c * chunk), xt, z, scores);
             }
-        });
+            return scores;
+        }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            () => (Xt: new float[Features * chunk], Z: new float[Outputs * chunk]),
+            (c, _, buffers) =>
+            {
+                ScoreChunk(x, c * chunk, Math.Min(chunk, x.Rows - c * chunk), buffers.Xt, buffers.Z, scores);
+                return buffers;
+            },
+            _ => { });
         return scores;
     }
 
-    private void Link(Span<float> z)
+    /// <summary>
+    /// Scores rows [start, start + n): standardized (missing values filled with the training mean) into
+    /// a column-major chunk, as training sees them, then the linear outputs and the link.
+    /// </summary>
+    private void ScoreChunk(DenseMatrix x, int start, int n, float[] xt, float[] z, float[] scores)
     {
+        var (d, k) = (Features, Outputs);
+        var (mean, scale) = (_stats.Mean, _stats.Scale);
+        // Feature by feature over blocks of 8 rows, so each column of xt is written 32 contiguous bytes at a time.
+        for (var i0 = 0; i0 < n; i0 += 8)
+        {
+            var rows = Math.Min(8, n - i0);
+            var block = x.Data.Slice((start + i0) * d, rows * d);
+            for (var j = 0; j < d; j++)
+            {
+                for (var r = 0; r < rows; r++)
+                {
+                    var v = block[r * d + j];
+                    v = float.IsNaN(v) ? mean[j] : v;
+                    xt[j * n + i0 + r] = (v - mean[j]) / scale[j];
+                }
+            }
+        }
+        var zs = z.AsSpan(0, k * n);
+        LinearLearnerKernels.Forward(_w, _b, k, d, xt, n, zs);
         switch (PredictorType)
         {
             case "regressor":
-                z[0] = z[0] * _labelScale + _labelMean;
+                for (var i = 0; i < n; i++)
+                {
+                    zs[i] = zs[i] * _labelScale + _labelMean;
+                }
                 break;
             case "binary_classifier":
                 if (_loss == "logistic")
                 {
-                    z[0] = 1f / (1f + MathF.Exp(-z[0]));
+                    LinearLearnerKernels.Sigmoid(zs);
                 }
                 break;
             default:
-                Softmax(z, z);
+                LinearLearnerKernels.Softmax(zs, k, n, zs);
                 break;
         }
-    }
-
-    /// <summary>Softmax of <paramref name="z"/> into <paramref name="into"/> (which may be z itself),
-    /// shifted by the maximum so exp never overflows.</summary>
-    internal static void Softmax(ReadOnlySpan<float> z, Span<float> into)
-    {
-        var max = float.NegativeInfinity;
-        foreach (var v in z)
+        for (var c = 0; c < k; c++)
         {
-            max = Math.Max(max, v);
-        }
-
-        var sum = 0f;
-        for (var c = 0; c < z.Length; c++)
-        {
-            into[c] = MathF.Exp(z[c] - max);
-            sum += into[c];
-        }
-
-        for (var c = 0; c < z.Length; c++)
-        {
-            into[c] /= sum;
+            for (var i = 0; i < n; i++)
+            {
+                scores[(start + i) * k + c] = zs[c * n + i];
+            }
         }
     }
 
@@ -169,6 +186,7 @@ public sealed class LinearLearnerModel : IModel
     {
         var scores = Scores(features, threads);
         var k = Outputs;
+        var text = new char[32];
         Responses.Write(output, accept, "predictions", features.Rows,
             (w, i) =>
             {
@@ -201,7 +219,16 @@ public sealed class LinearLearnerModel : IModel
                     o.Write((int)Label(s));
                     o.Write(',');
                 }
-                o.Write(string.Join(',', s.ToArray().Select(Responses.F)));
+                for (var c = 0; c < k; c++)
+                {
+                    if (c > 0)
+                    {
+                        o.Write(',');
+                    }
+                    // Formatted into a reused buffer: the same text as Responses.F, without a string per value.
+                    s[c].TryFormat(text, out var length, "R", CultureInfo.InvariantCulture);
+                    o.Write(text, 0, length);
+                }
             });
     }
 

@@ -61,48 +61,51 @@ public sealed partial class LinearLearnerTrainer
         var stats = new ColumnStats { Mean = mean, Scale = scale };
         var (labelMean, labelScale) = s.NormalizeLabel ? LabelStats(labelSum, labelSumSq, rows) : (0f, 1f);
         var outputs = Outputs(s);
-        var states = NewModels(s, d, outputs, rows);
+        var models = new ParallelModels(s, d, outputs, rows);
         var positiveWeight = PositiveWeight(s, rows, positives);
-        var watch = new EpochWatch(states, s, onValidation: validation is not null, context);
+        var watch = new EpochWatch(models, s, onValidation: validation is not null, context);
+        var groups = models.Groups(context.Threads);
+        var workspaces = models.NewWorkspaces(groups);
         var rng = new Random(context.Seed);
         var x = new DenseMatrix(window, d);
         var y = new float[window];
         var order = new int[window];
         for (var epoch = 0; epoch < s.Epochs; epoch++)
         {
-            var trainLoss = new double[states.Length];
+            var trainLoss = new double[models.Count];
             foreach (var batch in train.Batches(window))
             {
                 var n = batch.Rows;
                 var xs = Standardize(batch, stats, x, y, labelMean, labelScale, context);
-                for (var i = 0; i < n; i++)
+                Permute(rng, order.AsSpan(0, n));
+                ForEachGroup(groups, context, g =>
                 {
-                    order[i] = i;
-                }
-                rng.Shuffle(order.AsSpan(0, n));
-                Parallel.For(0, states.Length, context.Parallel, m =>
-                {
+                    var (first, end) = models.Group(g, groups);
                     for (var start = 0; start < n; start += s.BatchSize)
                     {
-                        trainLoss[m] += states[m].Step(xs, y, order.AsSpan(start, Math.Min(s.BatchSize, n - start)), positiveWeight);
+                        models.Step(first, end, xs, y, order.AsSpan(start, Math.Min(s.BatchSize, n - start)), positiveWeight, trainLoss,
+                            workspaces[g]);
                     }
                 });
             }
-            var watched = new double[states.Length];
+            var watched = new double[models.Count];
             if (validation is not null)
             {
                 foreach (var batch in validation.Batches(window))
                 {
                     var xs = Standardize(batch, stats, x, y, labelMean, labelScale, context);
-                    Parallel.For(0, states.Length, context.Parallel, m =>
-                        watched[m] += Loss(states[m].W, states[m].B, xs, y, s, outputs, positiveWeight) * xs.Rows);
+                    ForEachGroup(groups, context, g =>
+                    {
+                        var (first, end) = models.Group(g, groups);
+                        models.AddLosses(first, end, xs, y, positiveWeight, watched, workspaces[g]);
+                    });
                 }
-                for (var m = 0; m < states.Length; m++)
+                for (var m = 0; m < models.Count; m++)
                 {
                     watched[m] /= validationRows;
                 }
             }
-            for (var m = 0; m < states.Length; m++)
+            for (var m = 0; m < models.Count; m++)
             {
                 trainLoss[m] /= rows;
                 watch.Offer(m, validation is null ? trainLoss[m] : watched[m]);
