@@ -121,4 +121,26 @@ public sealed class PublicAccessAccountTests : IDisposable
         second.PutAccountBlock("111111111111", null);
         Assert.Null(second.GetAccountBlock("111111111111"));
     }
+
+    [Fact]
+    public void SqliteStore_CachedReads_FollowWrites()
+    {
+        using var dir = new TempDir();
+        var store = new SqliteBucketAccessStore(new SqliteDatabase(Path.Combine(dir.Path, "metadata.db")));
+        var created = DateTimeOffset.UnixEpoch.AddDays(1);
+
+        // Misses are remembered as misses, and a write replaces them.
+        Assert.Null(store.Get("b", created));
+        Assert.Null(store.GetAccountBlock("111111111111"));
+        store.Put(new BucketAccessRecord("b", created) { Policy = "{}" });
+        store.PutAccountBlock("111111111111", PublicAccessBlock.AllOn);
+        Assert.Equal("{}", store.Get("b", created)!.Policy);
+        Assert.Equal(PublicAccessBlock.AllOn, store.GetAccountBlock("111111111111"));
+
+        // A bucket of the same name created later does not inherit the settings.
+        Assert.Null(store.Get("b", created.AddSeconds(1)));
+        store.Put(new BucketAccessRecord("b", created.AddSeconds(1)));
+        Assert.Null(store.Get("b", created));
+        Assert.Null(store.Get("b", created.AddSeconds(1))!.Policy);
+    }
 }

@@ -108,7 +108,9 @@ public sealed class MemoryBucketAccessStore : IBucketAccessStore
         _objectAcls[(bucket, key, versionId)] = (bucketCreatedAt, sequence, grants);
 }
 
-/// <summary>Bucket access settings in the shared SQLite database, one row per bucket.</summary>
+/// <summary>Bucket access settings in the shared SQLite database, one row per bucket. Bucket and
+/// account rows are read on every request (policy evaluation, block public access), so they are cached
+/// in memory: this process is the database's only writer, and every write goes through here.</summary>
 public sealed class SqliteBucketAccessStore : IBucketAccessStore
 {
     // Append-only (SqliteDatabase.Migrate). v1: policy and block-public-access flags.
@@ -141,6 +143,11 @@ public sealed class SqliteBucketAccessStore : IBucketAccessStore
     ];
 
     private readonly SqliteDatabase _db;
+    // A miss reads the row and fills the cache under _fill, as every write does, so a read that
+    // raced a write can never leave the older row in the cache. A null value caches "no row".
+    private readonly Lock _fill = new();
+    private readonly ConcurrentDictionary<string, BucketAccessRecord?> _buckets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PublicAccessBlock?> _accounts = new(StringComparer.Ordinal);
 
     public SqliteBucketAccessStore(SqliteDatabase db)
     {
@@ -150,17 +157,34 @@ public sealed class SqliteBucketAccessStore : IBucketAccessStore
 
     public BucketAccessRecord? Get(string bucket, DateTimeOffset bucketCreatedAt)
     {
+        if (!_buckets.TryGetValue(bucket, out var record))
+        {
+            lock (_fill)
+            {
+                if (!_buckets.TryGetValue(bucket, out record))
+                {
+                    record = Read(bucket);
+                    _buckets[bucket] = record;
+                }
+            }
+        }
+
+        return record is not null && record.BucketCreatedAt == bucketCreatedAt ? record : null;
+    }
+
+    private BucketAccessRecord? Read(string bucket)
+    {
         using var c = _db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT created_at, policy, pab, cors, ownership, acl FROM s3_bucket_access WHERE bucket = $b";
         cmd.Parameters.AddWithValue("$b", bucket);
         using var r = cmd.ExecuteReader();
-        if (!r.Read() || r.GetString(0) != Format(bucketCreatedAt))
+        if (!r.Read())
         {
             return null;
         }
 
-        return new BucketAccessRecord(bucket, bucketCreatedAt)
+        return new BucketAccessRecord(bucket, DateTimeOffset.Parse(r.GetString(0), CultureInfo.InvariantCulture))
         {
             Policy = r.IsDBNull(1) ? null : r.GetString(1),
             PublicAccessBlock = r.IsDBNull(2) ? null : FromBits(r.GetInt64(2)),
@@ -172,6 +196,15 @@ public sealed class SqliteBucketAccessStore : IBucketAccessStore
     }
 
     public void Put(BucketAccessRecord record)
+    {
+        lock (_fill)
+        {
+            Write(record);
+            _buckets[record.Bucket] = record;
+        }
+    }
+
+    private void Write(BucketAccessRecord record)
     {
         using var c = _db.Open();
         using var cmd = c.CreateCommand();
@@ -193,6 +226,19 @@ public sealed class SqliteBucketAccessStore : IBucketAccessStore
 
     public PublicAccessBlock? GetAccountBlock(string account)
     {
+        if (_accounts.TryGetValue(account, out var block))
+        {
+            return block;
+        }
+
+        lock (_fill)
+        {
+            return _accounts.GetOrAdd(account, ReadAccountBlock);
+        }
+    }
+
+    private PublicAccessBlock? ReadAccountBlock(string account)
+    {
         using var c = _db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT pab FROM s3_account_access WHERE account = $a";
@@ -201,6 +247,15 @@ public sealed class SqliteBucketAccessStore : IBucketAccessStore
     }
 
     public void PutAccountBlock(string account, PublicAccessBlock? block)
+    {
+        lock (_fill)
+        {
+            WriteAccountBlock(account, block);
+            _accounts[account] = block;
+        }
+    }
+
+    private void WriteAccountBlock(string account, PublicAccessBlock? block)
     {
         using var c = _db.Open();
         using var cmd = c.CreateCommand();
