@@ -60,6 +60,12 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     // a record read before a concurrent commit never outlives it.
     private readonly ConcurrentDictionary<string, BucketRecord> _buckets = new(StringComparer.Ordinal);
     private long _bucketWrites;
+    // GET and HEAD parse the version's JSON document each time; the parsed records of recently read
+    // documents are kept by the document's text, so a changed row (new tags, storage class, restore)
+    // is a different key and can never be served from an older parse. Cleared when full.
+    private const int ParsedCapacity = 4096;
+    private readonly ConcurrentDictionary<string, ObjectVersionRecord> _parsed = new(StringComparer.Ordinal);
+    private int _parsedCount;
 
     public SqliteS3MetadataStore(SqliteDatabase db)
     {
@@ -218,7 +224,25 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         }
 
         using var r = cmd.ExecuteReader();
-        return Task.FromResult(r.Read() ? VersionFrom(r) : null);
+        if (!r.Read())
+        {
+            return Task.FromResult<ObjectVersionRecord?>(null);
+        }
+
+        var doc = r.GetString(2);
+        if (!_parsed.TryGetValue(doc, out var parsed))
+        {
+            parsed = JsonSerializer.Deserialize(doc, S3Json.Default.ObjectVersionRecord)!;
+            if (Interlocked.Increment(ref _parsedCount) > ParsedCapacity)
+            {
+                _parsed.Clear();
+                Interlocked.Exchange(ref _parsedCount, 1);
+            }
+
+            _parsed[doc] = parsed;
+        }
+
+        return Task.FromResult<ObjectVersionRecord?>(parsed with { Sequence = r.GetInt64(0), IsLatest = r.GetInt64(1) != 0 });
     }
 
     public Task<(ObjectVersionRecord? Removed, IReadOnlyList<string> FreedBlobs)> DeleteVersionAsync(string bucket,
