@@ -52,6 +52,10 @@ public sealed class RestRouteTable
     private readonly FrozenDictionary<string, Route[]> _byMethod;
     private readonly FrozenDictionary<string, Route> _byName;
     private readonly int _maxSegments;
+    // When every route begins with a literal segment (S3 Control's /v20180820/..., SageMaker Runtime's
+    // /endpoints/...), a request whose first segment is none of them is rejected without trying each
+    // route: the gateway asks this of every S3 request, which shares S3 Control's signing name.
+    private readonly FrozenSet<string>? _firstSegments;
 
     public RestRouteTable(ServiceInfo service)
     {
@@ -100,6 +104,10 @@ public sealed class RestRouteTable
                 StringComparer.OrdinalIgnoreCase);
         _byName = routes.ToFrozenDictionary(r => r.Operation.Name, StringComparer.Ordinal);
         _maxSegments = routes.Count == 0 ? 1 : routes.Max(r => r.Segments.Length) + 2;
+        if (routes.Count > 0 && routes.All(r => r.Segments.Length > 0 && r.Segments[0].Kind == SegmentKind.Literal))
+        {
+            _firstSegments = routes.Select(r => r.Segments[0].Text).ToFrozenSet(StringComparer.Ordinal);
+        }
     }
 
     public ServiceInfo Service { get; }
@@ -115,6 +123,16 @@ public sealed class RestRouteTable
         }
 
         var path = rawPath.Length > 0 && rawPath[0] == '/' ? rawPath.AsSpan(1) : rawPath.AsSpan();
+        if (_firstSegments is not null)
+        {
+            var slash = path.IndexOf('/');
+            var first = slash < 0 ? path : path[..slash];
+            if (!first.Contains('%') && !_firstSegments.GetAlternateLookup<ReadOnlySpan<char>>().Contains(first))
+            {
+                return null;
+            }
+        }
+
         Span<Range> ranges = stackalloc Range[_maxSegments];
         var count = path.Split(ranges, '/');
         ranges = ranges[..count];
