@@ -54,6 +54,10 @@ internal static class MlCommand
         command.SetAction(parse => Run(() =>
         {
             var trainer = Algorithms.Get(parse.GetValue(algorithm)!);
+            if (trainer is Kiln.ML.Trainers.XGBoost.XGBoostTrainer)
+            {
+                Kiln.ML.Trainers.XGBoost.XGBoostTrainer.LoadLibrary();
+            }
             var values = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var pair in parse.GetValue(hp) ?? [])
             {

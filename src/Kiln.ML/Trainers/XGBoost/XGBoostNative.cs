@@ -31,6 +31,9 @@ internal static unsafe partial class XGBoostNative
     private static partial nint XGBGetLastError();
 
     [LibraryImport(Lib)]
+    public static partial void XGBoostVersion(out int major, out int minor, out int patch);
+
+    [LibraryImport(Lib)]
     public static partial int XGDMatrixCreateFromMat_omp(float* data, ulong nrow, ulong ncol, float missing, out nint handle, int nthread);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]

@@ -26,6 +26,24 @@ public sealed unsafe class XGBoostTrainer : ITrainer
 
     public string Algorithm => Name;
 
+    /// <summary>
+    /// Loads libxgboost (and libgomp with it) now rather than at the first call of a training run:
+    /// a missing library is reported before any data is read, and the loading (the dynamic linking,
+    /// libxgboost's static registries, OpenMP's start-up) is not timed as training, just as it
+    /// happens before main() in a program linked against libxgboost.
+    /// </summary>
+    public static void LoadLibrary()
+    {
+        try
+        {
+            XGBoostNative.XGBoostVersion(out _, out _, out _);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new InvalidOperationException("libxgboost.so.0 cannot be loaded (Debian package libxgboost0): " + e.Message, e);
+        }
+    }
+
     public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context) =>
         Train(train, validation, hp, context, null, null);
 
