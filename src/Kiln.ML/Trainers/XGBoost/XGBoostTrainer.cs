@@ -113,34 +113,45 @@ public sealed unsafe class XGBoostTrainer : ITrainer
             }
         }
 
-        var names = new[] { "train", "validation" }.Take(matrices.Length).Select(Marshal.StringToCoTaskMemUTF8).ToArray();
-        var lastEval = new Dictionary<string, double>();
+        // The round loop does as little .NET work as it can. Code run in every round becomes hot, and
+        // the runtime then recompiles it (twice, with TieredPGO) on a background thread, which on a
+        // small machine takes CPU from libxgboost's OpenMP threads: so the evaluation line is parsed
+        // only when it is used (every round with early stopping, else once at the end), and the
+        // handles and channel names are looked up once.
+        var boosterHandle = booster.DangerousGetHandle();
+        var trainHandle = dtrain.DangerousGetHandle();
+        var names = new nint[matrices.Length];
+        var line = "";
         var best = (Round: -1, Score: double.NaN);
-        var bestEval = lastEval;
+        var bestEval = new Dictionary<string, double>();
         try
         {
+            for (var i = 0; i < names.Length; i++)
+            {
+                names[i] = Marshal.StringToCoTaskMemUTF8(i == 0 ? "train" : "validation");
+            }
             for (var round = 0; round < rounds; round++)
             {
-                XGBoostNative.Check(XGBoostNative.XGBoosterUpdateOneIter(booster.DangerousGetHandle(), round, dtrain.DangerousGetHandle()));
+                XGBoostNative.Check(XGBoostNative.XGBoosterUpdateOneIter(boosterHandle, round, trainHandle));
                 nint result;
                 fixed (nint* m = matrices)
                 fixed (nint* n = names)
                 {
-                    XGBoostNative.Check(XGBoostNative.XGBoosterEvalOneIter(booster.DangerousGetHandle(), round, m, n, (ulong)matrices.Length, out result));
+                    XGBoostNative.Check(XGBoostNative.XGBoosterEvalOneIter(boosterHandle, round, m, n, (ulong)matrices.Length, out result));
                 }
-                var line = Marshal.PtrToStringUTF8(result) ?? "";
+                line = Marshal.PtrToStringUTF8(result) ?? "";
                 context.Progress(line);
-                lastEval = ParseEval(line, out var stopMetric, out var stopScore);
                 if (earlyStopping == 0)
                 {
                     continue;
                 }
                 // As in xgboost's own callback, the last metric on the validation set decides.
+                var eval = ParseEval(line, out var stopMetric, out var stopScore);
                 var better = best.Round < 0 || (Maximize(stopMetric) ? stopScore > best.Score : stopScore < best.Score);
                 if (better)
                 {
                     best = (round, stopScore);
-                    bestEval = lastEval;
+                    bestEval = eval;
                 }
                 else if (round - best.Round >= earlyStopping)
                 {
@@ -156,16 +167,15 @@ public sealed unsafe class XGBoostTrainer : ITrainer
                 Marshal.FreeCoTaskMem(n);
             }
         }
-        if (best.Round >= 0)
+        if (best.Round < 0)
         {
-            // Keep only the best rounds, so the saved model predicts like the one that scored best
-            // in any xgboost reader, without relying on a best_iteration attribute.
-            XGBoostNative.Check(XGBoostNative.XGBoosterSlice(booster.DangerousGetHandle(), 0, best.Round + 1, 1, out var sliced));
-            booster.Dispose();
-            booster = new BoosterHandle(sliced);
-            lastEval = bestEval;
+            return new XGBoostModel(booster, ParseEval(line, out _, out _));
         }
-        return new XGBoostModel(booster, lastEval);
+        // Keep only the best rounds, so the saved model predicts like the one that scored best
+        // in any xgboost reader, without relying on a best_iteration attribute.
+        XGBoostNative.Check(XGBoostNative.XGBoosterSlice(boosterHandle, 0, best.Round + 1, 1, out var sliced));
+        booster.Dispose();
+        return new XGBoostModel(new BoosterHandle(sliced), bestEval);
     }
 
     /// <summary>Parses "[3]\ttrain-rmse:1.2\tvalidation-rmse:1.4" into {"train:rmse": 1.2, ...}.</summary>
