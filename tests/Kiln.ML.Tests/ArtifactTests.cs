@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Kiln.ML.Artifacts;
 using Kiln.ML.Data;
 using Kiln.ML.Trainers;
@@ -170,6 +171,26 @@ public sealed class ArtifactTests
             var token = $"{name.Replace(':', '-')}:";
             var printed = lines[^1].Split('\t').Single(t => t.StartsWith(token, StringComparison.Ordinal))[token.Length..];
             Assert.Equal(double.Parse(printed, System.Globalization.CultureInfo.InvariantCulture), value);
+        }
+    }
+
+    [Theory]
+    [InlineData("[3]\ttrain-rmse:1.25\tvalidation-rmse:1.5")]
+    [InlineData("[0]\tvalidación-rmse:2")]
+    [InlineData("")]
+    public void XGBoost_EvalLine_DecodesUtf8(string line)
+    {
+        foreach (var text in new[] { line, line + new string('x', 300) })
+        {
+            var p = Marshal.StringToCoTaskMemUTF8(text);
+            try
+            {
+                Assert.Equal(text, XGBoostTrainer.EvalLine(p));
+            }
+            finally
+            {
+                Marshal.FreeCoTaskMem(p);
+            }
         }
     }
 
