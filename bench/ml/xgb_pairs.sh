@@ -6,6 +6,7 @@
 # OMP_WAIT_POLICY=passive (Kiln sets it before loading libxgboost, XGBoostNative.cs).
 # Usage: bench/ml/xgb_pairs.sh DATASET PAIRS key=value ...   (from the repository root, after ./kiln version)
 #   bench/ml/xgb_pairs.sh adult-income 7 tree_method=hist max_depth=6 eta=0.3 num_round=100 objective=binary:logistic
+# KILN=DIR runs the kiln in DIR (a copy of an older artifacts/kiln) instead of this tree's.
 set -euo pipefail
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ds=$1; pairs=$2; shift 2
@@ -14,9 +15,10 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 cc -O2 -o "$out/xgb_direct" "$top/bench/ml/xgb_direct.c" /usr/lib/x86_64-linux-gnu/libxgboost.so.0
 field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
+bin="${KILN:-$top/artifacts/kiln}"
 kiln=(); direct=()
 for _ in $(seq "$pairs"); do
-  kiln+=("$("$top/artifacts/kiln/kiln" ml train --algorithm xgboost --train "$data/sagemaker-train.csv" --output "$out" --threads 2 \
+  kiln+=("$("$bin/kiln" ml train --algorithm xgboost --train "$data/sagemaker-train.csv" --output "$out" --threads 2 \
     --hp "$@" | field train_seconds)")
   direct+=("$(OMP_WAIT_POLICY=passive "$out/xgb_direct" "$data/sagemaker-train.csv" "$data/sagemaker-test.csv" "$@" | field train_s)")
 done

@@ -54,6 +54,10 @@ internal static class MlCommand
         command.SetAction(parse => Run(() =>
         {
             var trainer = Algorithms.Get(parse.GetValue(algorithm)!);
+            if (trainer is Kiln.ML.Trainers.XGBoost.XGBoostTrainer)
+            {
+                Kiln.ML.Trainers.XGBoost.XGBoostTrainer.LoadLibrary();
+            }
             var values = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var pair in parse.GetValue(hp) ?? [])
             {
@@ -88,12 +92,14 @@ internal static class MlCommand
             {
                 var trainData = DataReader.ReadAll(trainPath, type, hasLabel: true);
                 var validationData = validationPath is null ? null : DataReader.ReadAll(validationPath, type, hasLabel: true, trainData.Cols);
+                // XGBoost's rank: objectives need query groups, from libsvm qid: or a FILE.group beside the
+                // data; looking for them is reading input, so it is timed as reading.
+                var xgboost = trainer as Kiln.ML.Trainers.XGBoost.XGBoostTrainer;
+                var trainGroups = xgboost is null ? null : Kiln.ML.Trainers.XGBoost.QueryGroups.Find(trainPath, type);
+                var validationGroups = xgboost is null || validationPath is null ? null : Kiln.ML.Trainers.XGBoost.QueryGroups.Find(validationPath, type);
                 readSeconds = clock.Elapsed.TotalSeconds;
-                // XGBoost's rank: objectives need query groups, from libsvm qid: or a FILE.group beside the data.
-                model = trainer is Kiln.ML.Trainers.XGBoost.XGBoostTrainer xgboost
-                    ? xgboost.Train(trainData, validationData, new Hyperparameters(values), context,
-                        Kiln.ML.Trainers.XGBoost.QueryGroups.Find(trainPath),
-                        validationPath is null ? null : Kiln.ML.Trainers.XGBoost.QueryGroups.Find(validationPath))
+                model = xgboost is not null
+                    ? xgboost.Train(trainData, validationData, new Hyperparameters(values), context, trainGroups, validationGroups)
                     : trainer.Train(trainData, validationData, new Hyperparameters(values), context);
             }
             var trainSeconds = clock.Elapsed.TotalSeconds - readSeconds;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Kiln.ML.Artifacts;
 using Kiln.ML.Data;
 using Kiln.ML.Trainers;
@@ -146,9 +147,51 @@ public sealed class ArtifactTests
         var model = new XGBoostTrainer().Train(train, valid,
             TestData.Hp(("num_round", "200"), ("objective", "binary:logistic"), ("eval_metric", "logloss"), ("early_stopping_rounds", "3"), ("eta", "0.8")),
             new TrainingContext { Threads = 2, Progress = lines.Add });
-        Assert.Contains(lines, l => l.StartsWith("early stopping", StringComparison.Ordinal));
+        var stop = Assert.Single(lines, l => l.StartsWith("early stopping", StringComparison.Ordinal));
         Assert.True(lines.Count < 200);
+        // The metrics are the best round's, as its progress line printed them.
+        var best = int.Parse(stop.Split(' ')[4], System.Globalization.CultureInfo.InvariantCulture);
+        var bestLine = lines.Single(l => l.StartsWith($"[{best}]\t", StringComparison.Ordinal));
+        Assert.Equal(XGBoostTrainer.ParseEval(bestLine, out _, out _), model.Metrics);
         Assert.True(model.Metrics.ContainsKey("validation:logloss"));
+    }
+
+    [Fact]
+    public void XGBoost_Metrics_AreTheLastRoundsEvaluation()
+    {
+        var lines = new List<string>();
+        var model = new XGBoostTrainer().Train(Binary(300, 16), Binary(100, 17),
+            TestData.Hp(("num_round", "7"), ("objective", "binary:logistic"), ("eval_metric", "auc,logloss")),
+            new TrainingContext { Threads = 2, Progress = lines.Add });
+        Assert.Equal(7, lines.Count);
+        Assert.StartsWith("[6]\ttrain-auc:", lines[^1], StringComparison.Ordinal);
+        Assert.Equal(["train:auc", "train:logloss", "validation:auc", "validation:logloss"], model.Metrics.Keys.Order());
+        foreach (var (name, value) in model.Metrics)
+        {
+            var token = $"{name.Replace(':', '-')}:";
+            var printed = lines[^1].Split('\t').Single(t => t.StartsWith(token, StringComparison.Ordinal))[token.Length..];
+            Assert.Equal(double.Parse(printed, System.Globalization.CultureInfo.InvariantCulture), value);
+        }
+    }
+
+    [Theory]
+    [InlineData("[3]\ttrain-rmse:1.25\tvalidation-rmse:1.5")]
+    [InlineData("[0]\tvalidación-rmse:2")]
+    [InlineData("")]
+    public void XGBoost_EvalLine_DecodesUtf8(string line)
+    {
+        foreach (var text in new[] { line, line + new string('x', 300) })
+        {
+            var p = Marshal.StringToCoTaskMemUTF8(text);
+            try
+            {
+                Assert.Equal(text, XGBoostTrainer.EvalLine(p));
+            }
+            finally
+            {
+                Marshal.FreeCoTaskMem(p);
+            }
+        }
     }
 
     [Theory]

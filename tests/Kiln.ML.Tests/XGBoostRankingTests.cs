@@ -61,7 +61,7 @@ public sealed class XGBoostRankingTests
         var testPath = WriteRanking(dir, "test.libsvm", 20, 2, qid: true);
         var train = DataReader.ReadAll(trainPath, "text/libsvm", hasLabel: true);
         var test = DataReader.ReadAll(testPath, "text/libsvm", hasLabel: true, train.Cols);
-        var groups = QueryGroups.Find(trainPath)!;
+        var groups = QueryGroups.Find(trainPath, ContentTypes.LibSvm)!;
         Assert.Equal(Enumerable.Repeat((uint)Docs, 40), groups);
         using var model = (XGBoostModel)new XGBoostTrainer().Train(train, null,
             TestData.Hp(("num_round", "30"), ("objective", objective), ("max_depth", "3"), ("eta", "0.3")), TestData.Context, groups, null);
@@ -87,7 +87,19 @@ public sealed class XGBoostRankingTests
         using var dir = new TempDir();
         var path = WriteRanking(dir, "train.libsvm", 5, 1, qid: false);
         Assert.Null(QueryGroups.FromLibSvm(path));
-        Assert.Equal(Enumerable.Repeat((uint)Docs, 5), QueryGroups.Find(path));
+        Assert.Equal(Enumerable.Repeat((uint)Docs, 5), QueryGroups.Find(path, ContentTypes.LibSvm));
+    }
+
+    [Fact]
+    public void QueryGroups_Csv_OnlyItsGroupFileIsRead()
+    {
+        using var dir = new TempDir();
+        // Read as libsvm this row's "qid:x,0.5" is a malformed qid; CSV has no qid tokens, so it is not looked at.
+        var csv = dir.File("train.csv", "1 qid:x,0.5\n0,0.25\n");
+        Assert.Null(QueryGroups.Find(csv, ContentTypes.Csv));
+        Assert.Throws<DataFormatException>(() => QueryGroups.Find(csv, "text/x-libsvm"));
+        File.WriteAllLines(csv + ".group", ["2"]);
+        Assert.Equal([2u], QueryGroups.Find(csv, "text/csv;label_size=1")!);
     }
 
     [Theory]
@@ -117,7 +129,7 @@ public sealed class XGBoostRankingTests
         var trainPath = WriteRanking(dir, "train.libsvm", 30, 4, qid: true);
         var train = DataReader.ReadAll(trainPath, "text/libsvm", hasLabel: true);
         using var model = (XGBoostModel)new XGBoostTrainer().Train(train, null,
-            TestData.Hp(("num_round", "15"), ("objective", "rank:pairwise"), ("max_depth", "4")), TestData.Context, QueryGroups.Find(trainPath), null);
+            TestData.Hp(("num_round", "15"), ("objective", "rank:pairwise"), ("max_depth", "4")), TestData.Context, QueryGroups.Find(trainPath, ContentTypes.LibSvm), null);
         var modelDir = Path.Combine(dir.Path, "model");
         Directory.CreateDirectory(modelDir);
         model.Save(modelDir);

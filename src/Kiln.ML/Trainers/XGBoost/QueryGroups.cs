@@ -13,10 +13,13 @@ namespace Kiln.ML.Trainers.XGBoost;
 /// </summary>
 public static class QueryGroups
 {
-    /// <summary>The groups of a data file: its qid tokens, else its .group file, else null.</summary>
-    public static uint[]? Find(string dataPath)
+    /// <summary>
+    /// The groups of a data file: its qid tokens, else its .group file, else null. Only text/libsvm
+    /// rows can carry qid tokens, so a file of any other content type is not read here.
+    /// </summary>
+    public static uint[]? Find(string dataPath, string contentType)
     {
-        var groups = FromLibSvm(dataPath);
+        var groups = ContentTypes.Normalize(contentType, ContentTypes.Readable) == ContentTypes.LibSvm ? FromLibSvm(dataPath) : null;
         if (groups is not null)
         {
             return groups;

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Kiln.ML.Trainers.XGBoost;
@@ -29,6 +31,9 @@ internal static unsafe partial class XGBoostNative
 
     [LibraryImport(Lib)]
     private static partial nint XGBGetLastError();
+
+    [LibraryImport(Lib)]
+    public static partial void XGBoostVersion(out int major, out int minor, out int patch);
 
     [LibraryImport(Lib)]
     public static partial int XGDMatrixCreateFromMat_omp(float* data, ulong nrow, ulong ncol, float missing, out nint handle, int nthread);
@@ -72,14 +77,22 @@ internal static unsafe partial class XGBoostNative
     [LibraryImport(Lib)]
     public static partial int XGBoosterBoostedRounds(nint handle, out int rounds);
 
-    /// <summary>Turns a non-zero return into an exception carrying libxgboost's own message.</summary>
+    /// <summary>
+    /// Turns a non-zero return into an exception carrying libxgboost's own message. Inlined, so the
+    /// training loop's two calls per round are not a method the runtime counts and recompiles.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Check(int rc)
     {
         if (rc != 0)
         {
-            throw new InvalidOperationException("xgboost: " + (Marshal.PtrToStringUTF8(XGBGetLastError()) ?? "unknown error"));
+            Fail();
         }
     }
+
+    [DoesNotReturn]
+    private static void Fail() =>
+        throw new InvalidOperationException("xgboost: " + (Marshal.PtrToStringUTF8(XGBGetLastError()) ?? "unknown error"));
 }
 
 /// <summary>Owns a DMatrix handle.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Kiln.ML.Data;
 
@@ -25,6 +26,24 @@ public sealed unsafe class XGBoostTrainer : ITrainer
     ];
 
     public string Algorithm => Name;
+
+    /// <summary>
+    /// Loads libxgboost (and libgomp with it) now rather than at the first call of a training run:
+    /// a missing library is reported before any data is read, and the loading (the dynamic linking,
+    /// libxgboost's static registries, OpenMP's start-up) is not timed as training, just as it
+    /// happens before main() in a program linked against libxgboost.
+    /// </summary>
+    public static void LoadLibrary()
+    {
+        try
+        {
+            XGBoostNative.XGBoostVersion(out _, out _, out _);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new InvalidOperationException("libxgboost.so.0 cannot be loaded (Debian package libxgboost0): " + e.Message, e);
+        }
+    }
 
     public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context) =>
         Train(train, validation, hp, context, null, null);
@@ -95,34 +114,45 @@ public sealed unsafe class XGBoostTrainer : ITrainer
             }
         }
 
-        var names = new[] { "train", "validation" }.Take(matrices.Length).Select(Marshal.StringToCoTaskMemUTF8).ToArray();
-        var lastEval = new Dictionary<string, double>();
+        // The round loop does as little .NET work as it can. Code run in every round becomes hot, and
+        // the runtime then recompiles it (twice, with TieredPGO) on a background thread, which on a
+        // small machine takes CPU from libxgboost's OpenMP threads: so the evaluation line is parsed
+        // only when it is used (every round with early stopping, else once at the end), and the
+        // handles and channel names are looked up once.
+        var boosterHandle = booster.DangerousGetHandle();
+        var trainHandle = dtrain.DangerousGetHandle();
+        var names = new nint[matrices.Length];
+        var line = "";
         var best = (Round: -1, Score: double.NaN);
-        var bestEval = lastEval;
+        var bestEval = new Dictionary<string, double>();
         try
         {
+            for (var i = 0; i < names.Length; i++)
+            {
+                names[i] = Marshal.StringToCoTaskMemUTF8(i == 0 ? "train" : "validation");
+            }
             for (var round = 0; round < rounds; round++)
             {
-                XGBoostNative.Check(XGBoostNative.XGBoosterUpdateOneIter(booster.DangerousGetHandle(), round, dtrain.DangerousGetHandle()));
+                XGBoostNative.Check(XGBoostNative.XGBoosterUpdateOneIter(boosterHandle, round, trainHandle));
                 nint result;
                 fixed (nint* m = matrices)
                 fixed (nint* n = names)
                 {
-                    XGBoostNative.Check(XGBoostNative.XGBoosterEvalOneIter(booster.DangerousGetHandle(), round, m, n, (ulong)matrices.Length, out result));
+                    XGBoostNative.Check(XGBoostNative.XGBoosterEvalOneIter(boosterHandle, round, m, n, (ulong)matrices.Length, out result));
                 }
-                var line = Marshal.PtrToStringUTF8(result) ?? "";
+                line = EvalLine(result);
                 context.Progress(line);
-                lastEval = ParseEval(line, out var stopMetric, out var stopScore);
                 if (earlyStopping == 0)
                 {
                     continue;
                 }
                 // As in xgboost's own callback, the last metric on the validation set decides.
+                var eval = ParseEval(line, out var stopMetric, out var stopScore);
                 var better = best.Round < 0 || (Maximize(stopMetric) ? stopScore > best.Score : stopScore < best.Score);
                 if (better)
                 {
                     best = (round, stopScore);
-                    bestEval = lastEval;
+                    bestEval = eval;
                 }
                 else if (round - best.Round >= earlyStopping)
                 {
@@ -138,16 +168,42 @@ public sealed unsafe class XGBoostTrainer : ITrainer
                 Marshal.FreeCoTaskMem(n);
             }
         }
-        if (best.Round >= 0)
+        if (best.Round < 0)
         {
-            // Keep only the best rounds, so the saved model predicts like the one that scored best
-            // in any xgboost reader, without relying on a best_iteration attribute.
-            XGBoostNative.Check(XGBoostNative.XGBoosterSlice(booster.DangerousGetHandle(), 0, best.Round + 1, 1, out var sliced));
-            booster.Dispose();
-            booster = new BoosterHandle(sliced);
-            lastEval = bestEval;
+            return new XGBoostModel(booster, ParseEval(line, out _, out _));
         }
-        return new XGBoostModel(booster, lastEval);
+        // Keep only the best rounds, so the saved model predicts like the one that scored best
+        // in any xgboost reader, without relying on a best_iteration attribute.
+        XGBoostNative.Check(XGBoostNative.XGBoosterSlice(boosterHandle, 0, best.Round + 1, 1, out var sliced));
+        booster.Dispose();
+        return new XGBoostModel(new BoosterHandle(sliced), bestEval);
+    }
+
+    /// <summary>
+    /// The evaluation line libxgboost returns, as a string. It is ASCII (channel and metric names,
+    /// numbers), and widening it here takes one small method per round where
+    /// Marshal.PtrToStringUTF8 runs eight large vectorized ones (strlen, UTF-8 validation and
+    /// transcoding), each of which the runtime then recompiles during training; anything else
+    /// goes through PtrToStringUTF8.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static string EvalLine(nint result)
+    {
+        var text = (byte*)result;
+        Span<char> chars = stackalloc char[256];
+        for (var n = 0; n < chars.Length; n++)
+        {
+            if (text[n] == 0)
+            {
+                return new string(chars[..n]);
+            }
+            if (text[n] >= 0x80)
+            {
+                break;
+            }
+            chars[n] = (char)text[n];
+        }
+        return Marshal.PtrToStringUTF8(result) ?? "";
     }
 
     /// <summary>Parses "[3]\ttrain-rmse:1.2\tvalidation-rmse:1.4" into {"train:rmse": 1.2, ...}.</summary>
