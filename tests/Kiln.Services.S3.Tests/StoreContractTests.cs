@@ -73,9 +73,9 @@ public abstract class StoreContractTests : IDisposable
     public async Task PutVersion_NullReplacesNull_ReturnsFreedBlob()
     {
         await Store.CreateBucketAsync(Bucket(), default);
-        Assert.Empty(await Store.PutVersionAsync(Version("k", blob: "1111"), default));
+        Assert.Empty((await Store.PutVersionAsync(Version("k", blob: "1111"), default)).FreedBlobs);
 
-        var freed = await Store.PutVersionAsync(Version("k", blob: "2222"), default);
+        var freed = (await Store.PutVersionAsync(Version("k", blob: "2222"), default)).FreedBlobs;
 
         Assert.Equal(["1111"], freed);
         var latest = await Store.GetVersionAsync("b1", "k", null, default);

@@ -130,11 +130,12 @@ public sealed partial class ObjectService
         CancellationToken cancellationToken)
     {
         IReadOnlyList<string> freed;
+        long sequence;
         try
         {
             // Committed even if the client has gone: the bytes are durable and the outcome must not
             // depend on when a disconnect is noticed.
-            freed = await store.PutVersionAsync(version, CancellationToken.None).ConfigureAwait(false);
+            (freed, sequence) = await store.PutVersionAsync(version, CancellationToken.None).ConfigureAwait(false);
         }
         catch (MissingBucketException)
         {
@@ -148,7 +149,7 @@ public sealed partial class ObjectService
         }
 
         Free(freed);
-        return version with { IsLatest = true };
+        return version with { IsLatest = true, Sequence = sequence };
     }
 
     private static string NewVersionIdFor(BucketRecord bucket) =>

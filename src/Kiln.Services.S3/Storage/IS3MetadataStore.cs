@@ -20,9 +20,9 @@ public interface IS3MetadataStore
 
     /// <summary>Adds a version as the key's latest. A version whose id is "null" replaces the key's
     /// existing null version.</summary>
-    /// <returns>Blobs of the replaced null version.</returns>
+    /// <returns>Blobs of the replaced null version, and the sequence the store gave the version.</returns>
     /// <exception cref="MissingBucketException"/>
-    Task<IReadOnlyList<string>> PutVersionAsync(ObjectVersionRecord version, CancellationToken cancellationToken);
+    Task<(IReadOnlyList<string> FreedBlobs, long Sequence)> PutVersionAsync(ObjectVersionRecord version, CancellationToken cancellationToken);
     /// <summary>The given version, or the key's latest (possibly a delete marker) when versionId is null.</summary>
     Task<ObjectVersionRecord?> GetVersionAsync(string bucket, string key, string? versionId, CancellationToken cancellationToken);
     /// <summary>Removes one version for good; the next newest becomes latest.</summary>

@@ -82,7 +82,8 @@ public sealed class MemoryS3MetadataStore : IS3MetadataStore
         }
     }
 
-    public Task<IReadOnlyList<string>> PutVersionAsync(ObjectVersionRecord version, CancellationToken cancellationToken)
+    public Task<(IReadOnlyList<string> FreedBlobs, long Sequence)> PutVersionAsync(ObjectVersionRecord version,
+        CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -91,7 +92,8 @@ public sealed class MemoryS3MetadataStore : IS3MetadataStore
                 throw new MissingBucketException(version.Bucket);
             }
 
-            return Task.FromResult(PutVersion(version));
+            var freed = PutVersion(version);
+            return Task.FromResult((freed, _sequence));
         }
     }
 

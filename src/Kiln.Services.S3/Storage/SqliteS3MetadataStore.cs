@@ -176,8 +176,13 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     }
 
     // The writes on every PUT, DELETE and part upload go through the database's group commit.
-    public Task<IReadOnlyList<string>> PutVersionAsync(ObjectVersionRecord version, CancellationToken cancellationToken) =>
-        _db.WriteAsync((c, tx) => PutVersion(c, tx, version));
+    public Task<(IReadOnlyList<string> FreedBlobs, long Sequence)> PutVersionAsync(ObjectVersionRecord version,
+        CancellationToken cancellationToken) =>
+        _db.WriteAsync<(IReadOnlyList<string>, long)>((c, tx) =>
+        {
+            var freed = PutVersion(c, tx, version);
+            return (freed, (long)Scalar(c, tx, "SELECT last_insert_rowid()")!);
+        });
 
     private static IReadOnlyList<string> PutVersion(SqliteConnection c, SqliteTransaction tx, ObjectVersionRecord version)
     {
