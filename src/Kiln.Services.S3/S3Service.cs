@@ -40,8 +40,10 @@ public sealed class S3Service : IKilnService
             sp.GetRequiredService<AccessLogRecorder>()));
         services.AddHostedService<AccessLogWorker>();
         services.AddSingleton<S3Api>();
-        // Server access logging wraps the API: every call on a bucket with logging on is recorded.
-        services.AddSingleton<IServiceApi>(sp => new AccessLoggingServiceApi(sp.GetRequiredService<S3Api>(),
+        // Server access logging wraps the API: every call on a bucket with logging on is recorded,
+        // including those the expected-owner check refuses.
+        services.AddSingleton<IServiceApi>(sp => new AccessLoggingServiceApi(
+            new ExpectedOwnerServiceApi(sp.GetRequiredService<S3Api>(), sp.GetRequiredService<IS3MetadataStore>()),
             sp.GetRequiredService<AccessLogRecorder>(), sp.GetRequiredService<IClock>()));
         services.AddSingleton<IResourcePolicySource, BucketPolicySource>();
     }

@@ -90,14 +90,18 @@ public sealed class AccessControlTests : IDisposable
     public async Task CannedAcl_PublicWhileBlocked_ReturnsAccessDenied_PrivateAccepted()
     {
         var bucket = await NewBucketAsync();
+        await _h.Objects.PutBucketOwnershipControlsAsync(Harness.Account, bucket, ObjectOwnership.ObjectWriter, default);
+        var publicRead = new AclInput("public-read", null);
 
         var error = await Assert.ThrowsAsync<AwsException>(() =>
-            _h.Objects.CheckObjectAclAsync(Harness.Account, bucket, "public-read", default));
-        await _h.Objects.CheckObjectAclAsync(Harness.Account, bucket, "private", default);
+            _h.Objects.ResolveNewObjectAclAsync(Harness.Account, bucket, publicRead, default));
+        var owned = await _h.Objects.ResolveNewObjectAclAsync(Harness.Account, bucket, new AclInput("private", null), default);
         await _h.Objects.DeletePublicAccessBlockAsync(Harness.Account, bucket, default);
-        await _h.Objects.CheckObjectAclAsync(Harness.Account, bucket, "public-read", default);
+        var granted = await _h.Objects.ResolveNewObjectAclAsync(Harness.Account, bucket, publicRead, default);
 
         Assert.Equal("AccessDenied", error.Code);
+        Assert.Null(owned);
+        Assert.Contains(granted!.Grants, g => g.Uri == ObjectService.AllUsers && g.Permission == "READ");
     }
 
     [Fact]

@@ -67,11 +67,13 @@ public sealed class PublicAccessAccountTests : IDisposable
     public async Task CannedAcl_PublicWhileAccountBlocksAcls_ReturnsAccessDenied()
     {
         var bucket = await OpenBucketAsync();
-        await _h.Objects.CheckObjectAclAsync(Harness.Account, bucket, "public-read", default);
+        await _h.Objects.PutBucketOwnershipControlsAsync(Harness.Account, bucket, ObjectOwnership.ObjectWriter, default);
+        var publicRead = new AclInput("public-read", null);
+        Assert.NotNull(await _h.Objects.ResolveNewObjectAclAsync(Harness.Account, bucket, publicRead, default));
         _h.Objects.PutAccountPublicAccessBlock(Harness.Account, new PublicAccessBlock(true, false, false, false));
 
         var error = await Assert.ThrowsAsync<AwsException>(() =>
-            _h.Objects.CheckObjectAclAsync(Harness.Account, bucket, "public-read", default));
+            _h.Objects.ResolveNewObjectAclAsync(Harness.Account, bucket, publicRead, default));
 
         Assert.Equal("AccessDenied", error.Code);
     }

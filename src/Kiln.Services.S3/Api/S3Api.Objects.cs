@@ -29,10 +29,16 @@ internal sealed partial class S3Api
             CustomerKey = CustomerKey(input.SSECustomerAlgorithm, input.SSECustomerKey, input.SSECustomerKeyMD5, context),
             Caller = context,
         };
-        await objects.CheckObjectAclAsync(context.AccountId, Required(input.Bucket, "Bucket"), input.ACL, context.Aborted)
-            .ConfigureAwait(false);
+        var acl = await objects.ResolveNewObjectAclAsync(context.AccountId, Required(input.Bucket, "Bucket"),
+            AclOf(input.ACL, null, input.GrantFullControl, input.GrantRead, input.GrantReadACP, null, input.GrantWriteACP),
+            context.Aborted).ConfigureAwait(false);
         var version = await objects.PutObjectAsync(context.AccountId, Required(input.Bucket, "Bucket"),
             Required(input.Key, "Key"), input.Body ?? Stream.Null, write, context.Aborted).ConfigureAwait(false);
+        if (acl is not null)
+        {
+            objects.StoreNewObjectAcl(acl, version);
+        }
+
         return new PutObjectOutput
         {
             ETag = Quote(version.ETag),

@@ -197,17 +197,6 @@ public sealed partial class ObjectService
         return bucket;
     }
 
-    /// <summary>x-amz-acl on a PUT or multipart create: checked against the bucket's settings.</summary>
-    public async Task CheckObjectAclAsync(string account, string bucketName, string? acl, CancellationToken cancellationToken)
-    {
-        if (acl is null)
-        {
-            return;
-        }
-
-        CheckCannedAcl(await GetBucketAsync(account, bucketName, cancellationToken).ConfigureAwait(false), acl);
-    }
-
     /// <summary>Whether a bucket policy grants access to everyone ("*" principal) without a condition
     /// that pins the caller or the network.</summary>
     internal static bool IsPublic(string document)

@@ -7,6 +7,9 @@ namespace Kiln.Services.S3.Domain;
 /// x-amz-grant-* headers or an AccessControlPolicy body). Both null: the default, private.</summary>
 public sealed record AclInput(string? Canned, IReadOnlyList<AclGrant>? Grants);
 
+/// <summary>Grants a PUT asked for, resolved against the bucket before the write.</summary>
+public sealed record NewObjectAcl(BucketRecord Bucket, IReadOnlyList<AclGrant> Grants);
+
 /// <summary>Object Ownership and ACLs. Under BucketOwnerEnforced (a new bucket's default, as in
 /// S3 since April 2023) ACLs are disabled: only ACLs that grant the owner alone are accepted. With
 /// ObjectWriter or BucketOwnerPreferred, grants are stored and returned, and take part in access
@@ -88,6 +91,35 @@ public sealed partial class ObjectService
             OwnerOnly(grants, version.OwnerAccountId) ? null : grants);
         return version;
     }
+
+    /// <summary>x-amz-acl / x-amz-grant-* on a PUT: checked before anything is written. Null when
+    /// there is nothing to store: no ACL asked for, the owner-only default, or a bucket with ACLs
+    /// disabled (BucketOwnerEnforced), which accepts bucket-owner-full-control from any writer.</summary>
+    public async Task<NewObjectAcl?> ResolveNewObjectAclAsync(string account, string bucketName, AclInput input,
+        CancellationToken cancellationToken)
+    {
+        if (input.Canned is null && input.Grants is null)
+        {
+            return null;
+        }
+
+        var bucket = await GetBucketAsync(account, bucketName, cancellationToken).ConfigureAwait(false);
+        var access = AccessOf(bucket);
+        if (access.Ownership == ObjectOwnership.BucketOwnerEnforced && input.Canned == "bucket-owner-full-control")
+        {
+            return null;
+        }
+
+        var grants = ResolveAcl(bucket, access, input, account, objectAcl: true);
+        return access.Ownership == ObjectOwnership.BucketOwnerEnforced || OwnerOnly(grants, account)
+            ? null
+            : new NewObjectAcl(bucket, grants);
+    }
+
+    /// <summary>Stores the grants resolved before the write with the version the write made.</summary>
+    public void StoreNewObjectAcl(NewObjectAcl acl, ObjectVersionRecord version) =>
+        AccessStore.PutObjectAcl(acl.Bucket.Name, acl.Bucket.CreatedAt, version.Key, version.VersionId, version.Sequence,
+            acl.Grants);
 
     /// <summary>The grants an ACL request amounts to, checked against the bucket's ownership and
     /// block-public-access settings.</summary>

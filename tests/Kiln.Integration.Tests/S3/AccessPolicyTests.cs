@@ -119,7 +119,9 @@ public sealed class AccessPolicyTests(ServerFixture fixture) : IClassFixture<Ser
             out['no_pab'] = err(lambda: root_s3.get_public_access_block(Bucket=bucket))
             root_s3.put_bucket_policy(Bucket=bucket, Policy=public)
             out['stored'] = json.loads(root_s3.get_bucket_policy(Bucket=bucket)['Policy'])['Statement'][0]['Principal']
-            root_s3.put_object(Bucket=bucket, Key='r', Body=b'x', ACL='public-read')
+            # With public access allowed, ACLs stay disabled under the default BucketOwnerEnforced.
+            out['acl_disabled'] = err(lambda: root_s3.put_object(Bucket=bucket, Key='r', Body=b'x', ACL='public-read'))
+            out['r_absent'] = err(lambda: root_s3.head_object(Bucket=bucket, Key='r'))
             """);
 
         var bucket = r.GetProperty("bucket").GetString();
@@ -145,6 +147,8 @@ public sealed class AccessPolicyTests(ServerFixture fixture) : IClassFixture<Ser
 
         Assert.Equal("NoSuchPublicAccessBlockConfiguration", r.GetProperty("no_pab").GetProperty("Code").GetString());
         Assert.Equal("*", r.GetProperty("stored").GetString());
+        Assert.Equal("AccessControlListNotSupported", r.GetProperty("acl_disabled").GetProperty("Code").GetString());
+        Assert.Equal("404", r.GetProperty("r_absent").GetProperty("Code").GetString());
     }
 
     [Fact]

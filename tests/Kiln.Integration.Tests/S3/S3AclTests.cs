@@ -147,4 +147,64 @@ public sealed class S3AclTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.Equal("InvalidBucketAclWithObjectOwnership", r.GetProperty("enforce").GetString());
         Assert.Equal("FULL_CONTROL", Assert.Single(r.GetProperty("after").EnumerateArray()).GetProperty("Permission").GetString());
     }
+
+    [Fact]
+    public async Task ExpectedBucketOwner_OtherAccount_AccessDeniedAndNothingWritten()
+    {
+        var bucket = "it-owner-" + Guid.NewGuid().ToString("N")[..8];
+        var owner = (await AwsOkAsync("sts", "get-caller-identity", "--query", "Account", "--output", "text")).Stdout.Trim();
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "owned");
+        await AwsOkAsync("s3api", "create-bucket", "--bucket", bucket);
+
+        var wrong = await Clients.AwsAsync(Server, "s3api", "put-object", "--bucket", bucket, "--key", "a", "--body", file,
+            "--expected-bucket-owner", "999999999999");
+        var absent = await Clients.AwsAsync(Server, "s3api", "head-object", "--bucket", bucket, "--key", "a");
+        await AwsOkAsync("s3api", "put-object", "--bucket", bucket, "--key", "a", "--body", file,
+            "--expected-bucket-owner", owner);
+        var copyWrongSource = await Clients.AwsAsync(Server, "s3api", "copy-object", "--bucket", bucket, "--key", "b",
+            "--copy-source", $"{bucket}/a", "--expected-source-bucket-owner", "999999999999");
+        await AwsOkAsync("s3api", "copy-object", "--bucket", bucket, "--key", "b", "--copy-source", $"{bucket}/a",
+            "--expected-source-bucket-owner", owner, "--expected-bucket-owner", owner);
+        var list = await Clients.AwsAsync(Server, "s3api", "list-objects-v2", "--bucket", bucket,
+            "--expected-bucket-owner", "999999999999");
+        File.Delete(file);
+
+        Assert.Equal(254, wrong.ExitCode);
+        Assert.Contains("(AccessDenied) when calling the PutObject operation", wrong.Stderr);
+        Assert.Contains(": Access Denied", wrong.Stderr);
+        Assert.Contains("(404)", absent.Stderr);
+        Assert.Contains("(AccessDenied) when calling the CopyObject operation", copyWrongSource.Stderr);
+        Assert.Contains("(AccessDenied) when calling the ListObjectsV2 operation", list.Stderr);
+        await AwsOkAsync("s3api", "head-object", "--bucket", bucket, "--key", "b");
+    }
+
+    [Fact]
+    public async Task PutObject_GrantHeaders_StoredWithTheNewVersion()
+    {
+        var (key, secret, other) = await OtherAccountAsync();
+        var bucket = "it-aclput-" + Guid.NewGuid().ToString("N")[..8];
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "granted at write");
+        await AwsOkAsync("s3api", "create-bucket", "--bucket", bucket);
+        await AwsOkAsync("s3api", "put-bucket-ownership-controls", "--bucket", bucket, "--ownership-controls",
+            "Rules=[{ObjectOwnership=ObjectWriter}]");
+
+        await AwsOkAsync("s3api", "put-object", "--bucket", bucket, "--key", "g.txt", "--body", file,
+            "--grant-read", $"id={other}");
+        var acl = JsonDocument.Parse((await AwsOkAsync("s3api", "get-object-acl", "--bucket", bucket, "--key", "g.txt")).Stdout)
+            .RootElement.GetProperty("Grants");
+        var read = await Clients.AwsAsAsync(Server, key, secret, "s3", "cp", $"s3://{bucket}/g.txt", "-");
+        // An overwrite without grants is the owner's alone again.
+        await AwsOkAsync("s3api", "put-object", "--bucket", bucket, "--key", "g.txt", "--body", file);
+        var after = await Clients.AwsAsAsync(Server, key, secret, "s3", "cp", $"s3://{bucket}/g.txt", "-");
+        File.Delete(file);
+
+        Assert.Contains(acl.EnumerateArray(), g => g.GetProperty("Permission").GetString() == "READ"
+            && g.GetProperty("Grantee").GetProperty("ID").GetString() == other);
+        Assert.True(read.ExitCode == 0, read.ToString());
+        Assert.Equal("granted at write", read.Stdout);
+        Assert.NotEqual(0, after.ExitCode);
+        Assert.Contains("403", after.Stderr);
+    }
 }
