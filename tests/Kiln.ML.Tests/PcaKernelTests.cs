@@ -15,14 +15,16 @@ public sealed class PcaKernelTests
     [InlineData(3, 9)]
     [InlineData(2, 255)]
     [InlineData(7, 256)]
-    public void Upper_MatchesScalarAndPlainSums(int panels, int rows)
+    public void Upper_WideAndNarrow_MatchScalarAndPlainSums(int panels, int rows)
     {
         const int stride = 256 * 8;
         var packed = TestData.Gaussian(panels, stride, 5).Data.ToArray();
         var width = panels * 8;
         var fast = new float[width * width];
+        var narrow = new float[width * width];
         var scalar = new float[width * width];
         PcaGram.Upper(packed, panels, stride, rows, fast);
+        PcaGramNarrow.Upper(packed, panels, stride, rows, narrow);
         PcaGramScalar.Upper(packed, panels, stride, rows, scalar);
         for (var i = 0; i < width; i++)
         {
@@ -34,6 +36,7 @@ public sealed class PcaKernelTests
                     plain += (double)packed[i / 8 * stride + r * 8 + i % 8] * packed[j / 8 * stride + r * 8 + j % 8];
                 }
                 Assert.Equal(scalar[i * width + j], fast[i * width + j], 1e-4f * (rows + 1));
+                Assert.Equal(scalar[i * width + j], narrow[i * width + j], 1e-4f * (rows + 1));
                 Assert.Equal(plain, scalar[i * width + j], 1e-4 * (rows + 1));
             }
         }
@@ -43,22 +46,27 @@ public sealed class PcaKernelTests
     [InlineData(8)]
     [InlineData(16)]
     [InlineData(72)]
-    public void ShiftIntoPanels_MatchesScalar_ZeroForNaN(int width)
+    public void ShiftIntoPanels_WideAndNarrow_MatchScalar_ZeroForNaN(int width)
     {
         var x = TestData.Gaussian(1, width, 6).Data.ToArray();
         var shift = TestData.Gaussian(1, width, 7).Data.ToArray();
         var fast = new float[width / 8 * 24];
+        var narrow = new float[width / 8 * 24];
         var scalar = new float[width / 8 * 24];
         Assert.False(PcaGram.ShiftIntoPanels(x, shift, fast, 24, 1));
+        Assert.False(PcaGramNarrow.ShiftIntoPanels(x, shift, narrow, 24, 1));
         x[width - 3] = float.NaN;
         Assert.True(PcaGram.ShiftIntoPanels(x, shift, fast, 24, 2));
+        Assert.True(PcaGramNarrow.ShiftIntoPanels(x, shift, narrow, 24, 2));
         Assert.True(PcaGramScalar.ShiftIntoPanels(x, shift, scalar, 24, 2));
         for (var j = 0; j < width; j++)
         {
             var at = j / 8 * 24 + 16 + j % 8;
             Assert.Equal(j == width - 3 ? 0f : x[j] - shift[j], fast[at]);
             Assert.Equal(scalar[at], fast[at]);
+            Assert.Equal(scalar[at], narrow[at]);
         }
+        Assert.Equal(fast, narrow);
     }
 
     [Theory]
@@ -144,12 +152,14 @@ public sealed class PcaKernelTests
         Assert.Equal([5.0, 2.0, 2.0, 0.0], values.Select(v => Math.Round(v, 12)).ToArray());
     }
 
-    /// <summary>The one-pass moments, with missing values and rows split over accumulators, against mean-imputation then a two-pass covariance.</summary>
+    /// <summary>The one-pass moments, with missing values and rows split over accumulators, against mean-imputation then a two-pass covariance. rows = 1000 takes the narrow (Vector128) kernels, -1 (unknown) the wide ones.</summary>
     [Theory]
-    [InlineData(true, 1)]
-    [InlineData(true, 3)]
-    [InlineData(false, 2)]
-    public void Moments_EqualTwoPassCovarianceOfImputedRows(bool subtractMean, int parts)
+    [InlineData(true, 1, 1000)]
+    [InlineData(true, 3, 1000)]
+    [InlineData(true, 2, -1)]
+    [InlineData(false, 2, 1000)]
+    [InlineData(false, 3, -1)]
+    public void Moments_EqualTwoPassCovarianceOfImputedRows(bool subtractMean, int parts, long rows)
     {
         const int n = 1000, d = 11;
         var x = TestData.Gaussian(n, d, 12);
@@ -195,7 +205,7 @@ public sealed class PcaKernelTests
         for (var p = 0; p < parts; p++)
         {
             var (start, end) = PcaTrainer.Range(n, p, parts);
-            accumulators[p] = new PcaMoments(shift);
+            accumulators[p] = new PcaMoments(shift, rows);
             accumulators[p].Add(x, start, end - start);
             accumulators[p].Flush();
             if (p > 0)

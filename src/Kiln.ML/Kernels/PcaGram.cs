@@ -143,6 +143,108 @@ public static class PcaGram
     }
 }
 
+/// <summary>
+/// <see cref="PcaGram"/>'s syrk and row shift in Vector128 without fused multiply-adds, for small
+/// inputs: ReadyToRun precompiles these (SSE4.2, the x64 baseline it targets) but not PcaGram's
+/// Vector256 and AggressiveOptimization methods, which the JIT compiles at their first call, about
+/// 3 ms. california-housing's whole covariance (16k rows, 2 panels) takes some 0.5 ms here. The
+/// sums are rounded apart from the multiplies, so they may differ from PcaGram's in the last bits.
+/// </summary>
+public static class PcaGramNarrow
+{
+    /// <summary>The tiles a ≤ b of G, as <see cref="PcaGram.Upper"/>.</summary>
+    public static void Upper(ReadOnlySpan<float> packed, int panels, int stride, int rows, Span<float> gram)
+    {
+        const int w = PcaGram.Width;
+        var width = panels * w;
+        if (rows * w > stride || packed.Length < panels * stride || gram.Length < width * width)
+        {
+            throw new ArgumentException("matrix sizes do not match");
+        }
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            PcaGramScalar.Upper(packed, panels, stride, rows, gram);
+            return;
+        }
+        ref var p0 = ref MemoryMarshal.GetReference(packed);
+        ref var g0 = ref MemoryMarshal.GetReference(gram);
+        for (var a = 0; a < panels; a++)
+        {
+            for (var b = a; b < panels; b++)
+            {
+                // Features 0-3 of panel a, then 4-7: 8 accumulators each, within SSE's 16 registers.
+                for (var half = 0; half < w; half += 4)
+                {
+                    HalfTile(ref Unsafe.Add(ref p0, a * stride + half), ref Unsafe.Add(ref p0, b * stride), rows,
+                        ref Unsafe.Add(ref g0, (a * w + half) * width + b * w), width);
+                }
+            }
+        }
+    }
+
+    /// <summary>G[i, 0..8) = Σ_r a[r·8 + i] · b[r·8 .. r·8 + 8) for i in 0..4.</summary>
+    private static void HalfTile(ref float a, ref float b, int rows, ref float g, int ldg)
+    {
+        Vector128<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector128<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        for (var r = 0; r < rows; r++)
+        {
+            var at = r * PcaGram.Width;
+            var lo = Vector128.LoadUnsafe(ref b, (nuint)at);
+            var hi = Vector128.LoadUnsafe(ref b, (nuint)(at + 4));
+            ref var x = ref Unsafe.Add(ref a, at);
+            var x0 = Vector128.Create(x);
+            var x1 = Vector128.Create(Unsafe.Add(ref x, 1));
+            var x2 = Vector128.Create(Unsafe.Add(ref x, 2));
+            var x3 = Vector128.Create(Unsafe.Add(ref x, 3));
+            c0 += x0 * lo;
+            c1 += x0 * hi;
+            c2 += x1 * lo;
+            c3 += x1 * hi;
+            c4 += x2 * lo;
+            c5 += x2 * hi;
+            c6 += x3 * lo;
+            c7 += x3 * hi;
+        }
+        c0.StoreUnsafe(ref g);
+        c1.StoreUnsafe(ref g, 4);
+        c2.StoreUnsafe(ref g, (nuint)ldg);
+        c3.StoreUnsafe(ref g, (nuint)(ldg + 4));
+        c4.StoreUnsafe(ref g, (nuint)(2 * ldg));
+        c5.StoreUnsafe(ref g, (nuint)(2 * ldg + 4));
+        c6.StoreUnsafe(ref g, (nuint)(3 * ldg));
+        c7.StoreUnsafe(ref g, (nuint)(3 * ldg + 4));
+    }
+
+    /// <summary>As <see cref="PcaGram.ShiftIntoPanels"/> (the same values: a subtraction rounds alike at any width).</summary>
+    public static bool ShiftIntoPanels(ReadOnlySpan<float> x, ReadOnlySpan<float> shift, Span<float> packed, int stride, int row)
+    {
+        const int w = PcaGram.Width;
+        var panels = x.Length / w;
+        if (x.Length % w != 0 || shift.Length != x.Length || (row + 1) * w > stride || packed.Length < panels * stride)
+        {
+            throw new ArgumentException("matrix sizes do not match");
+        }
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            return PcaGramScalar.ShiftIntoPanels(x, shift, packed, stride, row);
+        }
+        ref var px = ref MemoryMarshal.GetReference(x);
+        ref var ps = ref MemoryMarshal.GetReference(shift);
+        ref var pd = ref MemoryMarshal.GetReference(packed);
+        var absent = Vector128<float>.Zero;
+        for (var j = 0; j < x.Length; j += 4)
+        {
+            var v = Vector128.LoadUnsafe(ref px, (nuint)j);
+            var eq = Vector128.Equals(v, v);
+            absent |= ~eq;
+            Vector128.ConditionalSelect(eq, v - Vector128.LoadUnsafe(ref ps, (nuint)j), Vector128<float>.Zero)
+                .StoreUnsafe(ref pd, (nuint)(j / w * stride + row * w + j % w));
+        }
+        return absent.ExtractMostSignificantBits() != 0;
+    }
+}
+
 /// <summary>The plain loops over the panel layout: <see cref="PcaGram"/>'s reference and fallback.</summary>
 public static class PcaGramScalar
 {

@@ -46,12 +46,27 @@ internal sealed class ColumnStats
         return new ColumnStats { Mean = mean, Scale = scale };
     }
 
+    /// <summary>
+    /// Values (rows × columns) below which <see cref="Apply"/> stays on the calling thread:
+    /// california-housing's 16k × 13 takes about 0.2 ms in one loop, less than Parallel.For's
+    /// start-up (1 to 3 ms measured, most of it first-call costs of its generic workers).
+    /// Each row is computed alone, so both paths give the same matrix.
+    /// </summary>
+    private const long ParallelValues = 1L << 20;
+
     /// <summary>A copy of <paramref name="x"/> with NaN replaced by the column mean, and standardized if asked.</summary>
     public DenseMatrix Apply(DenseMatrix x, bool standardize, TrainingContext? context = null)
     {
         var result = new DenseMatrix(x.Rows, x.Cols);
-        var options = context?.Parallel ?? new ParallelOptions { MaxDegreeOfParallelism = 1 };
-        Parallel.For(0, (x.Rows + 4095) / 4096, options, block =>
+        if (context is null || context.Threads <= 1 || (long)x.Rows * x.Cols < ParallelValues)
+        {
+            for (var i = 0; i < x.Rows; i++)
+            {
+                ApplyRow(x.Row(i), result.Row(i), standardize);
+            }
+            return result;
+        }
+        Parallel.For(0, (x.Rows + 4095) / 4096, context.Parallel, block =>
         {
             var end = Math.Min(x.Rows, (block + 1) * 4096);
             for (var i = block * 4096; i < end; i++)

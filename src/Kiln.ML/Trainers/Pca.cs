@@ -55,7 +55,7 @@ public sealed class PcaTrainer : IStreamingTrainer
             ForWorkers(parts.Length, context.Threads, w =>
             {
                 var (start, end) = Range(x.Rows, w, parts.Length);
-                parts[w] = new PcaMoments(shift);
+                parts[w] = new PcaMoments(shift, x.Rows);
                 parts[w].Add(x, start, end - start);
                 parts[w].Flush();
             });
@@ -102,7 +102,7 @@ public sealed class PcaTrainer : IStreamingTrainer
                 parts = new PcaMoments[Math.Max(1, context.Threads)];
                 for (var w = 0; w < parts.Length; w++)
                 {
-                    parts[w] = new PcaMoments(shift);
+                    parts[w] = new PcaMoments(shift, rows: -1);
                 }
             }
             var workers = Math.Min(parts.Length, Workers((long)x.Rows * d, context.Threads));

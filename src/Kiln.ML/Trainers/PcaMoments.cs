@@ -34,9 +34,21 @@ internal sealed class PcaMoments
     private long[]? _missingPairs;
     private readonly float[] _block, _gram, _row;
     private readonly List<int> _absent = [];
+    private readonly bool _wide;
     private int _pending;
 
-    public PcaMoments(float[] shift)
+    /// <summary>
+    /// Values of the upper tiles (rows × padded features²) from which the Vector256 kernels
+    /// (<see cref="PcaGram"/>, compiled at their first call, about 3 ms) pay for themselves; below it
+    /// the precompiled <see cref="PcaGramNarrow"/> runs. california-housing: 16k × 16² = 4M, narrow;
+    /// covertype: 465k × 56² = 1.5G, wide.
+    /// </summary>
+    private const long WideWork = 1L << 26;
+
+    /// <param name="shift">The shift s of every row (see the class remarks).</param>
+    /// <param name="rows">Rows this accumulator and the others of the same pass will see in all, or -1 when not known
+    /// (a file read in batches): it chooses the kernels, <see cref="PcaGram"/> from <see cref="WideWork"/> on.</param>
+    public PcaMoments(float[] shift, long rows)
     {
         _d = shift.Length;
         _panels = (_d + PcaGram.Width - 1) / PcaGram.Width;
@@ -49,6 +61,7 @@ internal sealed class PcaMoments
         _block = new float[_panels * Stride];
         _gram = new float[_width * _width];
         _row = new float[_width];
+        _wide = rows < 0 || rows * _width * _width >= WideWork;
     }
 
     public long Rows { get; private set; }
@@ -82,7 +95,10 @@ internal sealed class PcaMoments
     {
         x.CopyTo(_row);
         var r = _pending;
-        if (PcaGram.ShiftIntoPanels(_row, _shift, _block, Stride, r))
+        var missing = _wide
+            ? PcaGram.ShiftIntoPanels(_row, _shift, _block, Stride, r)
+            : PcaGramNarrow.ShiftIntoPanels(_row, _shift, _block, Stride, r);
+        if (missing)
         {
             AddMissing(r);
         }
@@ -134,7 +150,14 @@ internal sealed class PcaMoments
         {
             return;
         }
-        PcaGram.Upper(_block, _panels, Stride, _pending, _gram);
+        if (_wide)
+        {
+            PcaGram.Upper(_block, _panels, Stride, _pending, _gram);
+        }
+        else
+        {
+            PcaGramNarrow.Upper(_block, _panels, Stride, _pending, _gram);
+        }
         Span<double> sums = stackalloc double[PcaGram.Width];
         for (var a = 0; a < _panels; a++)
         {
