@@ -99,10 +99,90 @@ public sealed class KMeansTests
         var plain = KMeansTrainer.LloydPasses(() => [new KMeansBatch(x, null)], (float[])start.Clone(), k, d, 300, TestData.Context);
         var bounds = new KMeansBounds(x, 0, n);
         var bounded = KMeansTrainer.LloydPasses(() => [new KMeansBatch(x, bounds)], (float[])start.Clone(), k, d, 300, TestData.Context);
-        Assert.Equal(plain, bounded);
+        Assert.Equal(plain.Centers, bounded.Centers);
         var assignment = new int[n];
-        KMeansModel.Nearest(x, bounded, k, assignment, new float[n], 2);
+        var distance = new float[n];
+        KMeansModel.Nearest(x, bounded.Centers, k, assignment, distance, 2);
         Assert.Equal(assignment, bounds.Assignment);
+        // The fixed point's SSD (from the cluster sums with bounds, from the distances without) is the final centers' SSD.
+        var ssd = distance.Sum(v => (double)v);
+        Assert.Equal(ssd, plain.Ssd!.Value, ssd * 1e-5);
+        Assert.Equal(ssd, bounded.Ssd!.Value, ssd * 1e-5);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(9)]
+    [InlineData(33)]
+    public void HasMissing_FindsANaNAtEveryPosition(int length)
+    {
+        var values = Enumerable.Range(0, length).Select(i => i * 0.5f - 3).ToArray();
+        Assert.False(KMeansModel.HasMissing(values));
+        for (var at = 0; at < length; at++)
+        {
+            var copy = (float[])values.Clone();
+            copy[at] = float.NaN;
+            Assert.True(KMeansModel.HasMissing(copy), $"NaN at {at} of {length}");
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ColumnMeans_SameAsColumnStats_AcrossBlocks(bool withMissing)
+    {
+        // More rows than one block of 4096, so block partial sums are added.
+        const int n = 9000, d = 5;
+        var x = AwkwardRows(n, d);
+        if (withMissing)
+        {
+            for (var i = 0; i < n; i += 7)
+            {
+                x[i, i % d] = float.NaN;
+            }
+        }
+        var (means, missing) = KMeansTrainer.ColumnMeans(x, TestData.Context);
+        Assert.Equal(withMissing, missing);
+        var expected = ColumnStats.Compute(x).Mean;
+        for (var j = 0; j < d; j++)
+        {
+            Assert.Equal(expected[j], means[j], Math.Abs(expected[j]) * 1e-6f);
+        }
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    public void Train_TrainMetricFromFixedPoint_EqualsScoringTheRows(string factor)
+    {
+        const int n = 3000, d = 4;
+        var x = AwkwardRows(n, d);
+        x[5, 1] = float.NaN;
+        var before = x.Data.ToArray();
+        var model = (KMeansModel)new KMeansTrainer().Train(new Dataset(x, null, "t"), null,
+            TestData.Hp(("k", "5"), ("init_method", "kmeans++"), ("epochs", "1"), ("extra_center_factor", factor),
+                ("eval_metrics", "[\"msd\",\"ssd\"]")), TestData.Context);
+        Assert.Equal(before, x.Data.ToArray());
+        var (cluster, d2) = model.Assign(x, 2);
+        var ssd = d2.Sum(v => (double)v);
+        Assert.Equal(ssd, model.Metrics["train:ssd"], ssd * 1e-5);
+        Assert.Equal(ssd / n, model.Metrics["train:msd"], ssd / n * 1e-5);
+        // Every center is the mean of its rows (missing value filled), so one more Lloyd step would not move it.
+        var means = KMeansTrainer.ColumnMeans(x, TestData.Context).Means;
+        for (var c = 0; c < model.K; c++)
+        {
+            var members = Enumerable.Range(0, n).Where(i => cluster[i] == c).ToArray();
+            Assert.NotEmpty(members);
+            for (var j = 0; j < d; j++)
+            {
+                var mean = members.Average(i => (double)(float.IsNaN(x[i, j]) ? means[j] : x[i, j]));
+                Assert.Equal(mean, model.Centers[c * d + j], Math.Max(1e-3, Math.Abs(mean) * 1e-5));
+            }
+        }
     }
 
     [Fact]

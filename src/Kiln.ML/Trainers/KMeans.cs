@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.Json;
 using Kiln.ML.Artifacts;
 using Kiln.ML.Data;
@@ -53,8 +55,9 @@ public sealed class KMeansTrainer : IStreamingTrainer
     public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context)
     {
         var s = Parse(hp, train.Features.Cols);
-        var stats = ColumnStats.Compute(train.Features);
-        var x = stats.Apply(train.Features, standardize: false, context);
+        var (means, missing) = ColumnMeans(train.Features, context);
+        // Rows without a missing value are used as they are, not copied.
+        var x = missing ? new ColumnStats { Mean = means, Scale = means }.Apply(train.Features, standardize: false, context) : train.Features;
         if (s.K > x.Rows)
         {
             throw new HyperparameterException("k", $"{s.K} is more than the {x.Rows} training rows");
@@ -62,20 +65,22 @@ public sealed class KMeansTrainer : IStreamingTrainer
         var big = Math.Min(s.K * s.Factor, x.Rows);
         var rng = new Random(context.Seed);
         var centers = s.Init == "kmeans++" ? KMeansSeeding.KMeansPlusPlus(x, null, big, rng, context) : KMeansSeeding.RandomRows(x, big, rng);
+        context.Progress($"{s.Init}: {big} centers seeded");
         var counts = MiniBatch(x, centers, big, s.BatchSize, s.Epochs, rng, context);
         // In memory a refinement pass costs little (bounds settle most rows without a distance), so it
         // runs to Lloyd's fixed point.
         KMeansBatch[]? whole = null;
-        centers = Reduce(s, x.Cols, centers, counts, big, () => whole ??= [new KMeansBatch(x, new KMeansBounds(x, 0, x.Rows))],
+        (centers, var trainSsd) = Reduce(s, x.Cols, centers, counts, big, () => whole ??= [new KMeansBatch(x, new KMeansBounds(x, 0, x.Rows))],
             s.LloydIter, rng, context);
-        var model = new KMeansModel(s.K, x.Cols, centers, stats.Mean, new Dictionary<string, double>());
+        var model = new KMeansModel(s.K, x.Cols, centers, means, new Dictionary<string, double>());
         var result = new Dictionary<string, double>();
-        foreach (var (channel, data) in new[] { ("train", train), ("test", validation) })
+        // At Lloyd's fixed point the last refinement pass assigned every row to its nearest final
+        // center, so its SSD is the train metric and no further pass is needed.
+        AddMetrics(result, "train", s.Metrics, trainSsd ?? ClusteringMetrics.Ssd(model.Assign(x, context.Threads).SquaredDistance), x.Rows);
+        if (validation is not null)
         {
-            if (data is not null)
-            {
-                AddMetrics(result, channel, s.Metrics, model.Assign(data.Features, context.Threads).SquaredDistance);
-            }
+            var d2 = model.Assign(validation.Features, context.Threads).SquaredDistance;
+            AddMetrics(result, "test", s.Metrics, ClusteringMetrics.Ssd(d2), d2.Length);
         }
         return model.WithMetrics(result);
     }
@@ -133,7 +138,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
         }
         var counts = MiniBatch(Pass, rows, centers, big, s.Epochs, context);
         // Out of core each refinement pass re-reads the file: at most epochs of them, the passes the user paid for.
-        centers = Reduce(s, d, centers, counts, big, Pass, s.Epochs, rng, context);
+        (centers, _) = Reduce(s, d, centers, counts, big, Pass, s.Epochs, rng, context);
         var model = new KMeansModel(s.K, d, centers, stats.Mean, new Dictionary<string, double>());
         var result = new Dictionary<string, double>();
         foreach (var (channel, data) in new[] { ("train", train), ("test", validation) })
@@ -147,31 +152,79 @@ public sealed class KMeansTrainer : IStreamingTrainer
             {
                 distances.AddRange(model.Assign(batch.Features, context.Threads).SquaredDistance);
             }
-            AddMetrics(result, channel, s.Metrics, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(distances));
+            AddMetrics(result, channel, s.Metrics, ClusteringMetrics.Ssd(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(distances)), distances.Count);
         }
         return model.WithMetrics(result);
     }
 
-    private static void AddMetrics(Dictionary<string, double> result, string channel, string[] metrics, ReadOnlySpan<float> d2)
+    private static void AddMetrics(Dictionary<string, double> result, string channel, string[] metrics, double ssd, long rows)
     {
         foreach (var metric in metrics)
         {
-            result[$"{channel}:{metric}"] = metric == "msd" ? ClusteringMetrics.Msd(d2) : ClusteringMetrics.Ssd(d2);
+            result[$"{channel}:{metric}"] = metric == "msd" ? (rows == 0 ? double.NaN : ssd / rows) : ssd;
         }
+    }
+
+    /// <summary>
+    /// Each column's mean over its non-missing values (the missing-value fill), and whether any value
+    /// is missing. Blocks of rows are summed in parallel and added in block order, so the means do not
+    /// depend on the thread count.
+    /// </summary>
+    internal static (float[] Means, bool Missing) ColumnMeans(DenseMatrix x, TrainingContext context)
+    {
+        const int Block = 4096;
+        var d = x.Cols;
+        var blocks = (x.Rows + Block - 1) / Block;
+        var sums = new double[blocks][];
+        var counts = new long[blocks][];
+        Parallel.For(0, blocks, context.Parallel, block =>
+        {
+            var (sum, count) = (new double[d], new long[d]);
+            var end = Math.Min(x.Rows, (block + 1) * Block);
+            for (var i = block * Block; i < end; i++)
+            {
+                var row = x.Row(i);
+                for (var j = 0; j < d; j++)
+                {
+                    var v = row[j];
+                    if (!float.IsNaN(v))
+                    {
+                        sum[j] += v;
+                        count[j]++;
+                    }
+                }
+            }
+            (sums[block], counts[block]) = (sum, count);
+        });
+        var means = new float[d];
+        var missing = false;
+        for (var j = 0; j < d; j++)
+        {
+            var (total, seen) = (0.0, 0L);
+            for (var block = 0; block < blocks; block++)
+            {
+                total += sums[block][j];
+                seen += counts[block][j];
+            }
+            means[j] = seen == 0 ? 0 : (float)(total / seen);
+            missing |= seen < x.Rows;
+        }
+        return (means, missing);
     }
 
     /// <summary>
     /// From the K = k × extra_center_factor mini-batch centers to k: weighted local Lloyd runs over the
     /// K centers, the best of local_lloyd_num_trials kept (SageMaker's local reduction), then Kiln's
     /// refinement: Lloyd passes over the rows until no row changes cluster, at most
-    /// <paramref name="refinePasses"/> of them.
+    /// <paramref name="refinePasses"/> of them. The SSD is the rows' at the fixed point (null if the cap stopped short of it).
     /// </summary>
-    private static float[] Reduce(Settings s, int d, float[] centers, float[] counts, int big, Func<IEnumerable<KMeansBatch>> pass,
+    private static (float[] Centers, double? Ssd) Reduce(Settings s, int d, float[] centers, float[] counts, int big, Func<IEnumerable<KMeansBatch>> pass,
         int refinePasses, Random rng, TrainingContext context)
     {
         if (big <= s.K)
         {
-            return centers;
+            // extra_center_factor = 1: nothing to reduce, the mini-batch centers are refined as they are.
+            return LloydPasses(pass, centers, s.K, d, refinePasses, context);
         }
         var points = new DenseMatrix(centers, big, d);
         var best = double.PositiveInfinity;
@@ -292,13 +345,16 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// Unweighted Lloyd iterations whose every assignment step is one pass of <paramref name="pass"/>,
     /// until an update leaves every center where it was (the rows are summed in the same order each
     /// pass, so the same assignment gives bit-identical means) or after <paramref name="maxIter"/> passes.
+    /// At that fixed point the last pass assigned every row to its nearest final center, and its SSD
+    /// is returned; after the cap the SSD is null (the last pass's centers are not the final ones).
     /// </summary>
-    internal static float[] LloydPasses(Func<IEnumerable<KMeansBatch>> pass, float[] centers, int k, int d, int maxIter,
+    internal static (float[] Centers, double? Ssd) LloydPasses(Func<IEnumerable<KMeansBatch>> pass, float[] centers, int k, int d, int maxIter,
         TrainingContext context)
     {
         var previous = new float[centers.Length];
         var iter = 0;
         var ssd = 0.0;
+        var fixedPoint = false;
         while (iter < maxIter)
         {
             var sums = new double[k * d];
@@ -316,11 +372,12 @@ public sealed class KMeansTrainer : IStreamingTrainer
             iter++;
             if (centers.AsSpan().SequenceEqual(previous))
             {
+                fixedPoint = true;
                 break;
             }
         }
         context.Progress($"refinement: {iter} Lloyd passes over the rows, ssd before the last update {ssd:G6}");
-        return centers;
+        return (centers, fixedPoint ? ssd : null);
     }
 
     /// <summary>
@@ -530,11 +587,38 @@ public sealed class KMeansModel : IModel
         {
             throw new DataFormatException("input", 1, x.Cols, $"the model expects {Features} features, the input has {x.Cols}");
         }
-        var filled = new ColumnStats { Mean = _means, Scale = _means }.Apply(x, standardize: false);
+        // Rows without a missing value are scored as they are, not copied.
+        var filled = HasMissing(x.Data) ? new ColumnStats { Mean = _means, Scale = _means }.Apply(x, standardize: false) : x;
         var cluster = new int[x.Rows];
         var d2 = new float[x.Rows];
         Nearest(filled, _centers, K, cluster, d2, threads);
         return (cluster, d2);
+    }
+
+    /// <summary>Whether any value is NaN (missing): 4 floats per step, a NaN being the one value unequal to itself.</summary>
+    internal static bool HasMissing(ReadOnlySpan<float> values)
+    {
+        var i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(values);
+            for (; i + Vector128<float>.Count <= values.Length; i += Vector128<float>.Count)
+            {
+                var v = Vector128.LoadUnsafe(ref start, (nuint)i);
+                if (!Vector128.EqualsAll(v, v))
+                {
+                    return true;
+                }
+            }
+        }
+        for (; i < values.Length; i++)
+        {
+            if (float.IsNaN(values[i]))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>
