@@ -42,13 +42,16 @@ internal sealed class KMeansBounds
         (_x, _start, _rows) = (x, start, rows);
         _self = new float[rows];
         _norm = new double[rows];
+        // A loop, not LINQ's Sum with a lambda, which ran as tier-0 code over every row (then OSR).
+        var total = 0.0;
         for (var i = 0; i < rows; i++)
         {
             var row = x.Row(start + i);
             _self[i] = Blas.Dot(row, row);
             _norm[i] = Math.Sqrt(Norm2(row)) * (1 + 1e-9);
+            total += _self[i];
         }
-        SelfTotal = _self.Sum(v => (double)v);
+        SelfTotal = total;
         _upper = new double[rows];
         _lower = new double[rows];
         Assignment = new int[rows];
