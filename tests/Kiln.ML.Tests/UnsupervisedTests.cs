@@ -42,7 +42,7 @@ public sealed class UnsupervisedTests
         }
 
         var centers = (float[])start.Clone();
-        KMeansTrainer.MiniBatch(x, centers, k, batchSize: n, epochs: iterations, new Random(1), TestData.Context);
+        KMeansTrainer.MiniBatch(x, centers, k, batchSize: n, epochs: iterations, new Random(1), TestData.Context, narrow: false);
         for (var i = 0; i < centers.Length; i++)
         {
             Assert.Equal(expected[i], centers[i], 1e-4);
@@ -93,14 +93,16 @@ public sealed class UnsupervisedTests
         }
         Assert.True(passes > 3, $"the data should need several Lloyd passes, took {passes}");
 
-        var centers = KMeansTrainer.LloydPasses(() => [new KMeansBatch(x, null)], (float[])start.Clone(), k, d, maxIter: 300, TestData.Context);
+        var (centers, ssd) = KMeansTrainer.LloydPasses(() => [new KMeansBatch(x, null)], (float[])start.Clone(), k, d, maxIter: 300, TestData.Context, narrow: false);
+        Assert.NotNull(ssd);
         for (var i = 0; i < centers.Length; i++)
         {
             Assert.Equal(expected[i], centers[i], 1e-3);
         }
         // A pass cap stops it early, away from the fixed point.
-        var capped = KMeansTrainer.LloydPasses(() => [new KMeansBatch(x, null)], (float[])start.Clone(), k, d, maxIter: 1, TestData.Context);
-        Assert.NotEqual(expected, capped);
+        var capped = KMeansTrainer.LloydPasses(() => [new KMeansBatch(x, null)], (float[])start.Clone(), k, d, maxIter: 1, TestData.Context, narrow: false);
+        Assert.NotEqual(expected, capped.Centers);
+        Assert.Null(capped.Ssd);
     }
 
     [Fact]

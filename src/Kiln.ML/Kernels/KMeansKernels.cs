@@ -89,9 +89,212 @@ public static class KMeansKernels
     }
 }
 
-/// <summary>The plain loops of <see cref="KMeansKernels"/>: reference and fallback, bit for bit the same sums.</summary>
+/// <summary>
+/// The kernels K-Means runs on small inputs: <see cref="KMeansKernels"/> and <see cref="PanelGemm.Multiply"/>
+/// in Vector128 without fused multiply-adds, and no AggressiveOptimization. ReadyToRun precompiles
+/// these (it compiles neither Vector256 code nor AggressiveOptimization methods), and on a small
+/// training set (california-housing: 16,512 rows × 8 features) the JIT compiling the wide kernels at
+/// first call cost more than all the passes they then ran. <see cref="Use"/> picks the family from the
+/// work size alone, so the result does not depend on the thread count; every caller that must agree
+/// with another (the Hamerly bounds with <see cref="Trainers.KMeansModel.Nearest"/>, the seeding's one-row
+/// and four-row scores) decides from the same rows × centers × features.
+/// </summary>
+public static class KMeansNarrowKernels
+{
+    /// <summary>rows × centers × features below which the narrow kernels run (a few milliseconds of work).</summary>
+    public const long Work = 1L << 24;
+
+    public static bool Use(long rows, int centers, int features) => rows * centers * features < Work;
+
+    /// <summary>distances[j] = Σₚ (row[p] − panel[p·8 + j])² for j &lt; 8, summed over p in order, each product rounded.</summary>
+    public static void PanelSquaredDistances(ReadOnlySpan<float> row, ReadOnlySpan<float> panel, Span<float> distances)
+    {
+        var d = row.Length;
+        if (panel.Length < d * PanelGemm.Width || distances.Length < PanelGemm.Width)
+        {
+            throw new ArgumentException("panel or output too short for the row");
+        }
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            KMeansKernelsScalar.PanelSquaredDistancesUnfused(row, panel, distances);
+            return;
+        }
+        ref var pr = ref MemoryMarshal.GetReference(row);
+        ref var pp = ref MemoryMarshal.GetReference(panel);
+        Vector128<float> lo = default, hi = default;
+        for (var p = 0; p < d; p++)
+        {
+            var x = Vector128.Create(Unsafe.Add(ref pr, p));
+            var dl = x - Vector128.LoadUnsafe(ref pp, (nuint)(p * PanelGemm.Width));
+            var dh = x - Vector128.LoadUnsafe(ref pp, (nuint)(p * PanelGemm.Width + 4));
+            lo += dl * dl;
+            hi += dh * dh;
+        }
+        ref var o = ref MemoryMarshal.GetReference(distances);
+        lo.StoreUnsafe(ref o);
+        hi.StoreUnsafe(ref o, 4);
+    }
+
+    /// <summary><see cref="PanelSquaredDistances"/> for 4 rows, bit for bit the same per row; distances[r·8 + j].</summary>
+    public static void PanelSquaredDistances4(ReadOnlySpan<float> row0, ReadOnlySpan<float> row1, ReadOnlySpan<float> row2,
+        ReadOnlySpan<float> row3, ReadOnlySpan<float> panel, Span<float> distances)
+    {
+        var d = row0.Length;
+        if (row1.Length != d || row2.Length != d || row3.Length != d || panel.Length < d * PanelGemm.Width
+            || distances.Length < 4 * PanelGemm.Width)
+        {
+            throw new ArgumentException("rows, panel or output do not match");
+        }
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            KMeansKernelsScalar.PanelSquaredDistancesUnfused(row0, panel, distances);
+            KMeansKernelsScalar.PanelSquaredDistancesUnfused(row1, panel, distances[PanelGemm.Width..]);
+            KMeansKernelsScalar.PanelSquaredDistancesUnfused(row2, panel, distances[(2 * PanelGemm.Width)..]);
+            KMeansKernelsScalar.PanelSquaredDistancesUnfused(row3, panel, distances[(3 * PanelGemm.Width)..]);
+            return;
+        }
+        ref var p0 = ref MemoryMarshal.GetReference(row0);
+        ref var p1 = ref MemoryMarshal.GetReference(row1);
+        ref var p2 = ref MemoryMarshal.GetReference(row2);
+        ref var p3 = ref MemoryMarshal.GetReference(row3);
+        ref var pp = ref MemoryMarshal.GetReference(panel);
+        Vector128<float> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
+        for (var p = 0; p < d; p++)
+        {
+            var cl = Vector128.LoadUnsafe(ref pp, (nuint)(p * PanelGemm.Width));
+            var ch = Vector128.LoadUnsafe(ref pp, (nuint)(p * PanelGemm.Width + 4));
+            var x0 = Vector128.Create(Unsafe.Add(ref p0, p));
+            var x1 = Vector128.Create(Unsafe.Add(ref p1, p));
+            var x2 = Vector128.Create(Unsafe.Add(ref p2, p));
+            var x3 = Vector128.Create(Unsafe.Add(ref p3, p));
+            var dl0 = x0 - cl;
+            var dh0 = x0 - ch;
+            var dl1 = x1 - cl;
+            var dh1 = x1 - ch;
+            var dl2 = x2 - cl;
+            var dh2 = x2 - ch;
+            var dl3 = x3 - cl;
+            var dh3 = x3 - ch;
+            l0 += dl0 * dl0;
+            h0 += dh0 * dh0;
+            l1 += dl1 * dl1;
+            h1 += dh1 * dh1;
+            l2 += dl2 * dl2;
+            h2 += dh2 * dh2;
+            l3 += dl3 * dl3;
+            h3 += dh3 * dh3;
+        }
+        ref var o = ref MemoryMarshal.GetReference(distances);
+        l0.StoreUnsafe(ref o);
+        h0.StoreUnsafe(ref o, 4);
+        l1.StoreUnsafe(ref o, 8);
+        h1.StoreUnsafe(ref o, 12);
+        l2.StoreUnsafe(ref o, 16);
+        h2.StoreUnsafe(ref o, 20);
+        l3.StoreUnsafe(ref o, 24);
+        h3.StoreUnsafe(ref o, 28);
+    }
+
+    /// <summary>
+    /// <see cref="PanelGemm.Multiply"/> over every panel (first = 0): C (m × 8·count) = A (m × k) times the
+    /// packed panels' transposes, each product rounded then added in feature order (see <see cref="PanelGemmScalar"/>'s
+    /// order; <see cref="KMeansKernelsScalar.MultiplyUnfused"/> is the reference). Two rows at a time.
+    /// </summary>
+    public static void Multiply(ReadOnlySpan<float> a, int m, int k, ReadOnlySpan<float> packed, int count, Span<float> c)
+    {
+        var ldc = count * PanelGemm.Width;
+        if (a.Length < m * k || packed.Length < count * PanelGemm.Width * k || c.Length < m * ldc)
+        {
+            throw new ArgumentException("matrix sizes do not match");
+        }
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            KMeansKernelsScalar.MultiplyUnfused(a, m, k, packed, count, c);
+            return;
+        }
+        ref var pa = ref MemoryMarshal.GetReference(a);
+        ref var pc = ref MemoryMarshal.GetReference(c);
+        for (var j = 0; j < count; j++)
+        {
+            ref var pb = ref Unsafe.Add(ref MemoryMarshal.GetReference(packed), j * PanelGemm.Width * k);
+            var i = 0;
+            for (; i <= m - 2; i += 2)
+            {
+                ref var a0 = ref Unsafe.Add(ref pa, i * k);
+                ref var a1 = ref Unsafe.Add(ref pa, (i + 1) * k);
+                Vector128<float> l0 = default, h0 = default, l1 = default, h1 = default;
+                for (var p = 0; p < k; p++)
+                {
+                    var bl = Vector128.LoadUnsafe(ref pb, (nuint)(p * PanelGemm.Width));
+                    var bh = Vector128.LoadUnsafe(ref pb, (nuint)(p * PanelGemm.Width + 4));
+                    var x0 = Vector128.Create(Unsafe.Add(ref a0, p));
+                    var x1 = Vector128.Create(Unsafe.Add(ref a1, p));
+                    l0 += x0 * bl;
+                    h0 += x0 * bh;
+                    l1 += x1 * bl;
+                    h1 += x1 * bh;
+                }
+                ref var c0 = ref Unsafe.Add(ref pc, i * ldc + j * PanelGemm.Width);
+                l0.StoreUnsafe(ref c0);
+                h0.StoreUnsafe(ref c0, 4);
+                l1.StoreUnsafe(ref c0, (nuint)ldc);
+                h1.StoreUnsafe(ref c0, (nuint)(ldc + 4));
+            }
+            for (; i < m; i++)
+            {
+                ref var a0 = ref Unsafe.Add(ref pa, i * k);
+                Vector128<float> l0 = default, h0 = default;
+                for (var p = 0; p < k; p++)
+                {
+                    var x0 = Vector128.Create(Unsafe.Add(ref a0, p));
+                    l0 += x0 * Vector128.LoadUnsafe(ref pb, (nuint)(p * PanelGemm.Width));
+                    h0 += x0 * Vector128.LoadUnsafe(ref pb, (nuint)(p * PanelGemm.Width + 4));
+                }
+                ref var c0 = ref Unsafe.Add(ref pc, i * ldc + j * PanelGemm.Width);
+                l0.StoreUnsafe(ref c0);
+                h0.StoreUnsafe(ref c0, 4);
+            }
+        }
+    }
+}
+
+/// <summary>The plain loops of <see cref="KMeansKernels"/> and <see cref="KMeansNarrowKernels"/>: reference and fallback, bit for bit the same sums.</summary>
 public static class KMeansKernelsScalar
 {
+    /// <summary>The sums of <see cref="KMeansNarrowKernels.PanelSquaredDistances"/>: each square rounded, then added.</summary>
+    public static void PanelSquaredDistancesUnfused(ReadOnlySpan<float> row, ReadOnlySpan<float> panel, Span<float> distances)
+    {
+        var w = PanelGemm.Width;
+        for (var j = 0; j < w; j++)
+        {
+            var sum = 0f;
+            for (var p = 0; p < row.Length; p++)
+            {
+                var diff = row[p] - panel[p * w + j];
+                sum += diff * diff;
+            }
+            distances[j] = sum;
+        }
+    }
+
+    /// <summary>The sums of <see cref="KMeansNarrowKernels.Multiply"/>: each product rounded, then added in feature order.</summary>
+    public static void MultiplyUnfused(ReadOnlySpan<float> a, int m, int k, ReadOnlySpan<float> packed, int count, Span<float> c)
+    {
+        var w = PanelGemm.Width;
+        for (var i = 0; i < m; i++)
+        {
+            for (var col = 0; col < count * w; col++)
+            {
+                var sum = 0f;
+                for (var p = 0; p < k; p++)
+                {
+                    sum += a[i * k + p] * packed[col / w * w * k + p * w + col % w];
+                }
+                c[i * count * w + col] = sum;
+            }
+        }
+    }
+
     public static void PanelSquaredDistances(ReadOnlySpan<float> row, ReadOnlySpan<float> panel, Span<float> distances)
     {
         var w = PanelGemm.Width;

@@ -21,7 +21,6 @@ public static class PanelGemm
     public static int Panels(int rows) => (rows + Width - 1) / Width;
 
     /// <summary>Packs B (n × k, row-major) into <see cref="Panels"/>(n) panels; rows past n are zero.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] Pack(ReadOnlySpan<float> b, int n, int k)
     {
         var packed = new float[Panels(n) * Width * k];

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.Json;
 using Kiln.ML.Artifacts;
 using Kiln.ML.Data;
@@ -53,29 +55,34 @@ public sealed class KMeansTrainer : IStreamingTrainer
     public IModel Train(Dataset train, Dataset? validation, Hyperparameters hp, TrainingContext context)
     {
         var s = Parse(hp, train.Features.Cols);
-        var stats = ColumnStats.Compute(train.Features);
-        var x = stats.Apply(train.Features, standardize: false, context);
+        var (means, missing) = ColumnMeans(train.Features, context);
+        // Rows without a missing value are used as they are, not copied.
+        var x = missing ? new ColumnStats { Mean = means, Scale = means }.Apply(train.Features, standardize: false, context) : train.Features;
         if (s.K > x.Rows)
         {
             throw new HyperparameterException("k", $"{s.K} is more than the {x.Rows} training rows");
         }
         var big = Math.Min(s.K * s.Factor, x.Rows);
+        // One kernel family for the whole run, from the data size (see KMeansNarrowKernels).
+        var narrow = KMeansNarrowKernels.Use(x.Rows, big, x.Cols);
         var rng = new Random(context.Seed);
-        var centers = s.Init == "kmeans++" ? KMeansSeeding.KMeansPlusPlus(x, null, big, rng, context) : KMeansSeeding.RandomRows(x, big, rng);
-        var counts = MiniBatch(x, centers, big, s.BatchSize, s.Epochs, rng, context);
+        var centers = s.Init == "kmeans++" ? KMeansSeeding.KMeansPlusPlus(x, null, big, rng, context, narrow) : KMeansSeeding.RandomRows(x, big, rng);
+        context.Progress($"{s.Init}: {big} centers seeded");
+        var counts = MiniBatch(x, centers, big, s.BatchSize, s.Epochs, rng, context, narrow);
         // In memory a refinement pass costs little (bounds settle most rows without a distance), so it
         // runs to Lloyd's fixed point.
         KMeansBatch[]? whole = null;
-        centers = Reduce(s, x.Cols, centers, counts, big, () => whole ??= [new KMeansBatch(x, new KMeansBounds(x, 0, x.Rows))],
-            s.LloydIter, rng, context);
-        var model = new KMeansModel(s.K, x.Cols, centers, stats.Mean, new Dictionary<string, double>());
+        (centers, var trainSsd) = Reduce(s, x.Cols, centers, counts, big, () => whole ??= [new KMeansBatch(x, new KMeansBounds(x, 0, x.Rows, narrow))],
+            s.LloydIter, rng, context, narrow);
+        var model = new KMeansModel(s.K, x.Cols, centers, means, new Dictionary<string, double>());
         var result = new Dictionary<string, double>();
-        foreach (var (channel, data) in new[] { ("train", train), ("test", validation) })
+        // At Lloyd's fixed point the last refinement pass assigned every row to its nearest final
+        // center, so its SSD is the train metric and no further pass is needed.
+        AddMetrics(result, "train", s.Metrics, trainSsd ?? ClusteringMetrics.Ssd(model.Assign(x, context.Threads).SquaredDistance), x.Rows);
+        if (validation is not null)
         {
-            if (data is not null)
-            {
-                AddMetrics(result, channel, s.Metrics, model.Assign(data.Features, context.Threads).SquaredDistance);
-            }
+            var d2 = model.Assign(validation.Features, context.Threads).SquaredDistance;
+            AddMetrics(result, "test", s.Metrics, ClusteringMetrics.Ssd(d2), d2.Length);
         }
         return model.WithMetrics(result);
     }
@@ -117,7 +124,8 @@ public sealed class KMeansTrainer : IStreamingTrainer
         var stats = new ColumnStats { Mean = moments.MeanAndScale().Mean, Scale = new float[d] };
         var seedRows = stats.Apply(new DenseMatrix(sample.Array, (int)Math.Min(rows, sampleRows), d), standardize: false, context);
         var big = (int)Math.Min(s.K * s.Factor, rows);
-        var centers = s.Init == "kmeans++" ? KMeansSeeding.KMeansPlusPlus(seedRows, null, big, rng, context) : KMeansSeeding.RandomRows(seedRows, big, rng);
+        var narrow = KMeansNarrowKernels.Use(rows, big, d);
+        var centers = s.Init == "kmeans++" ? KMeansSeeding.KMeansPlusPlus(seedRows, null, big, rng, context, narrow) : KMeansSeeding.RandomRows(seedRows, big, rng);
         var filled = new DenseMatrix(s.BatchSize, d);
         IEnumerable<KMeansBatch> Pass()
         {
@@ -131,9 +139,9 @@ public sealed class KMeansTrainer : IStreamingTrainer
                 yield return new KMeansBatch(view, null);
             }
         }
-        var counts = MiniBatch(Pass, rows, centers, big, s.Epochs, context);
+        var counts = MiniBatch(Pass, rows, centers, big, s.Epochs, context, narrow);
         // Out of core each refinement pass re-reads the file: at most epochs of them, the passes the user paid for.
-        centers = Reduce(s, d, centers, counts, big, Pass, s.Epochs, rng, context);
+        (centers, _) = Reduce(s, d, centers, counts, big, Pass, s.Epochs, rng, context, narrow);
         var model = new KMeansModel(s.K, d, centers, stats.Mean, new Dictionary<string, double>());
         var result = new Dictionary<string, double>();
         foreach (var (channel, data) in new[] { ("train", train), ("test", validation) })
@@ -147,39 +155,87 @@ public sealed class KMeansTrainer : IStreamingTrainer
             {
                 distances.AddRange(model.Assign(batch.Features, context.Threads).SquaredDistance);
             }
-            AddMetrics(result, channel, s.Metrics, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(distances));
+            AddMetrics(result, channel, s.Metrics, ClusteringMetrics.Ssd(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(distances)), distances.Count);
         }
         return model.WithMetrics(result);
     }
 
-    private static void AddMetrics(Dictionary<string, double> result, string channel, string[] metrics, ReadOnlySpan<float> d2)
+    private static void AddMetrics(Dictionary<string, double> result, string channel, string[] metrics, double ssd, long rows)
     {
         foreach (var metric in metrics)
         {
-            result[$"{channel}:{metric}"] = metric == "msd" ? ClusteringMetrics.Msd(d2) : ClusteringMetrics.Ssd(d2);
+            result[$"{channel}:{metric}"] = metric == "msd" ? (rows == 0 ? double.NaN : ssd / rows) : ssd;
         }
+    }
+
+    /// <summary>
+    /// Each column's mean over its non-missing values (the missing-value fill), and whether any value
+    /// is missing. Blocks of rows are summed in parallel and added in block order, so the means do not
+    /// depend on the thread count.
+    /// </summary>
+    internal static (float[] Means, bool Missing) ColumnMeans(DenseMatrix x, TrainingContext context)
+    {
+        const int Block = 4096;
+        var d = x.Cols;
+        var blocks = (x.Rows + Block - 1) / Block;
+        var sums = new double[blocks][];
+        var counts = new long[blocks][];
+        Parallel.For(0, blocks, context.Parallel, block =>
+        {
+            var (sum, count) = (new double[d], new long[d]);
+            var end = Math.Min(x.Rows, (block + 1) * Block);
+            for (var i = block * Block; i < end; i++)
+            {
+                var row = x.Row(i);
+                for (var j = 0; j < d; j++)
+                {
+                    var v = row[j];
+                    if (!float.IsNaN(v))
+                    {
+                        sum[j] += v;
+                        count[j]++;
+                    }
+                }
+            }
+            (sums[block], counts[block]) = (sum, count);
+        });
+        var means = new float[d];
+        var missing = false;
+        for (var j = 0; j < d; j++)
+        {
+            var (total, seen) = (0.0, 0L);
+            for (var block = 0; block < blocks; block++)
+            {
+                total += sums[block][j];
+                seen += counts[block][j];
+            }
+            means[j] = seen == 0 ? 0 : (float)(total / seen);
+            missing |= seen < x.Rows;
+        }
+        return (means, missing);
     }
 
     /// <summary>
     /// From the K = k × extra_center_factor mini-batch centers to k: weighted local Lloyd runs over the
     /// K centers, the best of local_lloyd_num_trials kept (SageMaker's local reduction), then Kiln's
     /// refinement: Lloyd passes over the rows until no row changes cluster, at most
-    /// <paramref name="refinePasses"/> of them.
+    /// <paramref name="refinePasses"/> of them. The SSD is the rows' at the fixed point (null if the cap stopped short of it).
     /// </summary>
-    private static float[] Reduce(Settings s, int d, float[] centers, float[] counts, int big, Func<IEnumerable<KMeansBatch>> pass,
-        int refinePasses, Random rng, TrainingContext context)
+    private static (float[] Centers, double? Ssd) Reduce(Settings s, int d, float[] centers, float[] counts, int big, Func<IEnumerable<KMeansBatch>> pass,
+        int refinePasses, Random rng, TrainingContext context, bool narrow)
     {
         if (big <= s.K)
         {
-            return centers;
+            // extra_center_factor = 1: nothing to reduce, the mini-batch centers are refined as they are.
+            return LloydPasses(pass, centers, s.K, d, refinePasses, context, narrow);
         }
         var points = new DenseMatrix(centers, big, d);
         var best = double.PositiveInfinity;
         float[]? kept = null;
         for (var trial = 0; trial < s.LloydTrials; trial++)
         {
-            var start = s.LloydInit == "kmeans++" ? KMeansSeeding.KMeansPlusPlus(points, counts, s.K, rng, context) : KMeansSeeding.RandomRows(points, s.K, rng);
-            var (found, ssd) = Lloyd(points, counts, start, s.K, s.LloydIter, s.LloydTol, context);
+            var start = s.LloydInit == "kmeans++" ? KMeansSeeding.KMeansPlusPlus(points, counts, s.K, rng, context, narrow) : KMeansSeeding.RandomRows(points, s.K, rng);
+            var (found, ssd) = Lloyd(points, counts, start, s.K, s.LloydIter, s.LloydTol, context, narrow);
             if (ssd < best)
             {
                 (best, kept) = (ssd, found);
@@ -193,7 +249,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
         // plateaus where the loss falls by less than 1e-6 per pass before it drops again, and a loss-change
         // stop there left the train SSD 0.9 % above scikit-learn's (whose stop is a center shift of
         // 1e-4 of the mean feature variance, close to a fixed point).
-        return LloydPasses(pass, kept!, s.K, d, refinePasses, context);
+        return LloydPasses(pass, kept!, s.K, d, refinePasses, context, narrow);
     }
 
     private static string[] ParseEvalMetrics(string? raw)
@@ -220,7 +276,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
     }
 
     /// <summary>Mini-batch epochs over rows in memory; see the overload over batches.</summary>
-    internal static float[] MiniBatch(DenseMatrix x, float[] centers, int k, int batchSize, int epochs, Random rng, TrainingContext context)
+    internal static float[] MiniBatch(DenseMatrix x, float[] centers, int k, int batchSize, int epochs, Random rng, TrainingContext context, bool narrow)
     {
         var buffer = batchSize >= x.Rows ? null : new float[batchSize * x.Cols];
         // Each batch keeps its rows' bounds from one epoch to the next.
@@ -230,24 +286,25 @@ public sealed class KMeansTrainer : IStreamingTrainer
             if (buffer is null)
             {
                 // One batch is the whole matrix: no copy.
-                yield return new KMeansBatch(x, bounds[0] ??= new KMeansBounds(x, 0, x.Rows));
+                yield return new KMeansBatch(x, bounds[0] ??= new KMeansBounds(x, 0, x.Rows, narrow));
                 yield break;
             }
             for (var start = 0; start < x.Rows; start += batchSize)
             {
                 var n = Math.Min(batchSize, x.Rows - start);
                 x.Array.AsSpan(start * x.Cols, n * x.Cols).CopyTo(buffer);
-                yield return new KMeansBatch(new DenseMatrix(buffer, n, x.Cols), bounds[start / batchSize] ??= new KMeansBounds(x, start, n));
+                yield return new KMeansBatch(new DenseMatrix(buffer, n, x.Cols), bounds[start / batchSize] ??= new KMeansBounds(x, start, n, narrow));
             }
         }
-        return MiniBatch(Pass, x.Rows, centers, k, epochs, context);
+        return MiniBatch(Pass, x.Rows, centers, k, epochs, context, narrow);
     }
 
     /// <summary>
     /// Mini-batch epochs, each one pass of <paramref name="pass"/> (<paramref name="rows"/> rows in all);
     /// updates <paramref name="centers"/> in place and returns each center's row count in the last epoch.
     /// </summary>
-    internal static float[] MiniBatch(Func<IEnumerable<KMeansBatch>> pass, long rows, float[] centers, int k, int epochs, TrainingContext context)
+    internal static float[] MiniBatch(Func<IEnumerable<KMeansBatch>> pass, long rows, float[] centers, int k, int epochs, TrainingContext context,
+        bool narrow)
     {
         var counts = new float[k];
         var start = new float[centers.Length];
@@ -259,7 +316,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
             foreach (var batch in pass())
             {
                 var d = batch.Rows.Cols;
-                var (sums, batchCounts, batchSsd) = AssignAndSum(batch, centers, k, context);
+                var (sums, batchCounts, batchSsd) = AssignAndSum(batch, centers, k, context, narrow);
                 ssd += batchSsd;
                 for (var c = 0; c < k; c++)
                 {
@@ -279,7 +336,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
             context.Progress($"epoch {epoch + 1}: train_msd={ssd / rows:G6}");
             // An epoch is a fixed function of the centers it starts from (the batches come in the same
             // order each pass), so one that ends where it started is repeated exactly by every later one.
-            if (epoch + 1 < epochs && centers.AsSpan().SequenceEqual(start))
+            if (epoch + 1 < epochs && Same(centers, start))
             {
                 context.Progress($"epochs {epoch + 2}-{epochs}: the centers are at a fixed point, the same as epoch {epoch + 1}");
                 break;
@@ -292,13 +349,16 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// Unweighted Lloyd iterations whose every assignment step is one pass of <paramref name="pass"/>,
     /// until an update leaves every center where it was (the rows are summed in the same order each
     /// pass, so the same assignment gives bit-identical means) or after <paramref name="maxIter"/> passes.
+    /// At that fixed point the last pass assigned every row to its nearest final center, and its SSD
+    /// is returned; after the cap the SSD is null (the last pass's centers are not the final ones).
     /// </summary>
-    internal static float[] LloydPasses(Func<IEnumerable<KMeansBatch>> pass, float[] centers, int k, int d, int maxIter,
-        TrainingContext context)
+    internal static (float[] Centers, double? Ssd) LloydPasses(Func<IEnumerable<KMeansBatch>> pass, float[] centers, int k, int d, int maxIter,
+        TrainingContext context, bool narrow)
     {
         var previous = new float[centers.Length];
         var iter = 0;
         var ssd = 0.0;
+        var fixedPoint = false;
         while (iter < maxIter)
         {
             var sums = new double[k * d];
@@ -306,7 +366,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
             ssd = 0.0;
             foreach (var batch in pass())
             {
-                var (batchSums, batchMass, batchSsd) = AssignAndSum(batch, centers, k, context);
+                var (batchSums, batchMass, batchSsd) = AssignAndSum(batch, centers, k, context, narrow);
                 TensorAdd(sums, batchSums);
                 TensorAdd(mass, batchMass);
                 ssd += batchSsd;
@@ -314,28 +374,29 @@ public sealed class KMeansTrainer : IStreamingTrainer
             centers.CopyTo(previous, 0);
             MoveToMeans(centers, sums, mass, k, d);
             iter++;
-            if (centers.AsSpan().SequenceEqual(previous))
+            if (Same(centers, previous))
             {
+                fixedPoint = true;
                 break;
             }
         }
         context.Progress($"refinement: {iter} Lloyd passes over the rows, ssd before the last update {ssd:G6}");
-        return centers;
+        return (centers, fixedPoint ? ssd : null);
     }
 
     /// <summary>
     /// Assigns the batch's rows to their nearest centers (through its bounds when it has them, which
     /// give the same assignment) and returns each cluster's row sum and count, and the SSD of the assignment.
     /// </summary>
-    private static (double[] Sums, double[] Mass, double Ssd) AssignAndSum(KMeansBatch batch, float[] centers, int k, TrainingContext context)
+    private static (double[] Sums, double[] Mass, double Ssd) AssignAndSum(KMeansBatch batch, float[] centers, int k, TrainingContext context, bool narrow)
     {
         var x = batch.Rows;
         if (batch.Bounds is null)
         {
             var assignment = new int[x.Rows];
             var distance = new float[x.Rows];
-            KMeansModel.Nearest(x, centers, k, assignment, distance, context.Threads);
-            var (sums, mass) = SumByCluster(x, null, assignment, k, context);
+            KMeansModel.Nearest(x, centers, k, assignment, distance, context.Threads, narrow);
+            var (sums, mass) = SumByCluster(x, null, assignment, k, context, narrow);
             var ssd = 0.0;
             foreach (var v in distance)
             {
@@ -344,7 +405,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
             return (sums, mass, ssd);
         }
         batch.Bounds.Assign(centers, k, context.Threads);
-        var (boundSums, boundMass) = SumByCluster(x, null, batch.Bounds.Assignment, k, context, batch.Bounds.Sums);
+        var (boundSums, boundMass) = SumByCluster(x, null, batch.Bounds.Assignment, k, context, narrow, batch.Bounds.Sums);
         // Σ‖x − c‖² = Σ‖x‖² − 2 Σ_c c·S_c + Σ_c n_c‖c‖², from the sums, as the bounds leave most
         // distances uncomputed.
         var d = x.Cols;
@@ -366,7 +427,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// to double as they are added (<see cref="Blas.AxpyWidened"/>).
     /// </summary>
     internal static (double[] Sums, double[] Mass) SumByCluster(DenseMatrix x, float[]? weights, int[] assignment, int k,
-        TrainingContext context, BlockSums? cache = null)
+        TrainingContext context, bool narrow, BlockSums? cache = null)
     {
         var d = x.Cols;
         var blocks = (x.Rows + BlockSums.Block - 1) / BlockSums.Block;
@@ -376,11 +437,11 @@ public sealed class KMeansTrainer : IStreamingTrainer
         {
             var (start, end) = (block * BlockSums.Block, Math.Min(x.Rows, (block + 1) * BlockSums.Block));
             if (cache is not null && partialSums[block] is not null
-                && assignment.AsSpan(start, end - start).SequenceEqual(cache.Assignment.AsSpan(start, end - start)))
+                && Same(assignment, cache.Assignment, start, end))
             {
                 return;
             }
-            (partialSums[block], partialMass[block]) = SumBlock(x, weights, assignment, start, end, k);
+            (partialSums[block], partialMass[block]) = SumBlock(x, weights, assignment, start, end, k, narrow);
             if (cache is not null)
             {
                 Array.Copy(assignment, start, cache.Assignment, start, end - start);
@@ -412,8 +473,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
         public int[] Assignment { get; } = new int[rows];
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (double[] Sums, double[] Mass) SumBlock(DenseMatrix x, float[]? weights, int[] assignment, int start, int end, int k)
+    private static (double[] Sums, double[] Mass) SumBlock(DenseMatrix x, float[]? weights, int[] assignment, int start, int end, int k, bool narrow)
     {
         var d = x.Cols;
         var sums = new double[k * d];
@@ -423,9 +483,43 @@ public sealed class KMeansTrainer : IStreamingTrainer
             var w = weights?[i] ?? 1;
             var c = assignment[i];
             mass[c] += w;
-            Blas.AxpyWidened(w, x.Row(i), sums.AsSpan(c * d, d));
+            var into = new Span<double>(sums, c * d, d);
+            if (narrow)
+            {
+                BlasScalar.AxpyWidened(w, x.Row(i), into);
+            }
+            else
+            {
+                Blas.AxpyWidened(w, x.Row(i), into);
+            }
         }
         return (sums, mass);
+    }
+
+    /// <summary>Whether two center sets are equal value for value (float.Equals, as SequenceEqual compares;
+    /// a loop, since ReadyToRun holds no SequenceEqual over float).</summary>
+    private static bool Same(float[] a, float[] b)
+    {
+        for (var j = 0; j < a.Length; j++)
+        {
+            if (!a[j].Equals(b[j]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool Same(int[] a, int[] b, int start, int end)
+    {
+        for (var i = start; i < end; i++)
+        {
+            if (a[i] != b[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void TensorAdd(double[] into, double[] values)
@@ -438,12 +532,11 @@ public sealed class KMeansTrainer : IStreamingTrainer
 
     /// <summary>The Lloyd update: each center with members moves to their (weighted) mean; an
     /// empty one stays where it was. Mass is a row count (streamed passes) or a weight sum (weighted passes).</summary>
-    private static void MoveToMeans<T>(float[] centers, double[] sums, T[] mass, int k, int d)
-        where T : System.Numerics.INumber<T>
+    private static void MoveToMeans(float[] centers, double[] sums, double[] mass, int k, int d)
     {
         for (var c = 0; c < k; c++)
         {
-            var m = double.CreateChecked(mass[c]);
+            var m = mass[c];
             if (m > 0)
             {
                 for (var j = 0; j < d; j++)
@@ -458,7 +551,8 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// Weighted Lloyd iterations from <paramref name="centers"/> until the relative SSD change is below
     /// <paramref name="tol"/>; returns the centers and the weighted SSD of their final assignment.
     /// </summary>
-    internal static (float[] Centers, double Ssd) Lloyd(DenseMatrix x, float[]? weights, float[] centers, int k, int maxIter, double tol, TrainingContext context)
+    internal static (float[] Centers, double Ssd) Lloyd(DenseMatrix x, float[]? weights, float[] centers, int k, int maxIter, double tol, TrainingContext context,
+        bool narrow)
     {
         var d = x.Cols;
         var assignment = new int[x.Rows];
@@ -466,8 +560,8 @@ public sealed class KMeansTrainer : IStreamingTrainer
         var previous = double.PositiveInfinity;
         for (var iter = 0; iter < maxIter; iter++)
         {
-            KMeansModel.Nearest(x, centers, k, assignment, distance, context.Threads);
-            var (sums, mass) = SumByCluster(x, weights, assignment, k, context);
+            KMeansModel.Nearest(x, centers, k, assignment, distance, context.Threads, narrow);
+            var (sums, mass) = SumByCluster(x, weights, assignment, k, context, narrow);
             var ssd = 0.0;
             for (var i = 0; i < x.Rows; i++)
             {
@@ -480,7 +574,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
             }
             previous = ssd;
         }
-        KMeansModel.Nearest(x, centers, k, assignment, distance, context.Threads);
+        KMeansModel.Nearest(x, centers, k, assignment, distance, context.Threads, narrow);
         var final = 0.0;
         for (var i = 0; i < x.Rows; i++)
         {
@@ -530,11 +624,46 @@ public sealed class KMeansModel : IModel
         {
             throw new DataFormatException("input", 1, x.Cols, $"the model expects {Features} features, the input has {x.Cols}");
         }
-        var filled = new ColumnStats { Mean = _means, Scale = _means }.Apply(x, standardize: false);
+        // Rows without a missing value are scored as they are, not copied.
+        var filled = HasMissing(x.Data) ? new ColumnStats { Mean = _means, Scale = _means }.Apply(x, standardize: false) : x;
         var cluster = new int[x.Rows];
         var d2 = new float[x.Rows];
-        Nearest(filled, _centers, K, cluster, d2, threads);
+        Nearest(filled, _centers, K, cluster, d2, threads, KMeansNarrowKernels.Use(x.Rows, K, Features));
         return (cluster, d2);
+    }
+
+    /// <summary>Whether any value is NaN (missing). A plain loop: ReadyToRun compiled no code for the
+    /// Vector128 one (its EqualsAll over float was JIT-compiled at first call), and this is a fraction of a millisecond.</summary>
+    internal static bool HasMissing(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+        {
+            if (float.IsNaN(v))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>‖c‖² of center <paramref name="c"/>, with the narrow or the wide kernel.</summary>
+    internal static float Norm2(float[] centers, int c, int d, bool narrow)
+    {
+        var center = new ReadOnlySpan<float>(centers, c * d, d);
+        return narrow ? BlasScalar.Dot(center, center) : Blas.Dot(center, center);
+    }
+
+    /// <summary>Rows × every packed panel, with <see cref="KMeansNarrowKernels.Multiply"/> or <see cref="PanelGemm.Multiply"/>.</summary>
+    internal static void Multiply(ReadOnlySpan<float> a, int m, int d, float[] packed, int panels, Span<float> dots, bool narrow)
+    {
+        if (narrow)
+        {
+            KMeansNarrowKernels.Multiply(a, m, d, packed, panels, dots);
+        }
+        else
+        {
+            PanelGemm.Multiply(a, m, d, packed, 0, panels, dots);
+        }
     }
 
     /// <summary>
@@ -542,16 +671,18 @@ public sealed class KMeansModel : IModel
     /// ‖x‖² − 2x·c + ‖c‖² with the dot products from one <see cref="PanelGemm"/> product per block:
     /// the centers are packed 8 to a panel, so each feature of a row is one broadcast FMA into 8
     /// centers with no horizontal sums (K-Means data often has few features, where one dot product
-    /// per row and center spent its time reducing vectors and in scalar tails).
+    /// per row and center spent its time reducing vectors and in scalar tails). <paramref name="narrow"/>
+    /// picks the kernels (<see cref="KMeansNarrowKernels"/>); <see cref="KMeansBounds"/> given the same
+    /// choice ranks centers by the very same floats.
     /// </summary>
-    internal static void Nearest(DenseMatrix x, float[] centers, int k, Span<int> assignment, Span<float> distance, int threads)
+    internal static void Nearest(DenseMatrix x, float[] centers, int k, Span<int> assignment, Span<float> distance, int threads, bool narrow)
     {
         const int Block = 256;
         var d = x.Cols;
         var norms = new float[k];
         for (var c = 0; c < k; c++)
         {
-            norms[c] = Blas.Dot(centers.AsSpan(c * d, d), centers.AsSpan(c * d, d));
+            norms[c] = Norm2(centers, c, d, narrow);
         }
         var panels = PanelGemm.Panels(k);
         var packed = PanelGemm.Pack(centers.AsSpan(0, k * d), k, d);
@@ -563,11 +694,11 @@ public sealed class KMeansModel : IModel
             var start = block * Block;
             var n = Math.Min(Block, x.Rows - start);
             var dots = new float[n * width];
-            PanelGemm.Multiply(x.Data.Slice(start * d, n * d), n, d, packed, 0, panels, dots);
+            Multiply(x.Data.Slice(start * d, n * d), n, d, packed, panels, dots, narrow);
             for (var i = 0; i < n; i++)
             {
                 var row = x.Row(start + i);
-                var self = Blas.Dot(row, row);
+                var self = narrow ? BlasScalar.Dot(row, row) : Blas.Dot(row, row);
                 var best = 0;
                 var bestValue = float.PositiveInfinity;
                 for (var c = 0; c < k; c++)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Kiln.ML.Data;
 using Kiln.ML.Kernels;
 
@@ -34,21 +33,26 @@ internal sealed class KMeansBounds
     private readonly double[] _norm;
     private readonly double[] _upper;
     private readonly double[] _lower;
+    private readonly bool _narrow;
     private float[]? _previous;
 
-    /// <summary>Bounds over rows [<paramref name="start"/>, start + <paramref name="rows"/>) of <paramref name="x"/>.</summary>
-    public KMeansBounds(DenseMatrix x, int start, int rows)
+    /// <summary>Bounds over rows [<paramref name="start"/>, start + <paramref name="rows"/>) of <paramref name="x"/>,
+    /// scored with the kernels <see cref="KMeansModel.Nearest"/> uses for the same <paramref name="narrow"/>.</summary>
+    public KMeansBounds(DenseMatrix x, int start, int rows, bool narrow)
     {
-        (_x, _start, _rows) = (x, start, rows);
+        (_x, _start, _rows, _narrow) = (x, start, rows, narrow);
         _self = new float[rows];
         _norm = new double[rows];
+        // A loop, not LINQ's Sum with a lambda, which ran as tier-0 code over every row (then OSR).
+        var total = 0.0;
         for (var i = 0; i < rows; i++)
         {
             var row = x.Row(start + i);
-            _self[i] = Blas.Dot(row, row);
+            _self[i] = narrow ? BlasScalar.Dot(row, row) : Blas.Dot(row, row);
             _norm[i] = Math.Sqrt(Norm2(row)) * (1 + 1e-9);
+            total += _self[i];
         }
-        SelfTotal = _self.Sum(v => (double)v);
+        SelfTotal = total;
         _upper = new double[rows];
         _lower = new double[rows];
         Assignment = new int[rows];
@@ -73,7 +77,7 @@ internal sealed class KMeansBounds
         var largest = 0.0;
         for (var c = 0; c < k; c++)
         {
-            norms[c] = Blas.Dot(centers.AsSpan(c * d, d), centers.AsSpan(c * d, d));
+            norms[c] = KMeansModel.Norm2(centers, c, d, _narrow);
             largest = Math.Max(largest, Math.Sqrt(Norm2(centers.AsSpan(c * d, d))));
         }
         var state = new Pass
@@ -97,7 +101,13 @@ internal sealed class KMeansBounds
         var changed = new int[(_rows + Block - 1) / Block];
         Parallel.For(0, changed.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
             block => changed[block] = AssignBlock(state, block));
-        return changed.Sum();
+        // A loop, not LINQ's Sum, whose instantiation over int ReadyToRun does not hold (JIT-compiled at first call).
+        var total = 0;
+        foreach (var count in changed)
+        {
+            total += count;
+        }
+        return total;
     }
 
     /// <summary>What one call of <see cref="Assign"/> shares between its blocks.</summary>
@@ -150,7 +160,6 @@ internal sealed class KMeansBounds
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int AssignBlock(Pass state, int block)
     {
         var d = _x.Cols;
@@ -180,7 +189,6 @@ internal sealed class KMeansBounds
     }
 
     /// <summary>Moves row i's bounds by the centers' drift; true when they prove its center unchanged.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Settled(Pass state, int i)
     {
         var a = Assignment[i];
@@ -196,7 +204,9 @@ internal sealed class KMeansBounds
         }
         // The drifts loosen the upper bound fastest; the distance to the row's own center tightens it.
         // Blas.SquaredDistance's relative error is below (d+2)·2⁻²⁴; twice that rounds it up.
-        upper = Math.Sqrt(Blas.SquaredDistance(_x.Row(_start + i), state.Centers.AsSpan(a * _x.Cols, _x.Cols)) * state.Widen);
+        var row = _x.Row(_start + i);
+        var center = new ReadOnlySpan<float>(state.Centers, a * row.Length, row.Length);
+        upper = Math.Sqrt((_narrow ? BlasScalar.SquaredDistance(row, center) : Blas.SquaredDistance(row, center)) * state.Widen);
         _upper[i] = upper;
         return Separates(Math.Max(lower, state.Separation[a] - upper), upper, margin);
     }
@@ -204,7 +214,6 @@ internal sealed class KMeansBounds
     private static bool Separates(double lower, double upper, double margin) => lower > 0 && lower * lower - upper * upper > 2 * margin;
 
     /// <summary>Nearest's scores for the gathered rows; sets their centers and bounds, returns how many changed.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Score(Pass state, int[] gathered, int count, float[] rows, float[] dots, int width)
     {
         if (count == 0)
@@ -213,7 +222,7 @@ internal sealed class KMeansBounds
         }
         var d = _x.Cols;
         var k = state.K;
-        PanelGemm.Multiply(rows.AsSpan(0, count * d), count, d, state.Packed, 0, width / PanelGemm.Width, dots);
+        KMeansModel.Multiply(new ReadOnlySpan<float>(rows, 0, count * d), count, d, state.Packed, width / PanelGemm.Width, dots, _narrow);
         var changed = 0;
         for (var r = 0; r < count; r++)
         {
@@ -257,7 +266,6 @@ internal sealed class KMeansBounds
         return sum;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Distance2(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         var sum = 0.0;

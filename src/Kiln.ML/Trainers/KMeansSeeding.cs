@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Kiln.ML.Data;
 using Kiln.ML.Kernels;
 
@@ -38,7 +37,8 @@ internal static class KMeansSeeding
     /// distances are exactly what scoring it would have kept: the seeding is the same with or
     /// without the skip, only faster once the centers cover the data.
     /// </remarks>
-    public static float[] KMeansPlusPlus(DenseMatrix x, float[]? weights, int count, Random rng, TrainingContext context)
+    /// <param name="narrow">Score with <see cref="KMeansNarrowKernels"/> (small inputs) rather than <see cref="KMeansKernels"/>.</param>
+    public static float[] KMeansPlusPlus(DenseMatrix x, float[]? weights, int count, Random rng, TrainingContext context, bool narrow)
     {
         var d = x.Cols;
         var n = x.Rows;
@@ -56,7 +56,7 @@ internal static class KMeansSeeding
         var trials = 2 + (int)Math.Log(count);
         var panels = PanelGemm.Panels(trials);
         var packed = PanelGemm.Pack(x.Row(first), 1, d);
-        Parallel.For(0, blocks, context.Parallel, block => FirstDistances(x, packed, closest, block));
+        Parallel.For(0, blocks, context.Parallel, block => FirstDistances(x, packed, closest, block, narrow));
         // g² ≥ 4·D/(1 − γ) with γ the relative error of a computed squared distance; the extra
         // 1e-9 covers the double arithmetic of g itself.
         var gamma = 2.0 * (d + 2) / (1 << 24);
@@ -85,7 +85,7 @@ internal static class KMeansSeeding
                 }
             }
             Array.Clear(partial);
-            var step = new Step(x, weights, closest, owner, packed, trials, threshold, count, next, skipped, partial);
+            var step = new Step(x, weights, closest, owner, packed, trials, threshold, count, next, skipped, partial, narrow);
             Parallel.For(0, blocks, context.Parallel, block => ScoreBlock(step, block));
             var best = 0;
             var bestPotential = double.PositiveInfinity;
@@ -107,25 +107,30 @@ internal static class KMeansSeeding
         return centers;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FirstDistances(DenseMatrix x, float[] packed, double[] closest, int block)
+    private static void FirstDistances(DenseMatrix x, float[] packed, double[] closest, int block, bool narrow)
     {
         Span<float> lanes = stackalloc float[PanelGemm.Width];
         var end = Math.Min(x.Rows, (block + 1) * Block);
         for (var i = block * Block; i < end; i++)
         {
-            KMeansKernels.PanelSquaredDistances(x.Row(i), packed, lanes);
+            if (narrow)
+            {
+                KMeansNarrowKernels.PanelSquaredDistances(x.Row(i), packed, lanes);
+            }
+            else
+            {
+                KMeansKernels.PanelSquaredDistances(x.Row(i), packed, lanes);
+            }
             closest[i] = lanes[0];
         }
     }
 
     /// <summary>The arrays one k-means++ step scores its candidates with.</summary>
     private sealed record Step(DenseMatrix X, float[]? Weights, double[] Closest, int[] Owner, float[] Packed, int Trials,
-        double[] Threshold, int Count, double[] Next, bool[] Skipped, double[] Partial);
+        double[] Threshold, int Count, double[] Next, bool[] Skipped, double[] Partial, bool Narrow);
 
     /// <summary>Scores one block of rows against every candidate: next[i, t] = min(D(i), d²(i, t)), and the
     /// block's weighted potential under each candidate.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreBlock(Step step, int block)
     {
         var x = step.X;
@@ -182,7 +187,6 @@ internal static class KMeansSeeding
     }
 
     /// <summary>next[i, t] = min(D(i), d²(i, t)) for up to 4 rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreRows(Step step, ReadOnlySpan<int> rows, Span<float> lanes)
     {
         var x = step.X;
@@ -191,7 +195,11 @@ internal static class KMeansSeeding
         for (var panel = 0; panel < PanelGemm.Panels(trials); panel++)
         {
             var packed = step.Packed.AsSpan(panel * PanelGemm.Width * d, PanelGemm.Width * d);
-            if (rows.Length == 4)
+            if (rows.Length == 4 && step.Narrow)
+            {
+                KMeansNarrowKernels.PanelSquaredDistances4(x.Row(rows[0]), x.Row(rows[1]), x.Row(rows[2]), x.Row(rows[3]), packed, lanes);
+            }
+            else if (rows.Length == 4)
             {
                 KMeansKernels.PanelSquaredDistances4(x.Row(rows[0]), x.Row(rows[1]), x.Row(rows[2]), x.Row(rows[3]), packed, lanes);
             }
@@ -199,7 +207,14 @@ internal static class KMeansSeeding
             {
                 for (var r = 0; r < rows.Length; r++)
                 {
-                    KMeansKernels.PanelSquaredDistances(x.Row(rows[r]), packed, lanes[(r * PanelGemm.Width)..]);
+                    if (step.Narrow)
+                    {
+                        KMeansNarrowKernels.PanelSquaredDistances(x.Row(rows[r]), packed, lanes[(r * PanelGemm.Width)..]);
+                    }
+                    else
+                    {
+                        KMeansKernels.PanelSquaredDistances(x.Row(rows[r]), packed, lanes[(r * PanelGemm.Width)..]);
+                    }
                 }
             }
             for (var r = 0; r < rows.Length; r++)
@@ -214,7 +229,6 @@ internal static class KMeansSeeding
     }
 
     /// <summary>Each row takes the chosen candidate (center c) when it is strictly closer than its current center.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Keep(double[] closest, int[] owner, double[] next, bool[] skipped, int trials, int best, int c)
     {
         for (var i = 0; i < closest.Length; i++)
@@ -228,7 +242,6 @@ internal static class KMeansSeeding
     }
 
     /// <summary>cumulative[i] = Σ_{j ≤ i} values[j] × (weights?[j] ?? 1).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Cumulate(ReadOnlySpan<double> values, float[]? weights, double[] cumulative)
     {
         var total = 0.0;
