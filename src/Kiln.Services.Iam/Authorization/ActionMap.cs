@@ -197,6 +197,11 @@ public static class ActionMap
     /// template whose member is absent yields none (the action is then checked on <c>*</c>).</summary>
     private static IEnumerable<string> Expand(string template, ShapeInfo? shape, object? input, string account, string region)
     {
+        if (ExpandSingle(template, shape, input, account, region, out var single))
+        {
+            return single is null ? [] : [single];
+        }
+
         var results = new List<string> { "" };
         var i = 0;
         while (i < template.Length)
@@ -228,6 +233,59 @@ public static class ActionMap
 
         return results;
     }
+
+    /// <summary>The common case, on every request: each placeholder names a top-level member (no
+    /// path, no list), so the template fills to one ARN, or to none when a member is absent.</summary>
+    /// <returns>false when the template needs the general walk.</returns>
+    private static bool ExpandSingle(string template, ShapeInfo? shape, object? input, string account, string region,
+        out string? result)
+    {
+        result = null;
+        if (template.AsSpan().IndexOfAny('.', '[') >= 0)
+        {
+            return false;
+        }
+
+        var builder = new System.Text.StringBuilder(template.Length + 64);
+        var i = 0;
+        while (i < template.Length)
+        {
+            var open = template.IndexOf('{', i);
+            if (open < 0)
+            {
+                builder.Append(template, i, template.Length - i);
+                break;
+            }
+
+            builder.Append(template, i, open - i);
+            var close = template.IndexOf('}', open);
+            var name = template[(open + 1)..close];
+            var value = name switch
+            {
+                "account" => account,
+                "region" => region,
+                _ => Scalar(shape?.FindMember(name) is { } m && input is not null ? m.Get(input) : null, name),
+            };
+            if (value is null)
+            {
+                return true;
+            }
+
+            builder.Append(value);
+            i = close + 1;
+        }
+
+        result = builder.ToString();
+        return true;
+    }
+
+    private static string? Scalar(object? value, string member) => value switch
+    {
+        string s when member == "CopySource" => CopySourceResource(s),
+        string s => s,
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => null,
+    };
 
     private static void Append(List<string> results, string text)
     {
