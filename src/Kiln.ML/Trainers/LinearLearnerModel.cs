@@ -186,8 +186,8 @@ public sealed class LinearLearnerModel : IModel
     {
         var scores = Scores(features, threads);
         var k = Outputs;
-        var text = new char[32];
-        Responses.Write(output, accept, "predictions", features.Rows,
+        var label = PredictorType != "regressor";
+        Responses.Write(output, accept, "predictions", features.Rows, threads,
             (w, i) =>
             {
                 var s = scores.AsSpan(i * k, k);
@@ -205,30 +205,23 @@ public sealed class LinearLearnerModel : IModel
                     }
                     w.WriteEndArray();
                 }
-                if (PredictorType != "regressor")
+                if (label)
                 {
                     w.WriteNumber("predicted_label", (int)Label(s));
                 }
                 w.WriteEndObject();
             },
-            (o, i) =>
+            Responses.IntBytes + 1 + k * (Responses.FloatBytes + 1),
+            (i, text) =>
             {
-                var s = scores.AsSpan(i * k, k);
-                if (PredictorType != "regressor")
+                var s = new ReadOnlySpan<float>(scores, i * k, k);
+                var at = 0;
+                if (label)
                 {
-                    o.Write((int)Label(s));
-                    o.Write(',');
+                    at = Responses.Int((int)Label(s), text);
+                    text[at++] = (byte)',';
                 }
-                for (var c = 0; c < k; c++)
-                {
-                    if (c > 0)
-                    {
-                        o.Write(',');
-                    }
-                    // Formatted into a reused buffer: the same text as Responses.F, without a string per value.
-                    s[c].TryFormat(text, out var length, "R", CultureInfo.InvariantCulture);
-                    o.Write(text, 0, length);
-                }
+                return at + Responses.Floats(s, text[at..]);
             });
     }
 
