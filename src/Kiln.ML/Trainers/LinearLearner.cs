@@ -160,9 +160,13 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
                 break;
             }
         }
-        var evalSet = validation ?? train;
+        // The evaluation rows are scored from their standardized copy, as training saw them: the same numbers
+        // Scores computes from the raw rows, without standardizing them again.
         return Finish(s, d, outputs, watch.Best, stats, labelMean, labelScale,
-            model => (model.Scores(evalSet.Features, context.Threads), evalSet.RequireLabels()), validation is null ? "train" : "validation");
+            model => validation is null
+                ? (model.Scores(x, context.Threads, standardized: true), y)
+                : (model.Scores(xv!, context.Threads, standardized: true), validation.RequireLabels()),
+            validation is null ? "train" : "validation");
     }
 
     private static int Outputs(Settings s) => s.PredictorType == "multiclass_classifier" ? s.Classes : 1;
@@ -415,7 +419,7 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
                 var argmax = new float[labels.Length];
                 for (var i = 0; i < labels.Length; i++)
                 {
-                    argmax[i] = LinearLearnerModel.ArgMax(scores.AsSpan(i * classes, classes));
+                    argmax[i] = LinearLearnerModel.ArgMax(new ReadOnlySpan<float>(scores, i * classes, classes));
                 }
                 m[$"{channel}:multiclass_accuracy"] = ClassificationMetrics.Accuracy(labels, argmax);
                 m[$"{channel}:macro_f_beta"] = ClassificationMetrics.MacroF1(labels, argmax, classes);

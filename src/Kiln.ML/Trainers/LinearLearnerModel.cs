@@ -79,7 +79,14 @@ public sealed class LinearLearnerModel : IModel
     private const long ParallelWork = 1L << 22;
 
     /// <summary>Scores row-major (rows × outputs).</summary>
-    public float[] Scores(DenseMatrix x, int threads)
+    public float[] Scores(DenseMatrix x, int threads) => Scores(x, threads, standardized: false);
+
+    /// <summary>
+    /// Scores row-major (rows × outputs). <paramref name="standardized"/>: <paramref name="x"/> is already
+    /// standardized with this model's statistics (missing values filled), as training holds its rows,
+    /// so scoring the training or validation set at the end of training does not standardize it again.
+    /// </summary>
+    internal float[] Scores(DenseMatrix x, int threads, bool standardized)
     {
         if (x.Cols != Features)
         {
@@ -93,7 +100,7 @@ public sealed class LinearLearnerModel : IModel
             var (xt, z) = (new float[Features * chunk], new float[Outputs * chunk]);
             for (var c = 0; c < chunks; c++)
             {
-                ScoreChunk(x, c * chunk, Math.Min(chunk, x.Rows - c * chunk), xt, z, scores);
+                ScoreChunk(x, standardized, c * chunk, Math.Min(chunk, x.Rows - c * chunk), xt, z, scores);
             }
             return scores;
         }
@@ -101,7 +108,7 @@ public sealed class LinearLearnerModel : IModel
             () => (Xt: new float[Features * chunk], Z: new float[Outputs * chunk]),
             (c, _, buffers) =>
             {
-                ScoreChunk(x, c * chunk, Math.Min(chunk, x.Rows - c * chunk), buffers.Xt, buffers.Z, scores);
+                ScoreChunk(x, standardized, c * chunk, Math.Min(chunk, x.Rows - c * chunk), buffers.Xt, buffers.Z, scores);
                 return buffers;
             },
             _ => { });
@@ -110,9 +117,10 @@ public sealed class LinearLearnerModel : IModel
 
     /// <summary>
     /// Scores rows [start, start + n): standardized (missing values filled with the training mean) into
-    /// a column-major chunk, as training sees them, then the linear outputs and the link.
+    /// a column-major chunk, as training sees them, then the linear outputs and the link. Rows already
+    /// <paramref name="standardized"/> are only transposed.
     /// </summary>
-    private void ScoreChunk(DenseMatrix x, int start, int n, float[] xt, float[] z, float[] scores)
+    private void ScoreChunk(DenseMatrix x, bool standardized, int start, int n, float[] xt, float[] z, float[] scores)
     {
         var (d, k) = (Features, Outputs);
         var (mean, scale) = (_stats.Mean, _stats.Scale);
@@ -121,6 +129,17 @@ public sealed class LinearLearnerModel : IModel
         {
             var rows = Math.Min(8, n - i0);
             var block = x.Data.Slice((start + i0) * d, rows * d);
+            if (standardized)
+            {
+                for (var j = 0; j < d; j++)
+                {
+                    for (var r = 0; r < rows; r++)
+                    {
+                        xt[j * n + i0 + r] = block[r * d + j];
+                    }
+                }
+                continue;
+            }
             for (var j = 0; j < d; j++)
             {
                 for (var r = 0; r < rows; r++)
@@ -131,7 +150,7 @@ public sealed class LinearLearnerModel : IModel
                 }
             }
         }
-        var zs = z.AsSpan(0, k * n);
+        var zs = new Span<float>(z, 0, k * n);
         LinearLearnerKernels.Forward(_w, _b, k, d, xt, n, zs);
         switch (PredictorType)
         {
@@ -190,7 +209,7 @@ public sealed class LinearLearnerModel : IModel
         Responses.Write(output, accept, "predictions", features.Rows, threads,
             (w, i) =>
             {
-                var s = scores.AsSpan(i * k, k);
+                var s = new ReadOnlySpan<float>(scores, i * k, k);
                 w.WriteStartObject();
                 if (k == 1)
                 {
