@@ -80,6 +80,28 @@ public sealed class LinearLearnerTests
     }
 
     [Fact]
+    public void Scores_SmallAndLargeInputs_Agree()
+    {
+        // Small inputs are scored with the scalar forward pass, large ones with the vector kernel (and on
+        // two threads): a row's score must not depend on which.
+        var x = TestData.Gaussian(70_003, 8, 6, scale: 4);
+        var y = new float[x.Rows];
+        for (var i = 0; i < y.Length; i++)
+        {
+            y[i] = x[i, 0] - 2 * x[i, 5] + 10;
+        }
+        var train = x.Slice(0, 2000);
+        var model = (LinearLearnerModel)new LinearLearnerTrainer().Train(new Dataset(train, y[..2000], "t"), null,
+            TestData.Hp(("predictor_type", "regressor"), ("epochs", "3")), TestData.Context);
+        var large = model.Scores(x, 2);
+        foreach (var start in new[] { 0, 1001, 69_990 })
+        {
+            var small = model.Scores(x.Slice(start, 13), 1);
+            Assert.Equal(large.AsSpan(start, 13).ToArray(), small);
+        }
+    }
+
+    [Fact]
     public void Train_BinaryClassifier_SeparatesAndPicksThreshold()
     {
         var x = TestData.Gaussian(600, 4, 3);
