@@ -141,20 +141,23 @@ internal static class MlCommand
         };
         command.SetAction(parse => Run(() =>
         {
+            // Options read before the clock starts: reading an int option JIT-compiles System.CommandLine's
+            // generic accessors (four methods), argument parsing rather than prediction.
+            var workers = Math.Max(1, parse.GetValue(threads));
+            var acceptType = parse.GetValue(accept)!;
             var clock = Stopwatch.StartNew();
             var model = Algorithms.LoadArchive(parse.GetValue(modelPath)!);
             var loadSeconds = clock.Elapsed.TotalSeconds;
             var data = DataReader.ReadAll(parse.GetValue(input)!, parse.GetValue(contentType)!, hasLabel: false);
             var readSeconds = clock.Elapsed.TotalSeconds - loadSeconds;
             var stdout = StandardOutput(autoFlush: false);
-            var workers = Math.Max(1, parse.GetValue(threads));
             if (model is ISparseModel sparse && data.Sparse is { } rows)
             {
-                sparse.WriteResponse(rows, parse.GetValue(accept)!, stdout, workers);
+                sparse.WriteResponse(rows, acceptType, stdout, workers);
             }
             else
             {
-                model.WriteResponse(data.Features, parse.GetValue(accept)!, stdout, workers);
+                model.WriteResponse(data.Features, acceptType, stdout, workers);
             }
             stdout.Dispose();
             var predictSeconds = clock.Elapsed.TotalSeconds - loadSeconds - readSeconds;
