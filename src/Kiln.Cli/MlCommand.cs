@@ -141,20 +141,23 @@ internal static class MlCommand
         };
         command.SetAction(parse => Run(() =>
         {
+            // Options read before the clock starts: reading an int option JIT-compiles System.CommandLine's
+            // generic accessors (four methods), argument parsing rather than prediction.
+            var workers = Math.Max(1, parse.GetValue(threads));
+            var acceptType = parse.GetValue(accept)!;
             var clock = Stopwatch.StartNew();
             var model = Algorithms.LoadArchive(parse.GetValue(modelPath)!);
             var loadSeconds = clock.Elapsed.TotalSeconds;
             var data = DataReader.ReadAll(parse.GetValue(input)!, parse.GetValue(contentType)!, hasLabel: false);
             var readSeconds = clock.Elapsed.TotalSeconds - loadSeconds;
             var stdout = StandardOutput(autoFlush: false);
-            var workers = Math.Max(1, parse.GetValue(threads));
             if (model is ISparseModel sparse && data.Sparse is { } rows)
             {
-                sparse.WriteResponse(rows, parse.GetValue(accept)!, stdout, workers);
+                sparse.WriteResponse(rows, acceptType, stdout, workers);
             }
             else
             {
-                model.WriteResponse(data.Features, parse.GetValue(accept)!, stdout, workers);
+                model.WriteResponse(data.Features, acceptType, stdout, workers);
             }
             stdout.Dispose();
             var predictSeconds = clock.Elapsed.TotalSeconds - loadSeconds - readSeconds;
@@ -210,13 +213,21 @@ internal static class MlCommand
         {
             while (!buffer.IsEmpty && !_broken)
             {
-                var written = WriteDescriptor(descriptor, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer), buffer.Length);
+                System.Runtime.InteropServices.Marshal.SetLastSystemError(0);
+                nint written;
+                unsafe
+                {
+                    fixed (byte* bytes = buffer)
+                    {
+                        written = WriteDescriptor(descriptor, bytes, buffer.Length);
+                    }
+                }
+                var error = System.Runtime.InteropServices.Marshal.GetLastSystemError();
                 if (written >= 0)
                 {
                     buffer = buffer[(int)written..];
                     continue;
                 }
-                var error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
                 if (error == BrokenPipe)
                 {
                     _broken = true;
@@ -238,8 +249,13 @@ internal static class MlCommand
 
         public override void SetLength(long value) => throw new NotSupportedException();
 
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "write", SetLastError = true)]
-        private static extern nint WriteDescriptor(int descriptor, ref byte buffer, nint count);
+        /// <summary>
+        /// write(2), with only blittable arguments and errno read right after the call (as LibraryImport's
+        /// SetLastError code does) so that ReadyToRun compiles the call: SetLastError = true or a ref argument
+        /// needs a marshalling stub, JIT-compiled at the first write, inside predict_seconds.
+        /// </summary>
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "write")]
+        private static extern unsafe nint WriteDescriptor(int descriptor, byte* buffer, nint count);
     }
 
     /// <summary>

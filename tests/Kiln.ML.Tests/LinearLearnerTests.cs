@@ -1,4 +1,5 @@
 using Kiln.ML.Data;
+using Kiln.ML.Metrics;
 using Kiln.ML.Trainers;
 
 namespace Kiln.ML.Tests;
@@ -44,6 +45,60 @@ public sealed class LinearLearnerTests
             Assert.Equal(beta[j], w[j], 0.01);
         }
         Assert.Equal(beta[d], bias[0], 0.02);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Train_Metrics_AreThoseOfTheSavedModelOnRawRows(bool withValidation)
+    {
+        // Training scores its evaluation rows from their standardized copy; the figures must be the
+        // ones the model gives on the raw rows, missing values included.
+        static (DenseMatrix X, float[] Y) Rows(int n, int seed)
+        {
+            var x = TestData.Gaussian(n, 5, seed, scale: 7);
+            var y = new float[n];
+            for (var i = 0; i < n; i++)
+            {
+                y[i] = 100 + 3 * x[i, 0] - 2 * x[i, 3] + x[i, 4];
+                if (i % 7 == 3)
+                {
+                    x[i, i % 5] = float.NaN;
+                }
+            }
+            return (x, y);
+        }
+        var (x, y) = Rows(500, 4);
+        var (xv, yv) = Rows(300, 5);
+        var model = (LinearLearnerModel)new LinearLearnerTrainer().Train(new Dataset(x, y, "t"),
+            withValidation ? new Dataset(xv, yv, "v") : null,
+            TestData.Hp(("predictor_type", "regressor"), ("epochs", "5"), ("mini_batch_size", "64")), TestData.Context);
+        var (features, labels, channel) = withValidation ? (xv, yv, "validation") : (x, y, "train");
+        var scores = model.Scores(features, 1);
+        Assert.Equal(RegressionMetrics.Mse(labels, scores), model.Metrics[$"{channel}:mse"]);
+        Assert.True(model.Metrics[$"{channel}:mse"] > 0);
+    }
+
+    [Fact]
+    public void Scores_SmallAndLargeInputs_Agree()
+    {
+        // Small inputs are scored with the scalar forward pass, large ones with the vector kernel (and on
+        // two threads): a row's score must not depend on which.
+        var x = TestData.Gaussian(70_003, 8, 6, scale: 4);
+        var y = new float[x.Rows];
+        for (var i = 0; i < y.Length; i++)
+        {
+            y[i] = x[i, 0] - 2 * x[i, 5] + 10;
+        }
+        var train = x.Slice(0, 2000);
+        var model = (LinearLearnerModel)new LinearLearnerTrainer().Train(new Dataset(train, y[..2000], "t"), null,
+            TestData.Hp(("predictor_type", "regressor"), ("epochs", "3")), TestData.Context);
+        var large = model.Scores(x, 2);
+        foreach (var start in new[] { 0, 1001, 69_990 })
+        {
+            var small = model.Scores(x.Slice(start, 13), 1);
+            Assert.Equal(large.AsSpan(start, 13).ToArray(), small);
+        }
     }
 
     [Fact]

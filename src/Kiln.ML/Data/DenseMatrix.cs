@@ -28,7 +28,7 @@ public sealed class DenseMatrix
     public int Cols { get; }
 
     /// <summary>The rows × cols values, row after row.</summary>
-    public Span<float> Data => _data.AsSpan(0, Rows * Cols);
+    public Span<float> Data => new(_data, 0, Rows * Cols);
 
     /// <summary>The backing array; it may be longer than <see cref="Data"/> when a buffer is reused.</summary>
     internal float[] Array => _data;

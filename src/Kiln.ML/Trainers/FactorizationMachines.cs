@@ -483,7 +483,7 @@ public sealed class FactorizationMachinesModel : IModel, ISparseModel
     {
         var scores = Scores(features, threads);
         var binary = PredictorType == "binary_classifier";
-        Responses.Write(output, accept, "predictions", features.Rows,
+        Responses.Write(output, accept, "predictions", features.Rows, threads,
             (w, i) =>
             {
                 w.WriteStartObject();
@@ -494,7 +494,18 @@ public sealed class FactorizationMachinesModel : IModel, ISparseModel
                 }
                 w.WriteEndObject();
             },
-            (o, i) => o.Write(binary ? $"{(scores[i] > 0.5f ? 1 : 0)},{Responses.F(scores[i])}" : Responses.F(scores[i])));
+            2 + Responses.FloatBytes,
+            (i, text) =>
+            {
+                var at = 0;
+                if (binary)
+                {
+                    text[0] = scores[i] > 0.5f ? (byte)'1' : (byte)'0';
+                    text[1] = (byte)',';
+                    at = 2;
+                }
+                return at + Responses.Float(scores[i], text[at..]);
+            });
     }
 
     public void Save(string directory) => ModelFile.Write(directory, Algorithm, w =>

@@ -513,7 +513,7 @@ public sealed class KnnModel : IModel
     {
         var verbose = accept.Replace(" ", "").Contains("verbose=true", StringComparison.OrdinalIgnoreCase);
         var (label, index, dist) = Predict(features, threads);
-        Responses.Write(output, accept, "predictions", features.Rows,
+        Responses.Write(output, accept, "predictions", features.Rows, threads,
             (w, i) =>
             {
                 w.WriteStartObject();
@@ -536,7 +536,8 @@ public sealed class KnnModel : IModel
                 }
                 w.WriteEndObject();
             },
-            (o, i) => o.Write(Responses.F(label[i])));
+            Responses.FloatBytes,
+            (i, text) => Responses.Float(label[i], text));
     }
 
     public void Save(string directory) => ModelFile.Write(directory, Algorithm, w =>

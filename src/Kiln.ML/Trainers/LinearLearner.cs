@@ -160,9 +160,13 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
                 break;
             }
         }
-        var evalSet = validation ?? train;
+        // The evaluation rows are scored from their standardized copy, as training saw them: the same numbers
+        // Scores computes from the raw rows, without standardizing them again.
         return Finish(s, d, outputs, watch.Best, stats, labelMean, labelScale,
-            model => (model.Scores(evalSet.Features, context.Threads), evalSet.RequireLabels()), validation is null ? "train" : "validation");
+            model => validation is null
+                ? (model.Scores(x, context.Threads, standardized: true), y)
+                : (model.Scores(xv!, context.Threads, standardized: true), validation.RequireLabels()),
+            validation is null ? "train" : "validation");
     }
 
     private static int Outputs(Settings s) => s.PredictorType == "multiclass_classifier" ? s.Classes : 1;
@@ -187,18 +191,18 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
     /// <summary><paramref name="firstRow"/>: rows before these in the file, so the error names the right one.</summary>
     private static void CheckLabels(float[] labels, string source, long firstRow, Settings s)
     {
+        // The predictor type is compared once, not per label: two string comparisons a label were most of this check.
+        var (binary, multiclass) = (s.PredictorType == "binary_classifier", s.PredictorType == "multiclass_classifier");
         for (var i = 0; i < labels.Length; i++)
         {
-            var ok = s.PredictorType switch
-            {
-                "binary_classifier" => labels[i] is 0f or 1f,
-                "multiclass_classifier" => labels[i] >= 0 && labels[i] < s.Classes && labels[i] == MathF.Floor(labels[i]),
-                _ => float.IsFinite(labels[i]),
-            };
+            var v = labels[i];
+            var ok = binary ? v is 0f or 1f
+                : multiclass ? v >= 0 && v < s.Classes && v == MathF.Floor(v)
+                : float.IsFinite(v);
             if (!ok)
             {
                 throw new DataFormatException(source, firstRow + i + 1, 1,
-                    $"label {labels[i]} is not valid for {s.PredictorType}" + (s.Classes > 1 ? $" with num_classes={s.Classes}" : ""));
+                    $"label {v} is not valid for {s.PredictorType}" + (s.Classes > 1 ? $" with num_classes={s.Classes}" : ""));
             }
         }
     }
@@ -415,7 +419,7 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
                 var argmax = new float[labels.Length];
                 for (var i = 0; i < labels.Length; i++)
                 {
-                    argmax[i] = LinearLearnerModel.ArgMax(scores.AsSpan(i * classes, classes));
+                    argmax[i] = LinearLearnerModel.ArgMax(new ReadOnlySpan<float>(scores, i * classes, classes));
                 }
                 m[$"{channel}:multiclass_accuracy"] = ClassificationMetrics.Accuracy(labels, argmax);
                 m[$"{channel}:macro_f_beta"] = ClassificationMetrics.MacroF1(labels, argmax, classes);

@@ -77,9 +77,9 @@ public sealed partial class LinearLearnerTrainer
 
         public float[] B { get; }
 
-        public Span<float> Weights(int m) => W.AsSpan(m * Outputs * Features, Outputs * Features);
+        public Span<float> Weights(int m) => new Span<float>(W, m * Outputs * Features, Outputs * Features);
 
-        public Span<float> Biases(int m) => B.AsSpan(m * Outputs, Outputs);
+        public Span<float> Biases(int m) => new Span<float>(B, m * Outputs, Outputs);
 
         /// <summary>How many threads an epoch is worth (each takes a range of models).</summary>
         public int Groups(int threads) => _wide ? Math.Clamp(threads, 1, Count) : 1;
@@ -106,8 +106,8 @@ public sealed partial class LinearLearnerTrainer
             Workspace ws)
         {
             var (wFrom, wLength) = (first * Outputs * Features, (end - first) * Outputs * Features);
-            _gw.AsSpan(wFrom, wLength).Clear();
-            _gb.AsSpan(first * Outputs, (end - first) * Outputs).Clear();
+            new Span<float>(_gw, wFrom, wLength).Clear();
+            new Span<float>(_gb, first * Outputs, (end - first) * Outputs).Clear();
             for (var start = 0; start < batch.Length; start += ws.Chunk)
             {
                 var rows = batch.Slice(start, Math.Min(ws.Chunk, batch.Length - start));
@@ -116,8 +116,8 @@ public sealed partial class LinearLearnerTrainer
             }
             for (var m = first; m < end; m++)
             {
-                _optimizers[m].Update(Weights(m), Biases(m), _gw.AsSpan(m * Outputs * Features, Outputs * Features),
-                    _gb.AsSpan(m * Outputs, Outputs), batch.Length);
+                _optimizers[m].Update(Weights(m), Biases(m), new Span<float>(_gw, m * Outputs * Features, Outputs * Features),
+                    new Span<float>(_gb, m * Outputs, Outputs), batch.Length);
             }
         }
 
@@ -142,25 +142,25 @@ public sealed partial class LinearLearnerTrainer
             // model's arithmetic is the same on any number of threads.
             if (_wide)
             {
-                LinearLearnerWideKernels.Forward(W.AsSpan(first * k * d, p * d), B.AsSpan(first * k, p), p, d, ws.Xt, n, ws.Z);
+                LinearLearnerWideKernels.Forward(new Span<float>(W, first * k * d, p * d), new Span<float>(B, first * k, p), p, d, ws.Xt, n, ws.Z);
             }
             else
             {
-                LinearLearnerKernels.Forward(W.AsSpan(first * k * d, p * d), B.AsSpan(first * k, p), p, d, ws.Xt, n, ws.Z);
+                LinearLearnerKernels.Forward(new Span<float>(W, first * k * d, p * d), new Span<float>(B, first * k, p), p, d, ws.Xt, n, ws.Z);
             }
-            var y = ws.Y.AsSpan(0, n);
+            var y = new Span<float>(ws.Y, 0, n);
             for (var m = first; m < end; m++)
             {
-                var z = ws.Z.AsSpan((m - first) * k * n, k * n);
-                var g = ws.G.AsSpan((m - first) * k * n, k * n);
+                var z = new Span<float>(ws.Z, (m - first) * k * n, k * n);
+                var g = new Span<float>(ws.G, (m - first) * k * n, k * n);
                 losses[m] += _loss == LinearLoss.Softmax
                     ? LinearLearnerKernels.SoftmaxGradient(z, k, n, y, g)
                     : LinearLearnerKernels.LossGradient(_loss, z, y, g, positiveWeight, _lossParameter);
             }
             if (gradient)
             {
-                var gw = _gw.AsSpan(first * k * d, p * d);
-                var gb = _gb.AsSpan(first * k, p);
+                var gw = new Span<float>(_gw, first * k * d, p * d);
+                var gb = new Span<float>(_gb, first * k, p);
                 if (_wide)
                 {
                     LinearLearnerWideKernels.AccumulateGradient(ws.G, p, n, ws.Xt, d, gw, gb);
@@ -210,7 +210,7 @@ public sealed partial class LinearLearnerTrainer
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThan(n, Chunk);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(start + n, x.Rows);
-            y.AsSpan(start, n).CopyTo(Y);
+            new Span<float>(y, start, n).CopyTo(Y);
             Span<int> rows = stackalloc int[n];
             for (var i = 0; i < n; i++)
             {

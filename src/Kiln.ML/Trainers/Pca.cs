@@ -447,12 +447,7 @@ public sealed class PcaModel : IModel
     public void WriteResponse(DenseMatrix features, string accept, TextWriter output, int threads)
     {
         var z = Project(features, threads);
-        if (Responses.Accept(accept) == ContentTypes.Csv)
-        {
-            WriteCsv(z, features.Rows, output, threads);
-            return;
-        }
-        Responses.Write(output, accept, "projections", features.Rows,
+        Responses.Write(output, accept, "projections", features.Rows, threads,
             (w, i) =>
             {
                 w.WriteStartObject();
@@ -464,49 +459,8 @@ public sealed class PcaModel : IModel
                 w.WriteEndArray();
                 w.WriteEndObject();
             },
-            static (_, _) => throw new UnreachableException("text/csv is written by WriteCsv"));
-    }
-
-    /// <summary>
-    /// One line of K comma-separated values per row, in the round-trip format of
-    /// <see cref="Responses.F"/>. Formatting floats is most of predict's time on covertype
-    /// (186k values), so chunks of rows are formatted in parallel and written in order.
-    /// </summary>
-    private void WriteCsv(float[] z, int rows, TextWriter output, int threads)
-    {
-        const int chunkRows = 2048;
-        // "R" needs at most 15 characters for a float ("-1.17549435E-38"), plus a separator.
-        const int perValue = 16;
-        var chunks = (rows + chunkRows - 1) / chunkRows;
-        var text = new char[chunks][];
-        var lengths = new int[chunks];
-        var workers = Math.Min(chunks, PcaTrainer.Workers((long)z.Length * 16, threads));
-        PcaTrainer.ForWorkers(workers, threads, w =>
-        {
-            var (first, last) = PcaTrainer.Range(chunks, w, workers);
-            for (var c = first; c < last; c++)
-            {
-                var start = c * chunkRows;
-                var end = Math.Min(rows, start + chunkRows);
-                var buffer = new char[(end - start) * K * perValue];
-                var at = 0;
-                for (var i = start; i < end; i++)
-                {
-                    for (var j = 0; j < K; j++)
-                    {
-                        z[i * K + j].TryFormat(buffer.AsSpan(at), out var n, "R", CultureInfo.InvariantCulture);
-                        at += n;
-                        buffer[at++] = j == K - 1 ? '\n' : ',';
-                    }
-                }
-                text[c] = buffer;
-                lengths[c] = at;
-            }
-        });
-        for (var c = 0; c < chunks; c++)
-        {
-            output.Write(text[c], 0, lengths[c]);
-        }
+            K * (Responses.FloatBytes + 1),
+            (i, text) => Responses.Floats(new ReadOnlySpan<float>(z, i * K, K), text));
     }
 
     public void Save(string directory) => ModelFile.Write(directory, Algorithm, w =>

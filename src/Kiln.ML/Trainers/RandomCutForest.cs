@@ -423,14 +423,15 @@ public sealed class RandomCutForestModel : IModel
     public void WriteResponse(DenseMatrix features, string accept, TextWriter output, int threads)
     {
         var scores = Scores(features, threads);
-        Responses.Write(output, accept, "scores", features.Rows,
+        Responses.Write(output, accept, "scores", features.Rows, threads,
             (w, i) =>
             {
                 w.WriteStartObject();
                 w.WriteNumber("score", scores[i]);
                 w.WriteEndObject();
             },
-            (o, i) => o.Write(Responses.F(scores[i])));
+            Responses.FloatBytes,
+            (i, text) => Responses.Float(scores[i], text));
     }
 
     public void Save(string directory) => ModelFile.Write(directory, Algorithm, w =>

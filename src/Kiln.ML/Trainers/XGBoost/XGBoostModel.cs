@@ -58,7 +58,7 @@ public sealed unsafe class XGBoostModel : IModel, IDisposable
     public void WriteResponse(DenseMatrix features, string accept, TextWriter output, int threads)
     {
         var (values, width) = Predict(features, threads);
-        Responses.Write(output, accept, "predictions", features.Rows,
+        Responses.Write(output, accept, "predictions", features.Rows, threads,
             (w, i) =>
             {
                 w.WriteStartObject();
@@ -77,7 +77,8 @@ public sealed unsafe class XGBoostModel : IModel, IDisposable
                 }
                 w.WriteEndObject();
             },
-            (o, i) => o.Write(string.Join(',', values.AsSpan(i * width, width).ToArray().Select(Responses.F))));
+            width * (Responses.FloatBytes + 1),
+            (i, text) => Responses.Floats(new ReadOnlySpan<float>(values, i * width, width), text));
     }
 
     public void Dispose() => _booster.Dispose();
