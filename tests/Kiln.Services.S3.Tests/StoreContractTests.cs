@@ -190,12 +190,14 @@ public abstract class StoreContractTests : IDisposable
         Assert.Equal([1, 2, 3], (await Store.ListPartsAsync("u1", 0, 10, default)).Select(p => p.PartNumber));
         Assert.Equal([3], (await Store.ListPartsAsync("u1", 2, 10, default)).Select(p => p.PartNumber));
 
-        var freed = await Store.CompleteUploadAsync("u1",
+        var (freed, sequence) = await Store.CompleteUploadAsync("u1",
             Version("k", blob: "1112") with { Segments = [new("1112", 3), new("3333", 3)] }, default);
 
         Assert.Equal(["2222"], freed);
         Assert.Null(await Store.GetUploadAsync("u1", default));
-        Assert.Equal(2, (await Store.GetVersionAsync("b1", "k", null, default))!.Segments.Count);
+        var completed = (await Store.GetVersionAsync("b1", "k", null, default))!;
+        Assert.Equal(2, completed.Segments.Count);
+        Assert.Equal(sequence, completed.Sequence);
         await Assert.ThrowsAsync<MissingUploadException>(() => Store.PutPartAsync(Part("u1", 4, "4444"), default));
 
         await Store.CreateUploadAsync(Upload("u2"), default);

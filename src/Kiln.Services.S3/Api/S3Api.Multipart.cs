@@ -26,7 +26,9 @@ internal sealed partial class S3Api
             Caller = context,
         };
         var upload = await objects.CreateUploadAsync(context.AccountId, Required(input.Bucket, "Bucket"),
-            Required(input.Key, "Key"), write, context.Aborted).ConfigureAwait(false);
+            Required(input.Key, "Key"), write, context.Aborted,
+            AclOf(input.ACL, null, input.GrantFullControl, input.GrantRead, input.GrantReadACP, null, input.GrantWriteACP))
+            .ConfigureAwait(false);
         return new CreateMultipartUploadOutput
         {
             Bucket = upload.Bucket,

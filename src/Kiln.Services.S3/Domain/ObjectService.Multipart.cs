@@ -8,13 +8,16 @@ public sealed partial class ObjectService
     public const int MaxPartNumber = 10_000;
 
     public async Task<UploadRecord> CreateUploadAsync(string account, string bucketName, string key, ObjectWrite write,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, AclInput? acl = null)
     {
         var bucket = await GetBucketAsync(account, bucketName, cancellationToken).ConfigureAwait(false);
         Rules.CheckKey(key);
         var metadata = Rules.Metadata(write.Metadata);
         var tags = Rules.ParseTagging(write.Tagging);
         var storageClass = Rules.StorageClass(write.StorageClass);
+        var grants = acl is null
+            ? null
+            : await ResolveNewObjectAclAsync(account, bucketName, acl, cancellationToken).ConfigureAwait(false);
         // One object key per upload (a KMS data key, or the customer's key), made now: every part's
         // own data key is wrapped under it, so UploadPart needs kms:Decrypt, as in S3.
         var (encryption, keying, objectKey) = await NewObjectKeyAsync(account, bucket, key, write, cancellationToken)
@@ -34,6 +37,7 @@ public sealed partial class ObjectService
             ChecksumAlgorithm = write.ChecksumAlgorithm?.ToUpperInvariant(),
             ServerSideEncryption = encryption,
             Encryption = keying,
+            Acl = grants?.Grants,
         };
         try
         {
@@ -285,9 +289,11 @@ public sealed partial class ObjectService
             Encryption = upload.Encryption,
         };
         IReadOnlyList<string> freed;
+        long sequence;
         try
         {
-            freed = await store.CompleteUploadAsync(uploadId, version, CancellationToken.None).ConfigureAwait(false);
+            (freed, sequence) = await store.CompleteUploadAsync(uploadId, version, CancellationToken.None)
+                .ConfigureAwait(false);
         }
         catch (MissingUploadException)
         {
@@ -299,6 +305,12 @@ public sealed partial class ObjectService
         }
 
         Free(freed);
+        version = version with { IsLatest = true, Sequence = sequence };
+        if (upload.Acl is { } grants)
+        {
+            AccessStore.PutObjectAcl(bucket.Name, bucket.CreatedAt, version.Key, version.VersionId, version.Sequence, grants);
+        }
+
         return version;
     }
 

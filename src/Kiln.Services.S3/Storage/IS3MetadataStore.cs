@@ -59,10 +59,11 @@ public interface IS3MetadataStore
         string afterUploadId, int limit, CancellationToken cancellationToken);
     /// <summary>Turns the upload into <paramref name="version"/> (whose segments are the chosen
     /// parts' blobs) and removes the upload and all its parts, in one transaction.</summary>
-    /// <returns>Blobs of the parts not used and of a replaced null version.</returns>
+    /// <returns>Blobs of the parts not used and of a replaced null version, and the sequence the
+    /// store gave the version.</returns>
     /// <exception cref="MissingUploadException"/>
-    Task<IReadOnlyList<string>> CompleteUploadAsync(string uploadId, ObjectVersionRecord version,
-        CancellationToken cancellationToken);
+    Task<(IReadOnlyList<string> FreedBlobs, long Sequence)> CompleteUploadAsync(string uploadId,
+        ObjectVersionRecord version, CancellationToken cancellationToken);
     /// <returns>Blobs of the upload's parts.</returns>
     /// <exception cref="MissingUploadException"/>
     Task<IReadOnlyList<string>> AbortUploadAsync(string uploadId, CancellationToken cancellationToken);

@@ -292,7 +292,8 @@ public sealed class MemoryS3MetadataStore : IS3MetadataStore
         }
     }
 
-    public Task<IReadOnlyList<string>> CompleteUploadAsync(string uploadId, ObjectVersionRecord version,
+    public Task<(IReadOnlyList<string> FreedBlobs, long Sequence)> CompleteUploadAsync(string uploadId,
+        ObjectVersionRecord version,
         CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -310,7 +311,7 @@ public sealed class MemoryS3MetadataStore : IS3MetadataStore
             var used = version.Segments.Select(s => s.BlobId).ToHashSet(StringComparer.Ordinal);
             var freed = RemoveUpload(uploadId).Where(id => !used.Contains(id)).ToList();
             freed.AddRange(PutVersion(version));
-            return Task.FromResult<IReadOnlyList<string>>(freed);
+            return Task.FromResult<(IReadOnlyList<string>, long)>((freed, _sequence));
         }
     }
 

@@ -152,6 +152,9 @@ public sealed record UploadRecord
     public string? ServerSideEncryption { get; init; }
     /// <summary>SSE-KMS and SSE-C keying, one object key per upload; null for SSE-S3.</summary>
     public ObjectEncryption? Encryption { get; init; }
+    /// <summary>The ACL grants CreateMultipartUpload asked for, checked then and stored with the
+    /// version the completion makes; null for the owner-only default.</summary>
+    public IReadOnlyList<AclGrant>? Acl { get; init; }
 }
 
 public sealed record PartRecord

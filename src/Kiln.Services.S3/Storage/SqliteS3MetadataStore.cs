@@ -405,9 +405,10 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         return Task.FromResult(list);
     }
 
-    public Task<IReadOnlyList<string>> CompleteUploadAsync(string uploadId, ObjectVersionRecord version,
+    public Task<(IReadOnlyList<string> FreedBlobs, long Sequence)> CompleteUploadAsync(string uploadId,
+        ObjectVersionRecord version,
         CancellationToken cancellationToken) =>
-        _db.WriteAsync<IReadOnlyList<string>>((c, tx) =>
+        _db.WriteAsync<(IReadOnlyList<string>, long)>((c, tx) =>
         {
             if (ReadUpload(c, tx, uploadId) is null)
             {
@@ -417,7 +418,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
             var used = version.Segments.Select(s => s.BlobId).ToHashSet(StringComparer.Ordinal);
             var freed = RemoveUpload(c, tx, uploadId).Where(id => !used.Contains(id)).ToList();
             freed.AddRange(PutVersion(c, tx, version));
-            return freed;
+            return (freed, (long)Scalar(c, tx, "SELECT last_insert_rowid()")!);
         });
 
     public Task<IReadOnlyList<string>> AbortUploadAsync(string uploadId, CancellationToken cancellationToken)

@@ -207,4 +207,35 @@ public sealed class S3AclTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.NotEqual(0, after.ExitCode);
         Assert.Contains("403", after.Stderr);
     }
+
+    [Fact]
+    public async Task MultipartUpload_GrantHeaders_StoredWithTheCompletedObject()
+    {
+        var (key, secret, other) = await OtherAccountAsync();
+        var bucket = "it-aclmp-" + Guid.NewGuid().ToString("N")[..8];
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "one part");
+        await AwsOkAsync("s3api", "create-bucket", "--bucket", bucket);
+        await AwsOkAsync("s3api", "put-bucket-ownership-controls", "--bucket", bucket, "--ownership-controls",
+            "Rules=[{ObjectOwnership=ObjectWriter}]");
+
+        var upload = JsonDocument.Parse((await AwsOkAsync("s3api", "create-multipart-upload", "--bucket", bucket,
+            "--key", "mp.txt", "--grant-read", $"id={other}")).Stdout).RootElement.GetProperty("UploadId").GetString()!;
+        var etag = JsonDocument.Parse((await AwsOkAsync("s3api", "upload-part", "--bucket", bucket, "--key", "mp.txt",
+            "--upload-id", upload, "--part-number", "1", "--body", file)).Stdout).RootElement.GetProperty("ETag").GetString();
+        var before = await Clients.AwsAsAsync(Server, key, secret, "s3", "cp", $"s3://{bucket}/mp.txt", "-");
+        await AwsOkAsync("s3api", "complete-multipart-upload", "--bucket", bucket, "--key", "mp.txt", "--upload-id", upload,
+            "--multipart-upload", $"Parts=[{{PartNumber=1,ETag={etag}}}]");
+        var read = await Clients.AwsAsAsync(Server, key, secret, "s3", "cp", $"s3://{bucket}/mp.txt", "-");
+        var enforced = "it-aclmpe-" + Guid.NewGuid().ToString("N")[..8];
+        await AwsOkAsync("s3api", "create-bucket", "--bucket", enforced);
+        var refused = await Clients.AwsAsync(Server, "s3api", "create-multipart-upload", "--bucket", enforced, "--key", "x",
+            "--grant-read", $"id={other}");
+        File.Delete(file);
+
+        Assert.NotEqual(0, before.ExitCode);
+        Assert.True(read.ExitCode == 0, read.ToString());
+        Assert.Equal("one part", read.Stdout);
+        Assert.Contains("(AccessControlListNotSupported) when calling the CreateMultipartUpload operation", refused.Stderr);
+    }
 }
