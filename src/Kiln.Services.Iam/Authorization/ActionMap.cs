@@ -194,14 +194,10 @@ public static class ActionMap
     }
 
     /// <summary>Fills a template; a member path with <c>[]</c> yields one ARN per list element, and a
-    /// template whose member is absent yields none (the action is then checked on <c>*</c>).</summary>
+    /// template whose member is absent yields none (the action is then checked on <c>*</c>). A
+    /// top-level member (the common case, on every request) is read directly, without the path walk.</summary>
     private static IEnumerable<string> Expand(string template, ShapeInfo? shape, object? input, string account, string region)
     {
-        if (ExpandSingle(template, shape, input, account, region, out var single))
-        {
-            return single is null ? [] : [single];
-        }
-
         var results = new List<string> { "" };
         var i = 0;
         while (i < template.Length)
@@ -216,67 +212,36 @@ public static class ActionMap
             Append(results, template[i..open]);
             var close = template.IndexOf('}', open);
             var name = template[(open + 1)..close];
-            var values = name switch
+            if (name is "account" or "region" || name.AsSpan().IndexOfAny('.', '[') < 0)
             {
-                "account" => [account],
-                "region" => [region],
-                _ => ReadAll(shape, input, name).ToList(),
-            };
-            if (values.Count == 0)
+                var value = name switch
+                {
+                    "account" => account,
+                    "region" => region,
+                    _ => Scalar(shape?.FindMember(name) is { } m && input is not null ? m.Get(input) : null, name),
+                };
+                if (value is null)
+                {
+                    return [];
+                }
+
+                Append(results, value);
+            }
+            else
             {
-                return [];
+                var values = ReadAll(shape, input, name).ToList();
+                if (values.Count == 0)
+                {
+                    return [];
+                }
+
+                results = [.. results.SelectMany(r => values.Select(v => r + v))];
             }
 
-            results = [.. results.SelectMany(r => values.Select(v => r + v))];
             i = close + 1;
         }
 
         return results;
-    }
-
-    /// <summary>The common case, on every request: each placeholder names a top-level member (no
-    /// path, no list), so the template fills to one ARN, or to none when a member is absent.</summary>
-    /// <returns>false when the template needs the general walk.</returns>
-    private static bool ExpandSingle(string template, ShapeInfo? shape, object? input, string account, string region,
-        out string? result)
-    {
-        result = null;
-        if (template.AsSpan().IndexOfAny('.', '[') >= 0)
-        {
-            return false;
-        }
-
-        var builder = new System.Text.StringBuilder(template.Length + 64);
-        var i = 0;
-        while (i < template.Length)
-        {
-            var open = template.IndexOf('{', i);
-            if (open < 0)
-            {
-                builder.Append(template, i, template.Length - i);
-                break;
-            }
-
-            builder.Append(template, i, open - i);
-            var close = template.IndexOf('}', open);
-            var name = template[(open + 1)..close];
-            var value = name switch
-            {
-                "account" => account,
-                "region" => region,
-                _ => Scalar(shape?.FindMember(name) is { } m && input is not null ? m.Get(input) : null, name),
-            };
-            if (value is null)
-            {
-                return true;
-            }
-
-            builder.Append(value);
-            i = close + 1;
-        }
-
-        result = builder.ToString();
-        return true;
     }
 
     private static string? Scalar(object? value, string member) => value switch
@@ -332,17 +297,9 @@ public static class ActionMap
 
         foreach (var (_, v) in current)
         {
-            switch (v)
+            if (Scalar(v, path) is { } text)
             {
-                case string s when path == "CopySource":
-                    yield return CopySourceResource(s);
-                    break;
-                case string s:
-                    yield return s;
-                    break;
-                case IFormattable f:
-                    yield return f.ToString(null, System.Globalization.CultureInfo.InvariantCulture);
-                    break;
+                yield return text;
             }
         }
     }
