@@ -308,7 +308,7 @@ public sealed partial class ObjectService
         version = version with { IsLatest = true, Sequence = sequence };
         if (upload.Acl is { } grants)
         {
-            AccessStore.PutObjectAcl(bucket.Name, bucket.CreatedAt, version.Key, version.VersionId, version.Sequence, grants);
+            StoreObjectAcl(bucket, version, grants);
         }
 
         return version;

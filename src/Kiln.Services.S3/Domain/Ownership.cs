@@ -87,8 +87,7 @@ public sealed partial class ObjectService
         var version = await GetObjectTagsAsync(account, bucketName, key, versionId, cancellationToken).ConfigureAwait(false);
         var bucket = await GetBucketAsync(account, bucketName, cancellationToken).ConfigureAwait(false);
         var grants = ResolveAcl(bucket, AccessOf(bucket), input, version.OwnerAccountId, objectAcl: true);
-        AccessStore.PutObjectAcl(bucket.Name, bucket.CreatedAt, version.Key, version.VersionId, version.Sequence,
-            OwnerOnly(grants, version.OwnerAccountId) ? null : grants);
+        StoreObjectAcl(bucket, version, OwnerOnly(grants, version.OwnerAccountId) ? null : grants);
         return version;
     }
 
@@ -118,8 +117,11 @@ public sealed partial class ObjectService
 
     /// <summary>Stores the grants resolved before the write with the version the write made.</summary>
     public void StoreNewObjectAcl(NewObjectAcl acl, ObjectVersionRecord version) =>
-        AccessStore.PutObjectAcl(acl.Bucket.Name, acl.Bucket.CreatedAt, version.Key, version.VersionId, version.Sequence,
-            acl.Grants);
+        StoreObjectAcl(acl.Bucket, version, acl.Grants);
+
+    /// <summary>Grants for exactly this write of the version (its sequence), in this incarnation of the bucket.</summary>
+    private void StoreObjectAcl(BucketRecord bucket, ObjectVersionRecord version, IReadOnlyList<AclGrant>? grants) =>
+        AccessStore.PutObjectAcl(bucket.Name, bucket.CreatedAt, version.Key, version.VersionId, version.Sequence, grants);
 
     /// <summary>The grants an ACL request amounts to, checked against the bucket's ownership and
     /// block-public-access settings.</summary>
