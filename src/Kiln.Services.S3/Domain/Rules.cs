@@ -125,9 +125,9 @@ internal static class Rules
     }
 
     /// <summary>A new version id: 32 URL-safe characters, like S3's.</summary>
-    public static string NewVersionId() => Base64Url(RandomNumberGenerator.GetBytes(24));
+    public static string NewVersionId() => RandomId(24);
 
-    public static string NewUploadId() => Base64Url(RandomNumberGenerator.GetBytes(48));
+    public static string NewUploadId() => RandomId(48);
 
     /// <summary>"null" or an id this store made; anything else is S3's InvalidArgument.</summary>
     public static void CheckVersionId(string versionId)
@@ -139,8 +139,19 @@ internal static class Rules
         }
     }
 
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    /// <summary>URL-safe base64 of fresh random bytes, never starting with '-' (the aws CLI would read
+    /// <c>--upload-id -x…</c> as an option) or '_'.</summary>
+    private static string RandomId(int bytes)
+    {
+        while (true)
+        {
+            var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            if (char.IsAsciiLetterOrDigit(id[0]))
+            {
+                return id;
+            }
+        }
+    }
 
     /// <summary>Strips the quotes (and a weak prefix) from an ETag as clients send it.</summary>
     public static string Unquote(string etag)
