@@ -33,6 +33,38 @@ public sealed class OwnershipAclTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateBucket_ObjectWriterWithGrant_StoresOwnershipAndAcl()
+    {
+        var name = "acl-" + Guid.NewGuid().ToString("N")[..8];
+
+        await _h.Objects.CreateBucketAsync(Harness.Account, "us-east-1", name, null, ObjectOwnership.ObjectWriter,
+            Grants(Read(Harness.Other)), default);
+
+        Assert.Equal(ObjectOwnership.ObjectWriter,
+            await _h.Objects.GetBucketOwnershipControlsAsync(Harness.Account, name, default));
+        var (_, grants) = await _h.Objects.GetBucketAclAsync(Harness.Account, name, default);
+        Assert.Contains(Read(Harness.Other), grants);
+    }
+
+    [Fact]
+    public async Task CreateBucket_GrantUnderDefaultOwnership_ReturnsInvalidBucketAclWithObjectOwnership_NothingCreated()
+    {
+        var name = "acl-" + Guid.NewGuid().ToString("N")[..8];
+
+        var error = await Assert.ThrowsAsync<AwsException>(() => _h.Objects.CreateBucketAsync(Harness.Account, "us-east-1",
+            name, null, null, Grants(Read(Harness.Other)), default));
+        var owner = await _h.Objects.CreateBucketAsync(Harness.Account, "us-east-1", "o" + name, null, null,
+            new AclInput("bucket-owner-full-control", null), default);
+
+        Assert.Equal("InvalidBucketAclWithObjectOwnership", error.Code);
+        Assert.Equal(400, error.StatusCode);
+        var missing = await Assert.ThrowsAsync<AwsException>(() => _h.Objects.GetBucketAsync(Harness.Account, name, default));
+        Assert.Equal("NoSuchBucket", missing.Code);
+        Assert.Equal(ObjectOwnership.BucketOwnerEnforced,
+            await _h.Objects.GetBucketOwnershipControlsAsync(Harness.Account, owner.Name, default));
+    }
+
+    [Fact]
     public async Task DeleteOwnershipControls_ThenGet_ReturnsOwnershipControlsNotFoundError()
     {
         var bucket = await NewBucketAsync();

@@ -8,9 +8,10 @@ internal sealed partial class S3Api
     public override async Task<CreateBucketOutput> CreateBucketAsync(CreateBucketRequest input, RequestContext context)
     {
         var name = Required(input.Bucket, "Bucket");
-        objects.CheckCannedAcl(null, input.ACL);
+        var acl = AclOf(input.ACL, null, input.GrantFullControl, input.GrantRead, input.GrantReadACP, input.GrantWrite,
+            input.GrantWriteACP);
         await objects.CreateBucketAsync(context.AccountId, context.Region, name,
-            input.CreateBucketConfiguration?.LocationConstraint, context.Aborted).ConfigureAwait(false);
+            input.CreateBucketConfiguration?.LocationConstraint, input.ObjectOwnership, acl, context.Aborted).ConfigureAwait(false);
         return new CreateBucketOutput { Location = "/" + name };
     }
 

@@ -165,38 +165,6 @@ public sealed partial class ObjectService
         return (bucket.OwnerAccountId, policy);
     }
 
-    /// <summary>Canned ACLs: private (and the owner-only variants) are accepted; any ACL that grants
-    /// the public or all authenticated users is refused while BlockPublicAcls is on.</summary>
-    /// <param name="bucket">Null while the bucket is being created: a new bucket blocks public ACLs.</param>
-    public void CheckCannedAcl(BucketRecord? bucket, string? acl)
-    {
-        switch (acl)
-        {
-            case null or "" or "private" or "bucket-owner-read" or "bucket-owner-full-control" or "aws-exec-read"
-                or "log-delivery-write":
-                return;
-            case "public-read" or "public-read-write" or "authenticated-read":
-                var block = bucket is null ? PublicAccessBlock.AllOn : EffectiveBlock(bucket);
-                if (block.BlockPublicAcls)
-                {
-                    throw S3Errors.AccessDenied();
-                }
-
-                return;
-            default:
-                throw S3Errors.InvalidArgument("Invalid canned ACL", "x-amz-acl", acl);
-        }
-    }
-
-    /// <summary>The bucket, for an ACL check by the owner (other accounts are refused).</summary>
-    public async Task<BucketRecord> CheckBucketAclAsync(string account, string name, string? acl,
-        CancellationToken cancellationToken)
-    {
-        var bucket = await OwnedBucketAsync(account, name, cancellationToken).ConfigureAwait(false);
-        CheckCannedAcl(bucket, acl);
-        return bucket;
-    }
-
     /// <summary>Whether a bucket policy grants access to everyone ("*" principal) without a condition
     /// that pins the caller or the network.</summary>
     internal static bool IsPublic(string document)

@@ -30,8 +30,15 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
     // ---- buckets ----
 
     /// <param name="requestRegion">The region the request was signed for.</param>
+    public Task<BucketRecord> CreateBucketAsync(string account, string requestRegion, string name,
+        string? locationConstraint, CancellationToken cancellationToken) =>
+        CreateBucketAsync(account, requestRegion, name, locationConstraint, null, new AclInput(null, null), cancellationToken);
+
+    /// <param name="requestRegion">The region the request was signed for.</param>
+    /// <param name="ownership">x-amz-object-ownership; BucketOwnerEnforced when null.</param>
+    /// <param name="acl">x-amz-acl / x-amz-grant-*, checked against the ownership before anything is written.</param>
     public async Task<BucketRecord> CreateBucketAsync(string account, string requestRegion, string name,
-        string? locationConstraint, CancellationToken cancellationToken)
+        string? locationConstraint, string? ownership, AclInput acl, CancellationToken cancellationToken)
     {
         Rules.CheckBucketName(name);
         var region = locationConstraint is { Length: > 0 } lc ? lc : DefaultRegion;
@@ -47,9 +54,15 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
         }
 
         var bucket = new BucketRecord(name, account, region, clock.UtcNow);
+        var access = NewBucketAccess(bucket, ownership, acl);
         var existing = await store.CreateBucketAsync(bucket, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
+            if (access is not null)
+            {
+                AccessStore.Put(access);
+            }
+
             return bucket;
         }
 

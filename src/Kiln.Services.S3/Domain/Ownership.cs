@@ -128,26 +128,68 @@ public sealed partial class ObjectService
     private List<AclGrant> ResolveAcl(BucketRecord bucket, BucketAccessRecord access, AclInput input, string owner,
         bool objectAcl)
     {
-        if (input.Canned is not null && input.Grants is not null)
+        var grants = RequestedGrants(bucket, input, owner, objectAcl);
+        // ACLs disabled comes first: S3 answers a public-read PUT to a new bucket (ACLs disabled and
+        // public access blocked) with AccessControlListNotSupported.
+        if (access.Ownership == ObjectOwnership.BucketOwnerEnforced && !BucketOwnerFullControlOnly(grants, bucket))
         {
-            throw S3Errors.InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed");
+            throw AccessErrors.AccessControlListNotSupported();
         }
 
-        var grants = input.Grants is { } explicitGrants
-            ? CheckGrants(explicitGrants)
-            : CannedGrants(input.Canned ?? "private", owner, bucket.OwnerAccountId, objectAcl);
         if (grants.Any(IsPublicGrant) && EffectiveBlock(bucket, access).BlockPublicAcls)
         {
             throw S3Errors.AccessDenied();
         }
 
-        if (access.Ownership == ObjectOwnership.BucketOwnerEnforced &&
-            !grants.All(g => g.GranteeType == "CanonicalUser" && g.Id == bucket.OwnerAccountId && g.Permission == "FULL_CONTROL"))
+        return grants;
+    }
+
+    private static bool BucketOwnerFullControlOnly(List<AclGrant> grants, BucketRecord bucket) =>
+        grants.All(g => g.GranteeType == "CanonicalUser" && g.Id == bucket.OwnerAccountId && g.Permission == "FULL_CONTROL");
+
+    /// <summary>The grants a canned ACL or explicit grants amount to (S3 refuses both at once).</summary>
+    private static List<AclGrant> RequestedGrants(BucketRecord bucket, AclInput input, string owner, bool objectAcl)
+    {
+        if (input.Canned is not null && input.Grants is not null)
         {
-            throw AccessErrors.AccessControlListNotSupported();
+            throw S3Errors.InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed");
         }
 
-        return grants;
+        return input.Grants is { } explicitGrants
+            ? CheckGrants(explicitGrants)
+            : CannedGrants(input.Canned ?? "private", owner, bucket.OwnerAccountId, objectAcl);
+    }
+
+    /// <summary>A new bucket's Object Ownership (x-amz-object-ownership; BucketOwnerEnforced when absent)
+    /// and ACL (x-amz-acl, x-amz-grant-*), checked before the bucket is created: ACL grants beyond the
+    /// owner under BucketOwnerEnforced are InvalidBucketAclWithObjectOwnership, public ones are refused
+    /// while public access is blocked (a new bucket blocks it). Null when the defaults apply.</summary>
+    public BucketAccessRecord? NewBucketAccess(BucketRecord bucket, string? ownership, AclInput input)
+    {
+        if (ownership is not (null or ObjectOwnership.BucketOwnerEnforced or ObjectOwnership.BucketOwnerPreferred
+            or ObjectOwnership.ObjectWriter))
+        {
+            throw S3Errors.InvalidArgument("Invalid x-amz-object-ownership header", "x-amz-object-ownership", ownership);
+        }
+
+        var access = new BucketAccessRecord(bucket.Name, bucket.CreatedAt)
+        {
+            Ownership = ownership ?? ObjectOwnership.BucketOwnerEnforced,
+        };
+        if (input.Canned is null && input.Grants is null)
+        {
+            return ownership is null or ObjectOwnership.BucketOwnerEnforced ? null : access;
+        }
+
+        if (access.Ownership == ObjectOwnership.BucketOwnerEnforced)
+        {
+            return BucketOwnerFullControlOnly(RequestedGrants(bucket, input, bucket.OwnerAccountId, objectAcl: false), bucket)
+                ? null
+                : throw AccessErrors.InvalidBucketAclWithObjectOwnership();
+        }
+
+        var grants = ResolveAcl(bucket, access, input, bucket.OwnerAccountId, objectAcl: false);
+        return access with { Acl = OwnerOnly(grants, bucket.OwnerAccountId) ? null : grants };
     }
 
     private static List<AclGrant> CannedGrants(string canned, string owner, string bucketOwner, bool objectAcl)

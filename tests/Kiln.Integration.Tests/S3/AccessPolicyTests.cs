@@ -115,6 +115,14 @@ public sealed class AccessPolicyTests(ServerFixture fixture) : IClassFixture<Ser
             out['grants'] = root_s3.get_bucket_acl(Bucket=bucket)['Grants']
             out['object_grants'] = root_s3.get_object_acl(Bucket=bucket, Key='q')['Grants']
             out['create_public'] = err(lambda: root_s3.create_bucket(Bucket=uniq('pubacl'), ACL='public-read'))
+            # ACLs enabled at creation (x-amz-object-ownership): public ACLs then meet block public access.
+            out['create_writer_public'] = err(lambda: root_s3.create_bucket(Bucket=uniq('pubacl'), ACL='public-read',
+                                                                            ObjectOwnership='ObjectWriter'))
+            writer = uniq('writer')
+            root_s3.create_bucket(Bucket=writer, ObjectOwnership='ObjectWriter', ACL='private')
+            out['writer_ownership'] = root_s3.get_bucket_ownership_controls(Bucket=writer)['OwnershipControls']['Rules'][0]['ObjectOwnership']
+            out['writer_acl'] = err(lambda: root_s3.put_object(Bucket=writer, Key='p', Body=b'x', ACL='public-read'))
+            out['bad_ownership'] = err(lambda: root_s3.create_bucket(Bucket=uniq('badown'), ObjectOwnership='Nobody'))
             root_s3.delete_public_access_block(Bucket=bucket)
             out['no_pab'] = err(lambda: root_s3.get_public_access_block(Bucket=bucket))
             root_s3.put_bucket_policy(Bucket=bucket, Policy=public)
@@ -135,9 +143,14 @@ public sealed class AccessPolicyTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal($"User: {who} is not authorized to perform: s3:PutBucketPolicy on resource: \"arn:aws:s3:::{bucket}\" because public policies are blocked by the BlockPublicPolicy block public access setting.",
             r.GetProperty("blocked").GetProperty("Message").GetString());
         Assert.Equal("MalformedPolicy", r.GetProperty("malformed").GetProperty("Code").GetString());
-        Assert.Equal("AccessDenied", r.GetProperty("acl").GetProperty("Code").GetString());
-        Assert.Equal("AccessDenied", r.GetProperty("bucket_acl").GetProperty("Code").GetString());
-        Assert.Equal("AccessDenied", r.GetProperty("create_public").GetProperty("Code").GetString());
+        // A new bucket has ACLs disabled (BucketOwnerEnforced) before public access blocked: S3 says so first.
+        Assert.Equal("AccessControlListNotSupported", r.GetProperty("acl").GetProperty("Code").GetString());
+        Assert.Equal("AccessControlListNotSupported", r.GetProperty("bucket_acl").GetProperty("Code").GetString());
+        Assert.Equal("InvalidBucketAclWithObjectOwnership", r.GetProperty("create_public").GetProperty("Code").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("create_writer_public").GetProperty("Code").GetString());
+        Assert.Equal("ObjectWriter", r.GetProperty("writer_ownership").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("writer_acl").GetProperty("Code").GetString());
+        Assert.Equal("InvalidArgument", r.GetProperty("bad_ownership").GetProperty("Code").GetString());
         foreach (var grants in new[] { r.GetProperty("grants"), r.GetProperty("object_grants") })
         {
             Assert.Equal(1, grants.GetArrayLength());
