@@ -8,6 +8,14 @@ internal sealed partial class S3Api
     public override async Task<CreateBucketOutput> CreateBucketAsync(CreateBucketRequest input, RequestContext context)
     {
         var name = Required(input.Bucket, "Bucket");
+        if (input.ObjectLockEnabledForBucket == true)
+        {
+            // Object Lock (retention, legal holds) is not built: refused rather than a bucket that pretends.
+            throw new Kiln.Core.Errors.AwsException("NotImplemented",
+                "A header you provided implies functionality that is not implemented: S3 Object Lock is not implemented in Kiln.",
+                501) { SenderFault = false };
+        }
+
         var acl = AclOf(input.ACL, null, input.GrantFullControl, input.GrantRead, input.GrantReadACP, input.GrantWrite,
             input.GrantWriteACP);
         await objects.CreateBucketAsync(context.AccountId, context.Region, name,

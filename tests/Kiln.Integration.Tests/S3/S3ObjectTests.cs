@@ -42,6 +42,18 @@ public sealed class S3ObjectTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task CreateBucket_ObjectLockEnabled_NotImplemented_NothingCreated()
+    {
+        var o = await S3Py.RunAsync(Server, """
+            out['lock'] = err(s3.create_bucket, Bucket='it-object-lock', ObjectLockEnabledForBucket=True)
+            out['head'] = err(s3.head_bucket, Bucket='it-object-lock')
+            """);
+
+        Assert.Equal(("NotImplemented", 501), S3Py.Error(o.GetProperty("lock")));
+        Assert.Equal(("404", 404), S3Py.Error(o.GetProperty("head")));
+    }
+
+    [Fact]
     public async Task Objects_RoundTrip_HeadersMetadataRangesConditionsAndOverrides()
     {
         var o = await S3Py.RunAsync(Server, """
