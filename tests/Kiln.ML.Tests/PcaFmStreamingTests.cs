@@ -154,6 +154,35 @@ public sealed class PcaFmStreamingTests
         Assert.True(model.Metrics["train:mse"] < 0.5 * variance, $"mse {model.Metrics["train:mse"]} vs variance {variance}");
     }
 
+    /// <summary>
+    /// Sparse application/x-recordio-protobuf (the SageMaker SDK's layout for scipy sparse matrices) streams
+    /// record by record into the same sparse batches as text/libsvm: over several shuffle windows the two
+    /// files train the same model, and it learns.
+    /// </summary>
+    [Fact]
+    public void FactorizationMachines_Streamed_SparseRecordIO_OverSeveralWindows_EqualsLibSvm()
+    {
+        using var dir = new TempDir();
+        var (x, y) = Ratings(30, 20, 70_000, 25, binary: false);
+        var libsvm = WriteLibSvm(dir, "train.libsvm", x, y);
+        var recordio = System.IO.Path.Combine(dir.Path, "train.rec");
+        File.WriteAllBytes(recordio, SdkEncoder.Sparse(
+            Enumerable.Range(0, x.Rows).Select(r => (x.RowIndices(r).ToArray(), x.RowValues(r).ToArray())).ToArray(), x.Cols, y));
+        var hp = TestData.Hp(("feature_dim", "50"), ("num_factors", "4"), ("predictor_type", "regressor"), ("epochs", "2"),
+            ("mini_batch_size", "100"), ("factors_lr", "0.01"), ("linear_lr", "0.01"), ("factors_init_sigma", "0.1"));
+
+        var fromRecordIO = (FactorizationMachinesModel)new FactorizationMachinesTrainer().Train(
+            new BatchSource(recordio, "application/x-recordio-protobuf", true), null, hp, TestData.Context);
+        var fromLibSvm = (FactorizationMachinesModel)new FactorizationMachinesTrainer().Train(
+            new BatchSource(libsvm, "text/libsvm", true), null, hp, TestData.Context);
+
+        Assert.Equal(fromLibSvm.Scores(x, 2), fromRecordIO.Scores(x, 2));
+        Assert.Equal(fromLibSvm.Metrics["train:mse"], fromRecordIO.Metrics["train:mse"]);
+        var mean = y.Average(v => (double)v);
+        var variance = y.Average(v => (v - mean) * (v - mean));
+        Assert.True(fromRecordIO.Metrics["train:mse"] < 0.5 * variance, $"mse {fromRecordIO.Metrics["train:mse"]} vs variance {variance}");
+    }
+
     [Fact]
     public void FactorizationMachines_Streamed_IndexPastFeatureDim_NamesTheLine()
     {
