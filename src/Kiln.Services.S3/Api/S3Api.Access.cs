@@ -215,7 +215,7 @@ internal sealed class BucketPolicySource : IResourcePolicySource
 
     public string Service => "s3";
 
-    public async ValueTask<ResourcePolicy?> FindAsync(string resourceArn, RequestContext context)
+    public async ValueTask<ResourcePolicy?> FindAsync(string resourceArn, string? versionId, RequestContext context)
     {
         const string prefix = "arn:aws:s3:::";
         // CreateBucket names a bucket the caller does not access yet: whoever owns an existing one,
@@ -234,7 +234,8 @@ internal sealed class BucketPolicySource : IResourcePolicySource
         }
 
         var key = slash < 0 ? null : rest[(slash + 1)..].ToString();
-        var found = await _objects.FindBucketPolicyAsync(bucket, context.Aborted, context.AccountId, key)
+        var found = await _objects.FindBucketPolicyAsync(bucket, context.Aborted, context.AccountId, key,
+                key is null ? null : versionId)
             .ConfigureAwait(false);
         return found is { } f ? new ResourcePolicy(f.Owner, f.Policy) : null;
     }
