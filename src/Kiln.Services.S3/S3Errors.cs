@@ -277,6 +277,9 @@ internal static class S3Wire
 {
     public const string DeleteMarkerHeader = "x-amz-delete-marker";
     public const string VersionIdHeader = "x-amz-version-id";
+    /// <summary>HeadBucket's BucketRegion and AccessPointAlias, members of its output in later S3 models.</summary>
+    public const string BucketRegionHeader = "x-amz-bucket-region";
+    public const string AccessPointAliasHeader = "x-amz-access-point-alias";
     /// <summary>Trailers of aws-chunked uploads carry checksums as x-amz-checksum-&lt;algorithm&gt;.</summary>
     public const string ChecksumHeaderPrefix = "x-amz-checksum-";
 }

@@ -234,6 +234,15 @@ internal sealed class BucketPolicySource : IResourcePolicySource
         }
 
         var key = slash < 0 ? null : rest[(slash + 1)..].ToString();
+        if (context.Operation.Name == "HeadBucket" &&
+            await _objects.FindBucketRegionAsync(bucket, context.Aborted).ConfigureAwait(false) is { } region)
+        {
+            // "HeadBucket ... always return[s] the bucket's location through an HTTP response header, whether
+            // access to the bucket is authorized or not" (GetBucketLocation API reference): set before the
+            // decision, so a 403 carries it too.
+            context.SetResponseHeader(S3Wire.BucketRegionHeader, region);
+        }
+
         var found = await _objects.FindBucketPolicyAsync(bucket, context.Aborted, context.AccountId, key,
                 key is null ? null : versionId)
             .ConfigureAwait(false);

@@ -71,6 +71,11 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
         return bucket.OwnerAccountId == account || SharedByPolicy(bucket) ? bucket : throw S3Errors.AccessDenied();
     }
 
+    /// <summary>A bucket's region whoever asks (S3 HeadBucket tells it even to a caller it refuses);
+    /// null when the bucket does not exist.</summary>
+    public async Task<string?> FindBucketRegionAsync(string name, CancellationToken cancellationToken) =>
+        (await store.GetBucketAsync(name, cancellationToken).ConfigureAwait(false))?.Region;
+
     public Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string account, CancellationToken cancellationToken) =>
         store.ListBucketsAsync(account, cancellationToken);
 

@@ -284,6 +284,34 @@ public sealed class S3AclTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task HeadBucket_OtherAccountRefused_StillNamesTheBucketsRegion()
+    {
+        var (key, secret, _) = await OtherAccountAsync();
+        var bucket = "it-aclhb-" + Guid.NewGuid().ToString("N")[..8];
+        await AwsOkAsync("s3api", "create-bucket", "--bucket", bucket, "--region", "eu-west-1",
+            "--create-bucket-configuration", "LocationConstraint=eu-west-1");
+
+        var o = await S3Py.RunAsync(Server, $$"""
+            other = client('eu-west-1', '{{key}}', '{{secret}}')
+            try:
+                other.head_bucket(Bucket='{{bucket}}')
+            except botocore.exceptions.ClientError as e:
+                out['status'] = e.response['ResponseMetadata']['HTTPStatusCode']
+                out['region'] = e.response['ResponseMetadata']['HTTPHeaders'].get('x-amz-bucket-region')
+            try:
+                other.head_bucket(Bucket='{{bucket}}-missing')
+            except botocore.exceptions.ClientError as e:
+                out['missing'] = [e.response['ResponseMetadata']['HTTPStatusCode'],
+                                  e.response['ResponseMetadata']['HTTPHeaders'].get('x-amz-bucket-region')]
+            """);
+
+        Assert.Equal(403, o.GetProperty("status").GetInt32());
+        Assert.Equal("eu-west-1", o.Str("region"));
+        Assert.Equal(404, o.GetProperty("missing")[0].GetInt32());
+        Assert.Equal(JsonValueKind.Null, o.GetProperty("missing")[1].ValueKind);
+    }
+
+    [Fact]
     public async Task MultipartUpload_GrantHeaders_StoredWithTheCompletedObject()
     {
         var (key, secret, other) = await OtherAccountAsync();
