@@ -68,6 +68,13 @@ internal static class S3Errors
             $"The {constraint ?? "unspecified"} location constraint is incompatible for the region specific endpoint this request was sent to.",
             400);
 
+    public static AwsException WrongSigningRegion(string region, string expected) =>
+        new("AuthorizationHeaderMalformed",
+            $"The authorization header is malformed; the region '{region}' is wrong; expecting '{expected}'", 400)
+        {
+            Fields = { ["Region"] = expected },
+        };
+
     public static AwsException InvalidLocationConstraint(string constraint) =>
         new("InvalidLocationConstraint", "The specified location-constraint is not valid", 400)
         {

@@ -43,7 +43,12 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
 
         if (region != requestRegion)
         {
-            throw S3Errors.IllegalLocationConstraint(locationConstraint);
+            // A scope that names no region (s3cmd signs with its bucket_location "US" until it learns a
+            // bucket's region) is S3's AuthorizationHeaderMalformed with the region to sign for, which
+            // s3cmd and botocore read to retry there.
+            throw Rules.IsRegionName(requestRegion)
+                ? S3Errors.IllegalLocationConstraint(locationConstraint)
+                : S3Errors.WrongSigningRegion(requestRegion, region);
         }
 
         var bucket = new BucketRecord(name, account, region, clock.UtcNow);

@@ -90,6 +90,53 @@ public sealed class ClientsS3cmdTests(ServerFixture fixture) : IClassFixture<Ser
             Directory.Delete(dir, true);
         }
     }
+
+    /// <summary>s3cmd's own default location, "US", is no region: it signs CreateBucket for "US", and
+    /// S3's AuthorizationHeaderMalformed (naming us-east-1) sends it back to sign for us-east-1.</summary>
+    [ClientFact(S3cmd, "s3cmd")]
+    public async Task BucketLocationUs_MbPutInfoGetRb()
+    {
+        var dir = KilnServer.NewTempDir();
+        try
+        {
+            var config = Path.Combine(dir, "s3cfg");
+            var host = new Uri(Server.Endpoint).Authority;
+            await File.WriteAllTextAsync(config, $"""
+                [default]
+                access_key = {Server.AccessKeyId}
+                secret_key = {Server.SecretAccessKey}
+                host_base = {host}
+                host_bucket = {host}
+                use_https = False
+                signature_v2 = False
+                bucket_location = US
+                check_ssl_certificate = False
+                """);
+            Task<Clients.Result> Run(params string[] args) =>
+                Clients.RunAsync(S3cmd, ["-c", config, .. args], new Dictionary<string, string> { ["HOME"] = dir });
+            var file = Path.Combine(dir, "f.txt");
+            await File.WriteAllTextAsync(file, "located");
+
+            var mb = await Run("mb", "s3://it-s3cmd-us");
+            var put = await Run("put", file, "s3://it-s3cmd-us/f.txt");
+            var info = await Run("info", "s3://it-s3cmd-us");
+            var get = await Run("get", "s3://it-s3cmd-us/f.txt", Path.Combine(dir, "back.txt"));
+            await Run("del", "s3://it-s3cmd-us/f.txt");
+            var rb = await Run("rb", "s3://it-s3cmd-us");
+
+            Assert.True(mb.ExitCode == 0, mb.ToString());
+            Assert.True(put.ExitCode == 0, put.ToString());
+            Assert.True(info.ExitCode == 0, info.ToString());
+            Assert.Matches(@"Location:\s+us-east-1", info.Stdout);
+            Assert.True(get.ExitCode == 0, get.ToString());
+            Assert.Equal("located", await File.ReadAllTextAsync(Path.Combine(dir, "back.txt")));
+            Assert.True(rb.ExitCode == 0, rb.ToString());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
 
 /// <summary>rclone (Debian's rclone 1.60) with an <c>s3</c> remote, provider Other, in a config file
