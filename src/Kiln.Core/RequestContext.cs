@@ -27,6 +27,14 @@ public sealed class RequestContext
     /// (S3 206 Partial Content for a range, 304 Not Modified for a conditional GET).</summary>
     public int? ResponseStatusCode { get; set; }
 
+    /// <summary>Headers the response carries beyond its output shape's members, on success and with an
+    /// error (S3 HeadBucket's x-amz-bucket-region, which the model the shapes are generated from does not
+    /// declare, and which S3 sends whether access is allowed or not). Null until one is set.</summary>
+    public Dictionary<string, string>? ResponseHeaders { get; private set; }
+
+    public void SetResponseHeader(string name, string value) =>
+        (ResponseHeaders ??= new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase))[name] = value;
+
     // CloudTrail (issue 4): set by the authorize stage, copied into the audit event.
     /// <summary>The resource ARNs authorization resolved for this request, for the audit event's
     /// resources; null when there were none. The authorizer hands over its own list (no copy).</summary>

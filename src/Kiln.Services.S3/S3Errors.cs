@@ -68,6 +68,13 @@ internal static class S3Errors
             $"The {constraint ?? "unspecified"} location constraint is incompatible for the region specific endpoint this request was sent to.",
             400);
 
+    public static AwsException WrongSigningRegion(string region, string expected) =>
+        new("AuthorizationHeaderMalformed",
+            $"The authorization header is malformed; the region '{region}' is wrong; expecting '{expected}'", 400)
+        {
+            Fields = { ["Region"] = expected },
+        };
+
     public static AwsException InvalidLocationConstraint(string constraint) =>
         new("InvalidLocationConstraint", "The specified location-constraint is not valid", 400)
         {
@@ -277,6 +284,9 @@ internal static class S3Wire
 {
     public const string DeleteMarkerHeader = "x-amz-delete-marker";
     public const string VersionIdHeader = "x-amz-version-id";
+    /// <summary>HeadBucket's BucketRegion and AccessPointAlias, members of its output in later S3 models.</summary>
+    public const string BucketRegionHeader = "x-amz-bucket-region";
+    public const string AccessPointAliasHeader = "x-amz-access-point-alias";
     /// <summary>Trailers of aws-chunked uploads carry checksums as x-amz-checksum-&lt;algorithm&gt;.</summary>
     public const string ChecksumHeaderPrefix = "x-amz-checksum-";
 }

@@ -18,6 +18,25 @@ public sealed class AuthorizationTests
         var (_, checks) = ActionMap.Resolve(op, new GetObjectRequest { Bucket = "b", Key = "team-a/x.csv" }, "1", "us-east-1");
 
         Assert.Equal(("s3:GetObject", "arn:aws:s3:::b/team-a/x.csv"), (checks[0].Action, checks[0].Resources.Single()));
+        Assert.Null(checks[0].VersionId);
+    }
+
+    [Theory]
+    [InlineData("GetObject")]
+    [InlineData("HeadObject")]
+    [InlineData("GetObjectAcl")]
+    [InlineData("PutObjectAcl")]
+    public void Resolve_S3ObjectOperationWithVersionId_CarriesTheVersion(string operation)
+    {
+        var op = S3Model.Service.Operations[operation];
+        var input = op.Input!.Create!();
+        op.Input.FindMember("Bucket")!.Set(input, "b");
+        op.Input.FindMember("Key")!.Set(input, "k");
+        op.Input.FindMember("VersionId")!.Set(input, "v1");
+
+        var (_, checks) = ActionMap.Resolve(op, input, "1", "us-east-1");
+
+        Assert.Equal(("arn:aws:s3:::b/k", "v1"), (checks[0].Resources.Single(), checks[0].VersionId));
     }
 
     [Fact]
@@ -69,6 +88,8 @@ public sealed class AuthorizationTests
 
         Assert.Equal(("s3:PutObject", "arn:aws:s3:::d/k"), (checks[0].Action, checks[0].Resources.Single()));
         Assert.Equal(("s3:GetObject", "arn:aws:s3:::s/a b"), (checks[1].Action, checks[1].Resources.Single()));
+        Assert.Null(checks[0].VersionId);
+        Assert.Equal("1", checks[1].VersionId);
     }
 
     [Fact]

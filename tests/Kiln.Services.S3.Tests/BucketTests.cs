@@ -69,6 +69,17 @@ public sealed class BucketTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateBucket_SignedForLegacyLocationUs_ReturnsAuthorizationHeaderMalformedNamingTheRegion()
+    {
+        var error = await Assert.ThrowsAsync<AwsException>(() =>
+            _h.Objects.CreateBucketAsync(Harness.Account, "US", "mine", null, default));
+
+        Assert.Equal(("AuthorizationHeaderMalformed", 400), (error.Code, error.StatusCode));
+        Assert.Equal("The authorization header is malformed; the region 'US' is wrong; expecting 'us-east-1'", error.Message);
+        Assert.Equal("us-east-1", error.Fields["Region"]);
+    }
+
+    [Fact]
     public async Task GetBucket_OtherAccount_ReturnsAccessDenied_MissingReturnsNoSuchBucket()
     {
         await _h.BucketAsync("mine");

@@ -123,6 +123,27 @@ public sealed class OwnershipAclTests : IDisposable
     }
 
     [Fact]
+    public async Task FindBucketPolicy_VersionId_UsesThatVersionsGrants()
+    {
+        var bucket = await NewBucketAsync();
+        await _h.Objects.SetVersioningAsync(Harness.Account, bucket, "Enabled", default);
+        await _h.Objects.PutBucketOwnershipControlsAsync(Harness.Account, bucket, ObjectOwnership.ObjectWriter, default);
+        var v1 = await _h.PutAsync(bucket, "a", "one");
+        await _h.Objects.PutObjectAclAsync(Harness.Account, bucket, "a", v1.VersionId, Grants(Read(Harness.Other)), default);
+        var v2 = await _h.PutAsync(bucket, "a", "two");
+
+        var old = await _h.Objects.FindBucketPolicyAsync(bucket, default, Harness.Other, "a", v1.VersionId);
+        var current = await _h.Objects.FindBucketPolicyAsync(bucket, default, Harness.Other, "a", v2.VersionId);
+        var latest = await _h.Objects.FindBucketPolicyAsync(bucket, default, Harness.Other, "a");
+        var missing = await _h.Objects.FindBucketPolicyAsync(bucket, default, Harness.Other, "a", "no-such-version");
+
+        Assert.Single(old!.Value.Policy!.Statements);
+        Assert.Null(current!.Value.Policy);
+        Assert.Null(latest!.Value.Policy);
+        Assert.Null(missing!.Value.Policy);
+    }
+
+    [Fact]
     public async Task PutObjectAcl_Overwritten_AclDoesNotCarryOver()
     {
         var bucket = await NewBucketAsync();

@@ -77,12 +77,29 @@ public sealed class Pipeline(
                 });
             }
 
+            if (context.ResponseHeaders is { } headers)
+            {
+                foreach (var (name, value) in headers)
+                {
+                    http.Response.Headers[name] = value;
+                }
+            }
+
             await codec.WriteResponseAsync(request.Operation!, request.Output, http.Response, request.RequestId,
                 request.Aborted).ConfigureAwait(false);
         }
         catch (AwsException error)
         {
             request.Error = error;
+            if (context?.ResponseHeaders is { } headers)
+            {
+                // The error's own headers win.
+                foreach (var (name, value) in headers)
+                {
+                    error.Headers.TryAdd(name, value);
+                }
+            }
+
             await ErrorWriter.WriteAsync(request, error).ConfigureAwait(false);
         }
         catch (Exception) when (http.RequestAborted.IsCancellationRequested)

@@ -5,7 +5,11 @@ namespace Kiln.Services.Iam.Authorization;
 
 /// <summary>One authorization check of a request: an IAM action on resource ARNs with the condition
 /// keys the request supplies.</summary>
-public sealed record ActionCheck(string Action, IReadOnlyList<string> Resources, IReadOnlyDictionary<string, string[]> Conditions);
+/// <param name="VersionId">The object version the request names for this check's resource (its versionId,
+/// or a copy source's <c>?versionId=</c>); null for the latest. An object's ACL is stored per version, so
+/// the resource policy that carries its grants depends on it.</param>
+public sealed record ActionCheck(string Action, IReadOnlyList<string> Resources, IReadOnlyDictionary<string, string[]> Conditions,
+    string? VersionId = null);
 
 /// <summary>
 /// Maps an operation to its IAM action(s) and resource ARN(s), per the AWS Service Authorization
@@ -30,7 +34,9 @@ public static class ActionMap
         Service,
     }
 
-    private sealed record Check(string? Action, string[] Resources, (string Key, string Member)[]? Conditions = null);
+    /// <param name="Version">The top-level member naming the object version (VersionId, or CopySource).</param>
+    private sealed record Check(string? Action, string[] Resources, (string Key, string Member)[]? Conditions = null,
+        string? Version = null);
 
     private sealed record Rule(Check[] Checks, Mode Mode = Mode.Checked);
 
@@ -89,8 +95,12 @@ public static class ActionMap
         [("s3", "HeadBucket")] = new([new("s3:ListBucket", [Bucket])]),
         [("s3", "ListObjectVersions")] = new([new("s3:ListBucketVersions", [Bucket], s_listKeys)]),
         [("s3", "ListMultipartUploads")] = new([new("s3:ListBucketMultipartUploads", [Bucket])]),
-        [("s3", "HeadObject")] = new([new("s3:GetObject", [Object])]),
-        [("s3", "GetObjectAttributes")] = new([new("s3:GetObject", [Object])]),
+        // The object reads and ACL operations that take a versionId, which picks the version whose ACL applies.
+        [("s3", "GetObject")] = new([new("s3:GetObject", [Object], Version: "VersionId")]),
+        [("s3", "HeadObject")] = new([new("s3:GetObject", [Object], Version: "VersionId")]),
+        [("s3", "GetObjectAttributes")] = new([new("s3:GetObject", [Object], Version: "VersionId")]),
+        [("s3", "GetObjectAcl")] = new([new("s3:GetObjectAcl", [Object], Version: "VersionId")]),
+        [("s3", "PutObjectAcl")] = new([new("s3:PutObjectAcl", [Object], Version: "VersionId")]),
         [("s3", "PutObject")] = new([new("s3:PutObject", [Object], s_putKeys)]),
         [("s3", "CreateMultipartUpload")] = new([new("s3:PutObject", [Object], s_putKeys)]),
         [("s3", "UploadPart")] = new([new("s3:PutObject", [Object])]),
@@ -99,8 +109,10 @@ public static class ActionMap
         // DeleteObjects is authorized per key as s3:DeleteObject.
         [("s3", "DeleteObjects")] = new([new("s3:DeleteObject", ["arn:aws:s3:::{Bucket}/{Delete.Objects[].Key}"])]),
         // CopyObject: s3:PutObject on the destination and s3:GetObject on the source.
-        [("s3", "CopyObject")] = new([new("s3:PutObject", [Object], s_putKeys), new("s3:GetObject", ["arn:aws:s3:::{CopySource}"])]),
-        [("s3", "UploadPartCopy")] = new([new("s3:PutObject", [Object]), new("s3:GetObject", ["arn:aws:s3:::{CopySource}"])]),
+        [("s3", "CopyObject")] = new([new("s3:PutObject", [Object], s_putKeys),
+            new("s3:GetObject", ["arn:aws:s3:::{CopySource}"], Version: "CopySource")]),
+        [("s3", "UploadPartCopy")] = new([new("s3:PutObject", [Object]),
+            new("s3:GetObject", ["arn:aws:s3:::{CopySource}"], Version: "CopySource")]),
         [("s3", "GetBucketLifecycleConfiguration")] = new([new("s3:GetLifecycleConfiguration", [Bucket])]),
         [("s3", "PutBucketLifecycleConfiguration")] = new([new("s3:PutLifecycleConfiguration", [Bucket])]),
         [("s3", "DeleteBucketLifecycle")] = new([new("s3:PutLifecycleConfiguration", [Bucket])]),
@@ -169,7 +181,8 @@ public static class ActionMap
                 }
             }
 
-            checks.Add(new ActionCheck(c.Action ?? $"{prefix}:{operation.Name}", resources, conditions));
+            checks.Add(new ActionCheck(c.Action ?? $"{prefix}:{operation.Name}", resources, conditions,
+                c.Version is null ? null : VersionOf(operation.Input, input, c.Version)));
         }
 
         return (rule.Mode, checks);
@@ -302,6 +315,26 @@ public static class ActionMap
                 yield return text;
             }
         }
+    }
+
+    /// <summary>The version a request names in a top-level member: VersionId as is, or the
+    /// <c>?versionId=</c> of an x-amz-copy-source.</summary>
+    private static string? VersionOf(ShapeInfo? shape, object? input, string member)
+    {
+        if (input is null || shape?.FindMember(member)?.Get(input) is not string { Length: > 0 } value)
+        {
+            return null;
+        }
+
+        if (member != "CopySource")
+        {
+            return value;
+        }
+
+        // As S3Api reads the copy source: everything after "?versionId=".
+        const string parameter = "?versionId=";
+        var at = value.IndexOf(parameter, StringComparison.Ordinal);
+        return at < 0 ? null : Uri.UnescapeDataString(value[(at + parameter.Length)..]);
     }
 
     /// <summary>x-amz-copy-source is <c>[/]bucket/key[?versionId=...]</c>, URL-encoded.</summary>

@@ -58,7 +58,7 @@ public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts,
         foreach (var check in checks)
         {
             var resource = source is not null && check.Resources.Count > 0
-                ? await source.FindAsync(check.Resources[0], context).ConfigureAwait(false)
+                ? await source.FindAsync(check.Resources[0], check.VersionId, context).ConfigureAwait(false)
                 : null;
             // Root in its own account needs nothing unless a resource policy could deny it.
             if (principal.Kind == PrincipalKind.Root &&

@@ -19,5 +19,7 @@ public interface IResourcePolicySource
 
     /// <summary>The owner and policy of the resource named by <paramref name="resourceArn"/>; null
     /// when the resource does not exist (the handler then answers with its own error).</summary>
-    ValueTask<ResourcePolicy?> FindAsync(string resourceArn, RequestContext context);
+    /// <param name="versionId">The version of the resource the request names (an S3 object version,
+    /// whose ACL is its own); null for the latest.</param>
+    ValueTask<ResourcePolicy?> FindAsync(string resourceArn, string? versionId, RequestContext context);
 }

@@ -215,7 +215,7 @@ internal sealed class BucketPolicySource : IResourcePolicySource
 
     public string Service => "s3";
 
-    public async ValueTask<ResourcePolicy?> FindAsync(string resourceArn, RequestContext context)
+    public async ValueTask<ResourcePolicy?> FindAsync(string resourceArn, string? versionId, RequestContext context)
     {
         const string prefix = "arn:aws:s3:::";
         // CreateBucket names a bucket the caller does not access yet: whoever owns an existing one,
@@ -234,7 +234,17 @@ internal sealed class BucketPolicySource : IResourcePolicySource
         }
 
         var key = slash < 0 ? null : rest[(slash + 1)..].ToString();
-        var found = await _objects.FindBucketPolicyAsync(bucket, context.Aborted, context.AccountId, key)
+        if (context.Operation.Name == "HeadBucket" &&
+            await _objects.FindBucketRegionAsync(bucket, context.Aborted).ConfigureAwait(false) is { } region)
+        {
+            // "HeadBucket ... always return[s] the bucket's location through an HTTP response header, whether
+            // access to the bucket is authorized or not" (GetBucketLocation API reference): set before the
+            // decision, so a 403 carries it too.
+            context.SetResponseHeader(S3Wire.BucketRegionHeader, region);
+        }
+
+        var found = await _objects.FindBucketPolicyAsync(bucket, context.Aborted, context.AccountId, key,
+                key is null ? null : versionId)
             .ConfigureAwait(false);
         return found is { } f ? new ResourcePolicy(f.Owner, f.Policy) : null;
     }

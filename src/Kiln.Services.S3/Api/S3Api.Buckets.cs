@@ -26,8 +26,16 @@ internal sealed partial class S3Api
     public override Task DeleteBucketAsync(DeleteBucketRequest input, RequestContext context) =>
         objects.DeleteBucketAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted);
 
-    public override Task HeadBucketAsync(HeadBucketRequest input, RequestContext context) =>
-        objects.GetBucketAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted);
+    public override async Task HeadBucketAsync(HeadBucketRequest input, RequestContext context)
+    {
+        var bucket = await objects.GetBucketAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted)
+            .ConfigureAwait(false);
+        // The model Kiln is generated from (botocore 1.29) gives HeadBucket no output; later models carry
+        // BucketRegion and AccessPointAlias as these headers. The region is also sent when access is
+        // refused (BucketPolicySource sets it before the authorize stage decides).
+        context.SetResponseHeader(S3Wire.BucketRegionHeader, bucket.Region);
+        context.SetResponseHeader(S3Wire.AccessPointAliasHeader, "false");
+    }
 
     public override async Task<ListBucketsOutput> ListBucketsAsync(RequestContext context)
     {

@@ -112,8 +112,11 @@ public sealed partial class ObjectService
     /// the one in force for it: without its public statements when RestrictPublicBuckets keeps the
     /// caller out, and with the bucket's (and, given a key, the object's) ACL grants added as
     /// statements when the bucket's ownership setting enables ACLs.</summary>
+    /// <param name="versionId">The object version the request names: its ACL, not the latest version's,
+    /// applies. A version that does not exist (or a malformed id) contributes no grants, as a missing key
+    /// does: the caller then needs another allow, and the handler answers NoSuchVersion to one who has it.</param>
     public async Task<(string Owner, Policy.Policy? Policy)?> FindBucketPolicyAsync(string name,
-        CancellationToken cancellationToken, string? callerAccount = null, string? key = null)
+        CancellationToken cancellationToken, string? callerAccount = null, string? key = null, string? versionId = null)
     {
         var bucket = await store.GetBucketAsync(name, cancellationToken).ConfigureAwait(false);
         if (bucket is null)
@@ -128,7 +131,7 @@ public sealed partial class ObjectService
         {
             IReadOnlyList<AclGrant>? objectGrants = null;
             if (key is { Length: > 0 } &&
-                await store.GetVersionAsync(bucket.Name, key, null, cancellationToken).ConfigureAwait(false) is { } version)
+                await store.GetVersionAsync(bucket.Name, key, versionId, cancellationToken).ConfigureAwait(false) is { } version)
             {
                 objectGrants = AccessStore.GetObjectAcl(bucket.Name, bucket.CreatedAt, version.Key, version.VersionId,
                     version.Sequence);

@@ -50,7 +50,12 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
 
         if (region != requestRegion)
         {
-            throw S3Errors.IllegalLocationConstraint(locationConstraint);
+            // A scope that names no region (s3cmd signs with its bucket_location "US" until it learns a
+            // bucket's region) is S3's AuthorizationHeaderMalformed with the region to sign for, which
+            // s3cmd and botocore read to retry there.
+            throw Rules.IsRegionName(requestRegion)
+                ? S3Errors.IllegalLocationConstraint(locationConstraint)
+                : S3Errors.WrongSigningRegion(requestRegion, region);
         }
 
         var bucket = new BucketRecord(name, account, region, clock.UtcNow);
@@ -83,6 +88,11 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
                      ?? throw S3Errors.NoSuchBucket(name);
         return bucket.OwnerAccountId == account || SharedByPolicy(bucket) ? bucket : throw S3Errors.AccessDenied();
     }
+
+    /// <summary>A bucket's region whoever asks (S3 HeadBucket tells it even to a caller it refuses);
+    /// null when the bucket does not exist.</summary>
+    public async Task<string?> FindBucketRegionAsync(string name, CancellationToken cancellationToken) =>
+        (await store.GetBucketAsync(name, cancellationToken).ConfigureAwait(false))?.Region;
 
     public Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string account, CancellationToken cancellationToken) =>
         store.ListBucketsAsync(account, cancellationToken);

@@ -20,6 +20,12 @@ internal static class Rules
     };
 
     /// <summary>General-purpose bucket naming rules (docs: "Bucket naming rules").</summary>
+    /// <summary>Whether a credential scope's region has a region's shape (us-east-1, us-gov-west-1),
+    /// unlike the legacy location names "US" and "EU" some clients sign with.</summary>
+    public static bool IsRegionName(string region) =>
+        region.Contains('-') && char.IsAsciiDigit(region[^1]) &&
+        region.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
     public static void CheckBucketName(string name)
     {
         var ok = name.Length is >= 3 and <= 63 &&

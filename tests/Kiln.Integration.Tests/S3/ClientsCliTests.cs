@@ -166,9 +166,38 @@ public sealed class ClientsS3cmdTests(ServerFixture fixture) : IClassFixture<Ser
         }
     }
 
+    /// <summary>s3cmd's own default location, "US", is no region: it signs CreateBucket for "US", and
+    /// S3's AuthorizationHeaderMalformed (naming us-east-1) sends it back to sign for us-east-1.</summary>
+    [ClientFact(S3cmd, "s3cmd")]
+    public async Task BucketLocationUs_MbPutInfoGetRb()
+    {
+        var dir = KilnServer.NewTempDir();
+        try
+        {
+            var s3cmd = S3cmdIn(dir, location: "US");
+            var file = Path.Combine(dir, "f.txt");
+            await File.WriteAllTextAsync(file, "located");
+
+            await s3cmd.Ok("mb", "s3://it-s3cmd-us");
+            await s3cmd.Ok("put", file, "s3://it-s3cmd-us/f.txt");
+            var info = await s3cmd.Run("info", "s3://it-s3cmd-us");
+            await s3cmd.Ok("get", "s3://it-s3cmd-us/f.txt", Path.Combine(dir, "back.txt"));
+            await s3cmd.Ok("del", "s3://it-s3cmd-us/f.txt");
+            await s3cmd.Ok("rb", "s3://it-s3cmd-us");
+
+            Assert.True(info.ExitCode == 0, info.ToString());
+            Assert.Matches(@"Location:\s+us-east-1", info.Stdout);
+            Assert.Equal("located", await File.ReadAllTextAsync(Path.Combine(dir, "back.txt")));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     /// <summary>s3cmd with a config file in <paramref name="dir"/> (also its HOME): path style on the
     /// endpoint, SigV4, plain HTTP.</summary>
-    private S3cmdClient S3cmdIn(string dir)
+    private S3cmdClient S3cmdIn(string dir, string location = "us-east-1")
     {
         var config = Path.Combine(dir, "s3cfg");
         var host = new Uri(Server.Endpoint).Authority;
@@ -180,7 +209,7 @@ public sealed class ClientsS3cmdTests(ServerFixture fixture) : IClassFixture<Ser
             host_bucket = {host}
             use_https = False
             signature_v2 = False
-            bucket_location = us-east-1
+            bucket_location = {location}
             check_ssl_certificate = False
             """);
         return new S3cmdClient(config, dir);

@@ -209,6 +209,109 @@ public sealed class S3AclTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task VersionedObject_EachVersionsAclDecidesAccessToThatVersion()
+    {
+        var (key, secret, other) = await OtherAccountAsync();
+        var bucket = "it-aclver-" + Guid.NewGuid().ToString("N")[..8];
+        var mine = "it-aclvero-" + Guid.NewGuid().ToString("N")[..8];
+        var one = Path.GetTempFileName();
+        var two = Path.GetTempFileName();
+        await File.WriteAllTextAsync(one, "one");
+        await File.WriteAllTextAsync(two, "two");
+        await AwsOkAsync("s3api", "create-bucket", "--bucket", bucket);
+        await AwsOkAsync("s3api", "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration", "Status=Enabled");
+        await AwsOkAsync("s3api", "put-bucket-ownership-controls", "--bucket", bucket, "--ownership-controls",
+            "Rules=[{ObjectOwnership=ObjectWriter}]");
+        var v1 = JsonDocument.Parse((await AwsOkAsync("s3api", "put-object", "--bucket", bucket, "--key", "v.txt", "--body", one,
+            "--grant-read", $"id={other}")).Stdout).RootElement.GetProperty("VersionId").GetString()!;
+        var v2 = JsonDocument.Parse((await AwsOkAsync("s3api", "put-object", "--bucket", bucket, "--key", "v.txt", "--body", two))
+            .Stdout).RootElement.GetProperty("VersionId").GetString()!;
+        var output = Path.GetTempFileName();
+        var absent = v2[..^1] + (v2[^1] == 'A' ? 'B' : 'A'); // well formed, never written
+        Task<Clients.Result> AsOther(params string[] args) => Clients.AwsAsAsync(Server, key, secret, args);
+
+        var oldRead = await AsOther("s3api", "get-object", "--bucket", bucket, "--key", "v.txt", "--version-id", v1, output);
+        var oldBody = await File.ReadAllTextAsync(output);
+        var currentRead = await AsOther("s3api", "get-object", "--bucket", bucket, "--key", "v.txt", "--version-id", v2, output);
+        var latestRead = await AsOther("s3api", "get-object", "--bucket", bucket, "--key", "v.txt", output);
+        var oldHead = await AsOther("s3api", "head-object", "--bucket", bucket, "--key", "v.txt", "--version-id", v1);
+        var currentHead = await AsOther("s3api", "head-object", "--bucket", bucket, "--key", "v.txt", "--version-id", v2);
+        // A version that does not exist grants nothing: refused as a missing key is, while the owner learns it is missing.
+        var missingHead = await AsOther("s3api", "head-object", "--bucket", bucket, "--key", "v.txt", "--version-id", absent);
+        var missingGet = await AsOther("s3api", "get-object", "--bucket", bucket, "--key", "v.txt", "--version-id", absent, output);
+        var ownerMissing = await Clients.AwsAsync(Server, "s3api", "get-object", "--bucket", bucket, "--key", "v.txt",
+            "--version-id", absent, output);
+        await AsOther("s3api", "create-bucket", "--bucket", mine);
+        var copyOld = await AsOther("s3api", "copy-object", "--bucket", mine, "--key", "c.txt", "--copy-source",
+            $"{bucket}/v.txt?versionId={v1}");
+        var copyCurrent = await AsOther("s3api", "copy-object", "--bucket", mine, "--key", "c.txt", "--copy-source",
+            $"{bucket}/v.txt?versionId={v2}");
+
+        await AwsOkAsync("s3api", "put-object-acl", "--bucket", bucket, "--key", "v.txt", "--version-id", v2,
+            "--grant-read", $"id={other}");
+        var latestGranted = await AsOther("s3", "cp", $"s3://{bucket}/v.txt", "-");
+        await AwsOkAsync("s3api", "put-object-acl", "--bucket", bucket, "--key", "v.txt", "--version-id", v1,
+            "--grant-read-acp", $"id={other}");
+        var oldAcl = await AsOther("s3api", "get-object-acl", "--bucket", bucket, "--key", "v.txt", "--version-id", v1);
+        var latestAcl = await AsOther("s3api", "get-object-acl", "--bucket", bucket, "--key", "v.txt");
+        var oldReadAfter = await AsOther("s3api", "get-object", "--bucket", bucket, "--key", "v.txt", "--version-id", v1, output);
+        var ownerAclOfV2 = JsonDocument.Parse((await AwsOkAsync("s3api", "get-object-acl", "--bucket", bucket, "--key", "v.txt",
+            "--version-id", v2)).Stdout).RootElement.GetProperty("Grants");
+        File.Delete(one);
+        File.Delete(two);
+        File.Delete(output);
+
+        Assert.True(oldRead.ExitCode == 0, oldRead.ToString());
+        Assert.Equal("one", oldBody);
+        Assert.Contains("(AccessDenied) when calling the GetObject operation", currentRead.Stderr);
+        Assert.Contains("(AccessDenied) when calling the GetObject operation", latestRead.Stderr);
+        Assert.True(oldHead.ExitCode == 0, oldHead.ToString());
+        Assert.Equal(v1, JsonDocument.Parse(oldHead.Stdout).RootElement.GetProperty("VersionId").GetString());
+        Assert.Contains("(403) when calling the HeadObject operation", currentHead.Stderr);
+        Assert.Contains("(403) when calling the HeadObject operation", missingHead.Stderr);
+        Assert.Contains("(AccessDenied) when calling the GetObject operation", missingGet.Stderr);
+        Assert.Contains("(NoSuchVersion) when calling the GetObject operation", ownerMissing.Stderr);
+        Assert.True(copyOld.ExitCode == 0, copyOld.ToString());
+        Assert.Contains("(AccessDenied) when calling the CopyObject operation", copyCurrent.Stderr);
+        Assert.True(latestGranted.ExitCode == 0, latestGranted.ToString());
+        Assert.Equal("two", latestGranted.Stdout);
+        Assert.True(oldAcl.ExitCode == 0, oldAcl.ToString());
+        Assert.Equal("READ_ACP", Assert.Single(JsonDocument.Parse(oldAcl.Stdout).RootElement.GetProperty("Grants").EnumerateArray())
+            .GetProperty("Permission").GetString());
+        Assert.Contains("(AccessDenied) when calling the GetObjectAcl operation", latestAcl.Stderr);
+        Assert.Contains("(AccessDenied) when calling the GetObject operation", oldReadAfter.Stderr);
+        Assert.Equal(other, Assert.Single(ownerAclOfV2.EnumerateArray()).GetProperty("Grantee").GetProperty("ID").GetString());
+    }
+
+    [Fact]
+    public async Task HeadBucket_OtherAccountRefused_StillNamesTheBucketsRegion()
+    {
+        var (key, secret, _) = await OtherAccountAsync();
+        var bucket = "it-aclhb-" + Guid.NewGuid().ToString("N")[..8];
+        await AwsOkAsync("s3api", "create-bucket", "--bucket", bucket, "--region", "eu-west-1",
+            "--create-bucket-configuration", "LocationConstraint=eu-west-1");
+
+        var o = await S3Py.RunAsync(Server, $$"""
+            other = client('eu-west-1', '{{key}}', '{{secret}}')
+            try:
+                other.head_bucket(Bucket='{{bucket}}')
+            except botocore.exceptions.ClientError as e:
+                out['status'] = e.response['ResponseMetadata']['HTTPStatusCode']
+                out['region'] = e.response['ResponseMetadata']['HTTPHeaders'].get('x-amz-bucket-region')
+            try:
+                other.head_bucket(Bucket='{{bucket}}-missing')
+            except botocore.exceptions.ClientError as e:
+                out['missing'] = [e.response['ResponseMetadata']['HTTPStatusCode'],
+                                  e.response['ResponseMetadata']['HTTPHeaders'].get('x-amz-bucket-region')]
+            """);
+
+        Assert.Equal(403, o.GetProperty("status").GetInt32());
+        Assert.Equal("eu-west-1", o.Str("region"));
+        Assert.Equal(404, o.GetProperty("missing")[0].GetInt32());
+        Assert.Equal(JsonValueKind.Null, o.GetProperty("missing")[1].ValueKind);
+    }
+
+    [Fact]
     public async Task MultipartUpload_GrantHeaders_StoredWithTheCompletedObject()
     {
         var (key, secret, other) = await OtherAccountAsync();

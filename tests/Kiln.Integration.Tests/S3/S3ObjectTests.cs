@@ -17,6 +17,8 @@ public sealed class S3ObjectTests(ServerFixture fixture) : IClassFixture<ServerF
             out['names'] = [b['Name'] for b in s3.list_buckets()['Buckets']]
             out['location_us'] = s3.get_bucket_location(Bucket='it-buckets').get('LocationConstraint')
             out['location_eu'] = s3.get_bucket_location(Bucket='it-buckets-eu')['LocationConstraint']
+            out['head_us'] = s3.head_bucket(Bucket='it-buckets')['ResponseMetadata']['HTTPHeaders']
+            out['head_eu'] = eu.head_bucket(Bucket='it-buckets-eu')['ResponseMetadata']['HTTPHeaders']
             out['owned'] = err(eu.create_bucket, Bucket='it-buckets-eu', CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})
             out['again_us'] = err(s3.create_bucket, Bucket='it-buckets')
             out['bad_name'] = err(s3.create_bucket, Bucket='Bad_Name')
@@ -32,6 +34,10 @@ public sealed class S3ObjectTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Contains("it-buckets", o.GetProperty("names").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(JsonValueKind.Null, o.GetProperty("location_us").ValueKind);
         Assert.Equal("eu-west-1", o.Str("location_eu"));
+        // HeadBucket names the bucket's region (GetBucketLocation's empty constraint is us-east-1).
+        Assert.Equal("us-east-1", o.GetProperty("head_us").Str("x-amz-bucket-region"));
+        Assert.Equal("false", o.GetProperty("head_us").Str("x-amz-access-point-alias"));
+        Assert.Equal("eu-west-1", o.GetProperty("head_eu").Str("x-amz-bucket-region"));
         Assert.Equal(("BucketAlreadyOwnedByYou", 409), S3Py.Error(o.GetProperty("owned")));
         Assert.Equal(JsonValueKind.Null, o.GetProperty("again_us").ValueKind);
         Assert.Equal(("InvalidBucketName", 400), S3Py.Error(o.GetProperty("bad_name")));
