@@ -123,14 +123,19 @@ int main(int argc, char **argv) {
     else CHECK(XGBoosterSetParam(booster, argv[i], eq + 1));
   }
   const char *names[] = {"train"};
+  const char *last = "";
   for (int r = 0; r < rounds; r++) {
     CHECK(XGBoosterUpdateOneIter(booster, r, dtrain));
     if (eval) {
       const char *result;
       CHECK(XGBoosterEvalOneIter(booster, r, &dtrain, names, 1, &result));
+      last = result;
     }
   }
   double t2 = now();
+  char *last_eval = strdup(last); /* the string is libxgboost's, overwritten by its next call */
+  for (char *c = last_eval; *c; c++)
+    if (*c == '\t') *c = ' ';
 
   DMatrixHandle dtest;
   CHECK(XGDMatrixCreateFromMat_omp(tx, trows, tcols, __builtin_nanf(""), &dtest, 2));
@@ -143,8 +148,8 @@ int main(int argc, char **argv) {
   double t3 = now();
   double checksum = 0;
   for (bst_ulong i = 0; i < shape[0]; i++) checksum += out[i];
-  printf("{\"parse_s\": %.4f, \"train_s\": %.4f, \"predict_s\": %.4f, \"rounds\": %d, \"eval\": %s, \"checksum\": %.6f}\n",
-         t1 - t0, t2 - t1, t3 - t2, rounds, eval ? "true" : "false", checksum);
+  printf("{\"parse_s\": %.4f, \"train_s\": %.4f, \"predict_s\": %.4f, \"rounds\": %d, \"eval\": %s, \"checksum\": %.6f, \"last_eval\": \"%s\"}\n",
+         t1 - t0, t2 - t1, t3 - t2, rounds, eval ? "true" : "false", checksum, last_eval);
   XGDMatrixFree(dtest);
   XGBoosterFree(booster);
   XGDMatrixFree(dtrain);

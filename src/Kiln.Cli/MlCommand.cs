@@ -77,7 +77,7 @@ internal static class MlCommand
             var context = new TrainingContext
             {
                 Threads = Math.Max(1, parse.GetValue(threads)),
-                Progress = line => stdout.WriteLine(line),
+                Progress = ProgressLines(stdout),
             };
             IModel model;
             double readSeconds;
@@ -174,6 +174,37 @@ internal static class MlCommand
             });
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Writes each progress line to standard output at once. An ASCII line (every trainer's) is widened
+    /// by hand into a reused buffer and written with one write(2): through StreamWriter.WriteLine, the
+    /// UTF-8 encoder, transcoder and flush became hot in XGBoost's round loop and the runtime recompiled
+    /// them (30 methods, twice each with TieredPGO) on a background thread during training, taking CPU
+    /// from libxgboost's OpenMP threads. Anything else goes through the StreamWriter.
+    /// </summary>
+    private static Action<string> ProgressLines(StreamWriter stdout)
+    {
+        var bytes = new byte[512];
+        return line =>
+        {
+            if (line.Length < bytes.Length)
+            {
+                var n = 0;
+                while (n < line.Length && line[n] < 0x80)
+                {
+                    bytes[n] = (byte)line[n];
+                    n++;
+                }
+                if (n == line.Length)
+                {
+                    bytes[n] = (byte)'\n';
+                    stdout.BaseStream.Write(bytes, 0, n + 1);
+                    return;
+                }
+            }
+            stdout.WriteLine(line);
+        };
     }
 
     /// <summary>
