@@ -162,30 +162,38 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
         }
         // The evaluation rows are scored from their standardized copy, as training saw them: the same numbers
         // Scores computes from the raw rows, without standardizing them again.
-        return Finish(s, d, outputs, watch.Best, stats, labelMean, labelScale,
-            model => validation is null
-                ? (model.Scores(x, context.Threads, standardized: true), y)
-                : (model.Scores(xv!, context.Threads, standardized: true), validation.RequireLabels()),
+        var (evaluationX, evaluationY) = validation is null ? (x, y) : (xv!, validation.RequireLabels());
+        return Finish(s, d, outputs, watch.Best, stats, labelMean, labelScale, evaluationX.Rows, Sum(evaluationY),
+            (model, evaluation) => evaluation.Add(model.Scores(evaluationX, context.Threads, standardized: true), evaluationY),
             validation is null ? "train" : "validation");
     }
 
     private static int Outputs(Settings s) => s.PredictorType == "multiclass_classifier" ? s.Classes : 1;
 
     /// <summary>
-    /// The trained model with its decision threshold and metrics. <paramref name="score"/> gives the
-    /// scores and labels of the evaluation rows (validation, else training).
+    /// The trained model with its decision threshold and metrics. <paramref name="score"/> adds the
+    /// scores and labels of the evaluation rows (validation, else training; <paramref name="rows"/> rows
+    /// whose labels sum to <paramref name="labelSum"/>, added in row order) to the evaluation, batch by batch.
     /// </summary>
     private static LinearLearnerModel Finish(Settings s, int d, int outputs, Snapshot best, ColumnStats stats,
-        float labelMean, float labelScale, Func<LinearLearnerModel, (float[] Scores, float[] Labels)> score, string channel)
+        float labelMean, float labelScale, long rows, double labelSum, Action<LinearLearnerModel, Evaluation> score, string channel)
     {
         var model = new LinearLearnerModel(s.PredictorType, d, outputs, best.W, best.B, stats.Mean, stats.Scale,
             labelMean, labelScale, threshold: 0.5f, s.Loss, new Dictionary<string, double>());
-        var (scores, labels) = score(model);
-        if (s.PredictorType == "binary_classifier" && s.Loss == "logistic")
+        var evaluation = new Evaluation(s, outputs, rows, labelSum);
+        score(model, evaluation);
+        return evaluation.Finish(model, channel);
+    }
+
+    /// <summary>Σ y in row order, in double.</summary>
+    private static double Sum(float[] y)
+    {
+        var sum = 0.0;
+        foreach (var v in y)
         {
-            model = model.WithThreshold(ChooseThreshold(scores, labels, s));
+            sum += v;
         }
-        return model.WithMetrics(Evaluate(model, scores, labels, channel));
+        return sum;
     }
 
     /// <summary><paramref name="firstRow"/>: rows before these in the file, so the error names the right one.</summary>
@@ -392,41 +400,6 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
             }
         }
         return bestThreshold;
-    }
-
-    private static Dictionary<string, double> Evaluate(LinearLearnerModel model, float[] scores, float[] labels, string channel)
-    {
-        var m = new Dictionary<string, double>();
-        switch (model.PredictorType)
-        {
-            case "regressor":
-                m[$"{channel}:mse"] = RegressionMetrics.Mse(labels, scores);
-                m[$"{channel}:rmse"] = RegressionMetrics.Rmse(labels, scores);
-                m[$"{channel}:absolute_loss"] = RegressionMetrics.Mae(labels, scores);
-                m[$"{channel}:r2"] = RegressionMetrics.R2(labels, scores);
-                break;
-            case "binary_classifier":
-                var predicted = scores.Select(v => v > model.Threshold ? 1f : 0f).ToArray();
-                m[$"{channel}:binary_classification_accuracy"] = ClassificationMetrics.Accuracy(labels, predicted);
-                m[$"{channel}:precision"] = ClassificationMetrics.Precision(labels, predicted);
-                m[$"{channel}:recall"] = ClassificationMetrics.Recall(labels, predicted);
-                m[$"{channel}:binary_f_beta"] = ClassificationMetrics.F1(labels, predicted);
-                m[$"{channel}:roc_auc_score"] = ClassificationMetrics.RocAuc(labels, scores);
-                m[$"{channel}:objective_loss"] = ClassificationMetrics.LogLoss(labels, scores);
-                break;
-            default:
-                var classes = model.Outputs;
-                var argmax = new float[labels.Length];
-                for (var i = 0; i < labels.Length; i++)
-                {
-                    argmax[i] = LinearLearnerModel.ArgMax(new ReadOnlySpan<float>(scores, i * classes, classes));
-                }
-                m[$"{channel}:multiclass_accuracy"] = ClassificationMetrics.Accuracy(labels, argmax);
-                m[$"{channel}:macro_f_beta"] = ClassificationMetrics.MacroF1(labels, argmax, classes);
-                m[$"{channel}:objective_loss"] = ClassificationMetrics.MultiLogLoss(labels, scores, classes);
-                break;
-        }
-        return m;
     }
 
     /// <summary>
