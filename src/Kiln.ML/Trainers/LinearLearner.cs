@@ -120,7 +120,7 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
         var outputs = Outputs(s);
         var models = new ParallelModels(s, d, outputs, x.Rows);
         var positiveWeight = PositiveWeight(s, y.Length, Positives(y));
-        var rng = new Random(context.Seed);
+        var rng = new SubtractiveRandom(context.Seed);
         var order = new int[x.Rows];
         var watch = new EpochWatch(models, s, onValidation: xv is not null, context);
         var groups = models.Groups(context.Threads);
@@ -129,7 +129,7 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
         {
             // A fresh permutation of the rows every epoch, as the streaming path draws for each window,
             // so the two paths train identically when the file fits one window.
-            Permute(rng, order);
+            rng.Permute(order);
             var trainLoss = new double[models.Count];
             var watched = xv is null ? trainLoss : new double[models.Count];
             // Each group (thread) steps a range of the models through every batch of the epoch.
@@ -251,24 +251,6 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
             positives += v == 1f ? 1 : 0;
         }
         return positives;
-    }
-
-    /// <summary>
-    /// order = a uniformly random permutation of 0..n−1 (Fisher–Yates). Written here rather than
-    /// Random.Shuffle&lt;int&gt;, a generic method that ReadyToRun leaves to the JIT: in a short
-    /// `kiln ml` run its compilation cost more than all the shuffles.
-    /// </summary>
-    private static void Permute(Random rng, Span<int> order)
-    {
-        for (var i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-        for (var i = 0; i < order.Length - 1; i++)
-        {
-            var j = rng.Next(i, order.Length);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
     }
 
     private static float PositiveWeight(Settings s, long rows, long positives)

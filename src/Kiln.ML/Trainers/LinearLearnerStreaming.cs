@@ -69,7 +69,7 @@ public sealed partial class LinearLearnerTrainer
         var watch = new EpochWatch(models, s, onValidation: validation is not null, context);
         var groups = models.Groups(context.Threads);
         var workspaces = models.NewWorkspaces(groups);
-        var rng = new Random(context.Seed);
+        var rng = new SubtractiveRandom(context.Seed);
         var x = new DenseMatrix(window, d);
         var y = new float[window];
         var order = new int[window];
@@ -80,7 +80,7 @@ public sealed partial class LinearLearnerTrainer
             {
                 var n = batch.Rows;
                 var xs = Standardize(batch, stats, x, y, labelMean, labelScale, context);
-                Permute(rng, order.AsSpan(0, n));
+                rng.Permute(order.AsSpan(0, n));
                 ForEachGroup(groups, context, g =>
                 {
                     var (first, end) = models.Group(g, groups);
