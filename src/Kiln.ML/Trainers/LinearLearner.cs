@@ -110,8 +110,8 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
         {
             Array.Fill(stats.Scale, 1f);
         }
-        var x = stats.Apply(train.Features, standardize: true, context);
-        var xv = validation is null ? null : stats.Apply(validation.Features, standardize: true, context);
+        var x = Standardize(train.Features, stats, context);
+        var xv = validation is null ? null : Standardize(validation.Features, stats, context);
         var (labelMean, labelScale) = s.NormalizeLabel ? LabelStats(y) : (0f, 1f);
         var yt = Scale(y, labelMean, labelScale);
         var yv = validation is null ? null : Scale(validation.RequireLabels(), labelMean, labelScale);
@@ -166,6 +166,29 @@ public sealed partial class LinearLearnerTrainer : IStreamingTrainer
         return Finish(s, d, outputs, watch.Best, stats, labelMean, labelScale, evaluationX.Rows, Sum(evaluationY),
             (model, evaluation) => evaluation.Add(model.Scores(evaluationX, context.Threads, standardized: true), evaluationY),
             validation is null ? "train" : "validation");
+    }
+
+    /// <summary>
+    /// A copy of x with missing values filled and standardized: <see cref="ColumnStats.Apply"/>'s
+    /// numbers, computed four rows to a few vectors (california-housing: 0.9 ms in ColumnStats' row loop).
+    /// </summary>
+    private static DenseMatrix Standardize(DenseMatrix x, ColumnStats stats, TrainingContext context)
+    {
+        var result = new DenseMatrix(x.Rows, x.Cols);
+        var d = x.Cols;
+        if (context.Threads <= 1 || (long)x.Rows * d < ParallelWork)
+        {
+            LinearLearnerKernels.Standardize(x.Data, d, stats.Mean, stats.Scale, result.Data);
+            return result;
+        }
+        // Blocks of 4096 rows on the threads (each row is computed alone, so the result is the same).
+        Parallel.For(0, (x.Rows + 4095) / 4096, context.Parallel, block =>
+        {
+            var (start, rows) = (block * 4096, Math.Min(4096, x.Rows - block * 4096));
+            LinearLearnerKernels.Standardize(x.Data.Slice(start * d, rows * d), d, stats.Mean, stats.Scale,
+                result.Data.Slice(start * d, rows * d));
+        });
+        return result;
     }
 
     private static int Outputs(Settings s) => s.PredictorType == "multiclass_classifier" ? s.Classes : 1;
