@@ -264,4 +264,29 @@ public sealed class LinearLearnerKernelTests
             Close(expected[k], w[k], 1e-5);
         }
     }
+
+    [Theory]
+    [InlineData(0, 3)]
+    [InlineData(1, 1)]
+    [InlineData(3, 13)]
+    [InlineData(4, 13)]
+    [InlineData(9, 13)]
+    [InlineData(17, 1)]
+    [InlineData(33, 7)]
+    [InlineData(21, 300)]
+    public void Standardize_EqualsColumnStatsApply(int rows, int d)
+    {
+        var x = new Kiln.ML.Data.DenseMatrix(Random(rows * d, rows * 31 + d, scale: 1000), rows, d);
+        for (var i = 0; i < rows; i++)
+        {
+            x[i, (i * 5) % d] = i % 3 == 0 ? float.NaN : x[i, (i * 5) % d] + 1e4f;
+        }
+        var mean = Random(d, 3, scale: 50);
+        var scale = Random(d, 4).Select(v => Math.Abs(v) * 300 + 0.1f).ToArray();
+        var stats = new Kiln.ML.Trainers.ColumnStats { Mean = mean, Scale = scale };
+        var expected = stats.Apply(x, standardize: true);
+        var actual = new float[rows * d];
+        LinearLearnerKernels.Standardize(x.Data, d, mean, scale, actual);
+        Assert.Equal(expected.Data.ToArray(), actual);
+    }
 }

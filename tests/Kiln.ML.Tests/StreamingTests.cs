@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Kiln.ML.Data;
+using Kiln.ML.Metrics;
 using Kiln.ML.Trainers;
 
 namespace Kiln.ML.Tests;
@@ -59,6 +60,84 @@ public sealed class StreamingTests
             new BatchSource(WriteCsv(dir, "validation.csv", xv, yv), "text/csv", true),
             TestData.Hp(("predictor_type", "regressor"), ("epochs", "2"), ("num_models", "1")), TestData.Context);
         Assert.True(model.Metrics["validation:r2"] > 0.99, model.Metrics["validation:r2"].ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Every closing metric, as the array functions give it from the model's scores of all the
+    /// evaluation rows at once (what training computed before the metrics were summed batch by batch).
+    /// </summary>
+    private static Dictionary<string, double> ArrayMetrics(LinearLearnerModel model, DenseMatrix x, float[] y, string channel)
+    {
+        var scores = model.Scores(x, 1);
+        var m = new Dictionary<string, double>();
+        switch (model.PredictorType)
+        {
+            case "regressor":
+                m[$"{channel}:mse"] = RegressionMetrics.Mse(y, scores);
+                m[$"{channel}:rmse"] = RegressionMetrics.Rmse(y, scores);
+                m[$"{channel}:absolute_loss"] = RegressionMetrics.Mae(y, scores);
+                m[$"{channel}:r2"] = RegressionMetrics.R2(y, scores);
+                break;
+            case "binary_classifier":
+                var predicted = scores.Select(v => v > model.Threshold ? 1f : 0f).ToArray();
+                m[$"{channel}:binary_classification_accuracy"] = ClassificationMetrics.Accuracy(y, predicted);
+                m[$"{channel}:precision"] = ClassificationMetrics.Precision(y, predicted);
+                m[$"{channel}:recall"] = ClassificationMetrics.Recall(y, predicted);
+                m[$"{channel}:binary_f_beta"] = ClassificationMetrics.F1(y, predicted);
+                m[$"{channel}:roc_auc_score"] = ClassificationMetrics.RocAuc(y, scores);
+                m[$"{channel}:objective_loss"] = ClassificationMetrics.LogLoss(y, scores);
+                break;
+            default:
+                var k = model.Outputs;
+                var argmax = Enumerable.Range(0, y.Length).Select(i => (float)LinearLearnerModel.ArgMax(scores.AsSpan(i * k, k))).ToArray();
+                m[$"{channel}:multiclass_accuracy"] = ClassificationMetrics.Accuracy(y, argmax);
+                m[$"{channel}:macro_f_beta"] = ClassificationMetrics.MacroF1(y, argmax, k);
+                m[$"{channel}:objective_loss"] = ClassificationMetrics.MultiLogLoss(y, scores, k);
+                break;
+        }
+        return m;
+    }
+
+    [Theory]
+    [InlineData("regressor", false)]
+    [InlineData("regressor", true)]
+    [InlineData("binary_classifier", false)]
+    [InlineData("binary_classifier", true)]
+    [InlineData("multiclass_classifier", false)]
+    [InlineData("multiclass_classifier", true)]
+    public void LinearLearner_Metrics_StreamedOrInMemory_EqualTheArrayMetricsOfAllScores(string type, bool withValidation)
+    {
+        // Over several shuffle windows (32768 rows each), so the streamed metrics are summed over several
+        // batches; labels far from zero for the regressor, so R²'s centring on the label mean matters.
+        using var dir = new TempDir();
+        static float[] Labels(string type, DenseMatrix x, float[] target) => type switch
+        {
+            "regressor" => target.Select(v => 2e5f + 1e4f * v).ToArray(),
+            "binary_classifier" => target.Select((v, i) => v + 0.7f * x[i, 2] > 7 ? 1f : 0f).ToArray(),
+            _ => target.Select((v, i) => v + 0.7f * x[i, 2] > 9 ? 2f : v > 5 ? 1f : 0f).ToArray(),
+        };
+        var (x, target) = Regression(70_000, 21);
+        var (xv, targetv) = Regression(40_000, 23);
+        var (y, yv) = (Labels(type, x, target), Labels(type, xv, targetv));
+        var hp = new List<(string, string)> { ("predictor_type", type), ("epochs", "1"), ("num_models", "2") };
+        if (type == "multiclass_classifier")
+        {
+            hp.Add(("num_classes", "3"));
+        }
+        var (train, validation) = (WriteCsv(dir, "train.csv", x, y), WriteCsv(dir, "validation.csv", xv, yv));
+        var streamed = (LinearLearnerModel)new LinearLearnerTrainer().Train(new BatchSource(train, "text/csv", true),
+            withValidation ? new BatchSource(validation, "text/csv", true) : null, TestData.Hp([.. hp]), TestData.Context);
+        var memory = (LinearLearnerModel)new LinearLearnerTrainer().Train(DataReader.ReadAll(train, "text/csv", true),
+            withValidation ? DataReader.ReadAll(validation, "text/csv", true) : null, TestData.Hp([.. hp]), TestData.Context);
+        var channel = withValidation ? "validation" : "train";
+        foreach (var model in new[] { streamed, memory })
+        {
+            // The rows as the CSV holds them (the labels and features written with "R" round-trip exactly).
+            var expected = withValidation ? ArrayMetrics(model, xv, yv, channel) : ArrayMetrics(model, x, y, channel);
+            Assert.Equal(expected.OrderBy(p => p.Key), model.Metrics.OrderBy(p => p.Key));
+        }
+        var quality = type == "regressor" ? $"{channel}:r2" : type == "binary_classifier" ? $"{channel}:roc_auc_score" : $"{channel}:multiclass_accuracy";
+        Assert.True(streamed.Metrics[quality] > 0.8, streamed.Metrics[quality].ToString(CultureInfo.InvariantCulture));
     }
 
     [Fact]

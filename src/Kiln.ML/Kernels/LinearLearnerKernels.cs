@@ -301,6 +301,53 @@ public static class LinearLearnerKernels
     }
 
     /// <summary>
+    /// result = x (rows × d, row-major) with each NaN replaced by its column's mean, then (v − mean) / scale,
+    /// element by element as <c>ColumnStats.ApplyRow</c> computes it (the same float operations, so the
+    /// same numbers). Four rows (4·d values, d whole vectors) at a time against the means and scales
+    /// repeated four times; the rows left over one by one.
+    /// </summary>
+    public static void Standardize(ReadOnlySpan<float> x, int d, ReadOnlySpan<float> mean, ReadOnlySpan<float> scale, Span<float> result)
+    {
+        if (d <= 0 || x.Length % d != 0 || result.Length < x.Length || mean.Length < d || scale.Length < d)
+        {
+            throw new ArgumentException("x is not rows × d, or result, mean or scale is too short");
+        }
+        var block = 4 * d;
+        var whole = Vector128.IsHardwareAccelerated ? x.Length / block * block : 0;
+        if (whole > 0)
+        {
+            Span<float> m = block <= 1024 ? stackalloc float[block] : new float[block];
+            Span<float> s = block <= 1024 ? stackalloc float[block] : new float[block];
+            for (var k = 0; k < block; k++)
+            {
+                m[k] = mean[k % d];
+                s[k] = scale[k % d];
+            }
+            ref var px = ref MemoryMarshal.GetReference(x);
+            ref var pr = ref MemoryMarshal.GetReference(result);
+            ref var pm = ref MemoryMarshal.GetReference(m);
+            ref var ps = ref MemoryMarshal.GetReference(s);
+            for (var start = 0; start < whole; start += block)
+            {
+                for (var k = 0; k < block; k += 4)
+                {
+                    var v = Vector128.LoadUnsafe(ref px, (nuint)(start + k));
+                    var mk = Vector128.LoadUnsafe(ref pm, (nuint)k);
+                    // NaN is the one value not equal to itself.
+                    v = Vector128.ConditionalSelect(Vector128.Equals(v, v), v, mk);
+                    ((v - mk) / Vector128.LoadUnsafe(ref ps, (nuint)k)).StoreUnsafe(ref pr, (nuint)(start + k));
+                }
+            }
+        }
+        for (var at = whole; at < x.Length; at++)
+        {
+            var j = at % d;
+            var v = float.IsNaN(x[at]) ? mean[j] : x[at];
+            result[at] = (v - mean[j]) / scale[j];
+        }
+    }
+
+    /// <summary>
     /// Softmax cross-entropy of n rows over <paramref name="classes"/> outputs (z and g class-major,
     /// classes × n; y the class index): g = softmax(z) − onehot(y); returns the loss summed over the rows.
     /// </summary>

@@ -7,9 +7,10 @@ namespace Kiln.ML.Trainers;
 /// fed from the file once per epoch. A first pass gathers the column and label statistics
 /// (normalize_data, normalize_label, balanced weights) and checks every label; each epoch then
 /// reads windows of rows, standardizes and shuffles them in place, and steps every model through
-/// the window's mini-batches. Memory is one window plus one read buffer, whatever the file size;
-/// only the final evaluation keeps the scores and label of each evaluation row, which the threshold
-/// sweep and ROC AUC need all at once.
+/// the window's mini-batches. Memory is one window plus one read buffer, whatever the file size:
+/// the closing metrics are summed batch by batch (<see cref="Evaluation"/>); only a binary
+/// classifier keeps each evaluation row's score and label (8 bytes a row), which the threshold sweep
+/// and ROC AUC need all at once.
 /// </summary>
 public sealed partial class LinearLearnerTrainer
 {
@@ -44,12 +45,14 @@ public sealed partial class LinearLearnerTrainer
             }
         }
         long validationRows = 0;
+        double validationLabelSum = 0;
         if (validation is not null)
         {
             foreach (var batch in validation.Batches(window))
             {
                 CheckLabels(batch.RequireLabels(), batch.Source, validationRows, s);
                 validationRows += batch.Rows;
+                validationLabelSum += Sum(batch.RequireLabels());
             }
         }
         var rows = moments.Rows;
@@ -66,7 +69,7 @@ public sealed partial class LinearLearnerTrainer
         var watch = new EpochWatch(models, s, onValidation: validation is not null, context);
         var groups = models.Groups(context.Threads);
         var workspaces = models.NewWorkspaces(groups);
-        var rng = new Random(context.Seed);
+        var rng = new SubtractiveRandom(context.Seed);
         var x = new DenseMatrix(window, d);
         var y = new float[window];
         var order = new int[window];
@@ -77,7 +80,7 @@ public sealed partial class LinearLearnerTrainer
             {
                 var n = batch.Rows;
                 var xs = Standardize(batch, stats, x, y, labelMean, labelScale, context);
-                Permute(rng, order.AsSpan(0, n));
+                rng.Permute(order.AsSpan(0, n));
                 ForEachGroup(groups, context, g =>
                 {
                     var (first, end) = models.Group(g, groups);
@@ -116,7 +119,14 @@ public sealed partial class LinearLearnerTrainer
             }
         }
         return Finish(s, d, outputs, watch.Best, stats, labelMean, labelScale,
-            model => ScoreAll(model, validation ?? train, validation is null ? rows : validationRows, window, context),
+            validation is null ? rows : validationRows, validation is null ? labelSum : validationLabelSum,
+            (model, evaluation) =>
+            {
+                foreach (var batch in (validation ?? train).Batches(window))
+                {
+                    evaluation.Add(model.Scores(batch.Features, context.Threads), batch.RequireLabels());
+                }
+            },
             validation is null ? "train" : "validation");
     }
 
@@ -143,25 +153,5 @@ public sealed partial class LinearLearnerTrainer
             y[i] = (labels[i] - mean) / scale;
         }
         return view;
-    }
-
-    /// <summary>
-    /// The model's scores and the labels of every row of a channel (<paramref name="rows"/> rows), read
-    /// batch by batch into arrays of exactly that size: the one part of streaming training that grows
-    /// with the input, by (outputs + 1) floats per evaluation row.
-    /// </summary>
-    private static (float[] Scores, float[] Labels) ScoreAll(LinearLearnerModel model, BatchSource channel, long rows, int window,
-        TrainingContext context)
-    {
-        var scores = new float[checked(rows * model.Outputs)];
-        var labels = new float[rows];
-        var at = 0;
-        foreach (var batch in channel.Batches(window))
-        {
-            model.Scores(batch.Features, context.Threads).CopyTo(scores, at * model.Outputs);
-            batch.RequireLabels().CopyTo(labels, at);
-            at += batch.Rows;
-        }
-        return (scores, labels);
     }
 }
