@@ -106,6 +106,45 @@ public static class KMeansNarrowKernels
 
     public static bool Use(long rows, int centers, int features) => rows * centers * features < Work;
 
+    /// <summary>The span's first element (a null reference when empty): MemoryMarshal.GetReference&lt;float&gt; is a
+    /// generic instantiation ReadyToRun does not hold, so it ran as tier-0 code, one call per kernel call.</summary>
+    private static ref float Ref(ReadOnlySpan<float> span) => ref span.IsEmpty ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef(in span[0]);
+
+    private static ref float Ref(Span<float> span) => ref span.IsEmpty ? ref Unsafe.NullRef<float>() : ref span[0];
+
+    /// <summary>y[i] += a · x[i] in double, multiplied then added: bit for bit <see cref="BlasScalar.AxpyWidened"/>, 4 floats a step.</summary>
+    public static void AxpyWidened(double a, ReadOnlySpan<float> x, Span<double> y)
+    {
+        var n = x.Length;
+        if (y.Length != n)
+        {
+            throw new ArgumentException("spans differ in length");
+        }
+        if (n == 0)
+        {
+            return;
+        }
+        // x[0] and y[0], not MemoryMarshal.GetReference, and WidenLower/WidenUpper, not Widen's tuple:
+        // ReadyToRun holds no code for those generic instantiations, which run as tier-0 code, a call per row.
+        ref var px = ref Unsafe.AsRef(in x[0]);
+        ref var py = ref y[0];
+        var i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var va = Vector128.Create(a);
+            for (; i <= n - 4; i += 4)
+            {
+                var v = Vector128.LoadUnsafe(ref px, (nuint)i);
+                (Vector128.LoadUnsafe(ref py, (nuint)i) + va * Vector128.WidenLower(v)).StoreUnsafe(ref py, (nuint)i);
+                (Vector128.LoadUnsafe(ref py, (nuint)(i + 2)) + va * Vector128.WidenUpper(v)).StoreUnsafe(ref py, (nuint)(i + 2));
+            }
+        }
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref py, i) += a * Unsafe.Add(ref px, i);
+        }
+    }
+
     /// <summary>distances[j] = Σₚ (row[p] − panel[p·8 + j])² for j &lt; 8, summed over p in order, each product rounded.</summary>
     public static void PanelSquaredDistances(ReadOnlySpan<float> row, ReadOnlySpan<float> panel, Span<float> distances)
     {
@@ -119,8 +158,8 @@ public static class KMeansNarrowKernels
             KMeansKernelsScalar.PanelSquaredDistancesUnfused(row, panel, distances);
             return;
         }
-        ref var pr = ref MemoryMarshal.GetReference(row);
-        ref var pp = ref MemoryMarshal.GetReference(panel);
+        ref var pr = ref Ref(row);
+        ref var pp = ref Ref(panel);
         Vector128<float> lo = default, hi = default;
         for (var p = 0; p < d; p++)
         {
@@ -130,7 +169,7 @@ public static class KMeansNarrowKernels
             lo += dl * dl;
             hi += dh * dh;
         }
-        ref var o = ref MemoryMarshal.GetReference(distances);
+        ref var o = ref Ref(distances);
         lo.StoreUnsafe(ref o);
         hi.StoreUnsafe(ref o, 4);
     }
@@ -153,11 +192,11 @@ public static class KMeansNarrowKernels
             KMeansKernelsScalar.PanelSquaredDistancesUnfused(row3, panel, distances[(3 * PanelGemm.Width)..]);
             return;
         }
-        ref var p0 = ref MemoryMarshal.GetReference(row0);
-        ref var p1 = ref MemoryMarshal.GetReference(row1);
-        ref var p2 = ref MemoryMarshal.GetReference(row2);
-        ref var p3 = ref MemoryMarshal.GetReference(row3);
-        ref var pp = ref MemoryMarshal.GetReference(panel);
+        ref var p0 = ref Ref(row0);
+        ref var p1 = ref Ref(row1);
+        ref var p2 = ref Ref(row2);
+        ref var p3 = ref Ref(row3);
+        ref var pp = ref Ref(panel);
         Vector128<float> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
         for (var p = 0; p < d; p++)
         {
@@ -184,7 +223,7 @@ public static class KMeansNarrowKernels
             l3 += dl3 * dl3;
             h3 += dh3 * dh3;
         }
-        ref var o = ref MemoryMarshal.GetReference(distances);
+        ref var o = ref Ref(distances);
         l0.StoreUnsafe(ref o);
         h0.StoreUnsafe(ref o, 4);
         l1.StoreUnsafe(ref o, 8);
@@ -212,11 +251,11 @@ public static class KMeansNarrowKernels
             KMeansKernelsScalar.MultiplyUnfused(a, m, k, packed, count, c);
             return;
         }
-        ref var pa = ref MemoryMarshal.GetReference(a);
-        ref var pc = ref MemoryMarshal.GetReference(c);
+        ref var pa = ref Ref(a);
+        ref var pc = ref Ref(c);
         for (var j = 0; j < count; j++)
         {
-            ref var pb = ref Unsafe.Add(ref MemoryMarshal.GetReference(packed), j * PanelGemm.Width * k);
+            ref var pb = ref Unsafe.Add(ref Ref(packed), j * PanelGemm.Width * k);
             var i = 0;
             for (; i <= m - 2; i += 2)
             {

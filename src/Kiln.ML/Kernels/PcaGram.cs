@@ -152,6 +152,12 @@ public static class PcaGram
 /// </summary>
 public static class PcaGramNarrow
 {
+    /// <summary>The span's first element (a null reference when empty): MemoryMarshal.GetReference&lt;float&gt; is a
+    /// generic instantiation ReadyToRun does not hold, so it ran as tier-0 code, calls per row.</summary>
+    private static ref float Ref(ReadOnlySpan<float> span) => ref span.IsEmpty ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef(in span[0]);
+
+    private static ref float Ref(Span<float> span) => ref span.IsEmpty ? ref Unsafe.NullRef<float>() : ref span[0];
+
     /// <summary>The tiles a ≤ b of G, as <see cref="PcaGram.Upper"/>.</summary>
     public static void Upper(ReadOnlySpan<float> packed, int panels, int stride, int rows, Span<float> gram)
     {
@@ -166,8 +172,8 @@ public static class PcaGramNarrow
             PcaGramScalar.Upper(packed, panels, stride, rows, gram);
             return;
         }
-        ref var p0 = ref MemoryMarshal.GetReference(packed);
-        ref var g0 = ref MemoryMarshal.GetReference(gram);
+        ref var p0 = ref Ref(packed);
+        ref var g0 = ref Ref(gram);
         for (var a = 0; a < panels; a++)
         {
             for (var b = a; b < panels; b++)
@@ -229,9 +235,9 @@ public static class PcaGramNarrow
         {
             return PcaGramScalar.ShiftIntoPanels(x, shift, packed, stride, row);
         }
-        ref var px = ref MemoryMarshal.GetReference(x);
-        ref var ps = ref MemoryMarshal.GetReference(shift);
-        ref var pd = ref MemoryMarshal.GetReference(packed);
+        ref var px = ref Ref(x);
+        ref var ps = ref Ref(shift);
+        ref var pd = ref Ref(packed);
         var absent = Vector128<float>.Zero;
         for (var j = 0; j < x.Length; j += 4)
         {

@@ -160,6 +160,20 @@ public sealed class KMeansTrainer : IStreamingTrainer
         return model.WithMetrics(result);
     }
 
+    /// <summary>body(0) … body(count − 1): on <paramref name="threads"/> threads, or in order on the calling thread for one.</summary>
+    internal static void For(int count, int threads, Action<int> body)
+    {
+        if (threads <= 1 || count <= 1)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                body(i);
+            }
+            return;
+        }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
+
     private static void AddMetrics(Dictionary<string, double> result, string channel, string[] metrics, double ssd, long rows)
     {
         foreach (var metric in metrics)
@@ -180,7 +194,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
         var blocks = (x.Rows + Block - 1) / Block;
         var sums = new double[blocks][];
         var counts = new long[blocks][];
-        Parallel.For(0, blocks, context.Parallel, block =>
+        For(blocks, context.Threads, block =>
         {
             var (sum, count) = (new double[d], new long[d]);
             var end = Math.Min(x.Rows, (block + 1) * Block);
@@ -430,12 +444,13 @@ public sealed class KMeansTrainer : IStreamingTrainer
         TrainingContext context, bool narrow, BlockSums? cache = null)
     {
         var d = x.Cols;
-        var blocks = (x.Rows + BlockSums.Block - 1) / BlockSums.Block;
+        var size = BlockSums.Rows(narrow);
+        var blocks = (x.Rows + size - 1) / size;
         var partialSums = cache?.Sums ?? new double[blocks][];
         var partialMass = cache?.Mass ?? new double[blocks][];
-        Parallel.For(0, blocks, context.Parallel, block =>
+        For(blocks, context.Threads, block =>
         {
-            var (start, end) = (block * BlockSums.Block, Math.Min(x.Rows, (block + 1) * BlockSums.Block));
+            var (start, end) = (block * size, Math.Min(x.Rows, (block + 1) * size));
             if (cache is not null && partialSums[block] is not null
                 && Same(assignment, cache.Assignment, start, end))
             {
@@ -462,13 +477,19 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// the assignment they were summed under: a block whose rows all kept their cluster (most blocks,
     /// once the centers settle) reuses its partial sums, which are the ones summing it again would give.
     /// </summary>
-    internal sealed class BlockSums(int rows)
+    internal sealed class BlockSums(int rows, bool narrow)
     {
-        public const int Block = 2048;
+        /// <summary>
+        /// Rows per block: 128 for the narrow kernels' small inputs, where late Lloyd passes move a
+        /// hundred rows or fewer, scattered, and a smaller block is more often left as it was
+        /// (california-housing: blocks of 2048 rows were nearly all summed again each pass);
+        /// 2048 otherwise, where the partial sums (k × features doubles a block) and their adding up stay small.
+        /// </summary>
+        public static int Rows(bool narrow) => narrow ? 128 : 2048;
 
-        public double[][] Sums { get; } = new double[(rows + Block - 1) / Block][];
+        public double[][] Sums { get; } = new double[(rows + Rows(narrow) - 1) / Rows(narrow)][];
 
-        public double[][] Mass { get; } = new double[(rows + Block - 1) / Block][];
+        public double[][] Mass { get; } = new double[(rows + Rows(narrow) - 1) / Rows(narrow)][];
 
         public int[] Assignment { get; } = new int[rows];
     }
@@ -486,7 +507,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
             var into = new Span<double>(sums, c * d, d);
             if (narrow)
             {
-                BlasScalar.AxpyWidened(w, x.Row(i), into);
+                KMeansNarrowKernels.AxpyWidened(w, x.Row(i), into);
             }
             else
             {
@@ -628,7 +649,9 @@ public sealed class KMeansModel : IModel
         var filled = HasMissing(x.Data) ? new ColumnStats { Mean = _means, Scale = _means }.Apply(x, standardize: false) : x;
         var cluster = new int[x.Rows];
         var d2 = new float[x.Rows];
-        Nearest(filled, _centers, K, cluster, d2, threads, KMeansNarrowKernels.Use(x.Rows, K, Features));
+        // Small inputs on the calling thread: scoring a few thousand rows is well under a millisecond.
+        var narrow = KMeansNarrowKernels.Use(x.Rows, K, Features);
+        Nearest(filled, _centers, K, cluster, d2, narrow ? 1 : threads, narrow);
         return (cluster, d2);
     }
 
@@ -689,7 +712,7 @@ public sealed class KMeansModel : IModel
         var width = panels * PanelGemm.Width;
         var assign = new int[x.Rows];
         var dist = new float[x.Rows];
-        Parallel.For(0, (x.Rows + Block - 1) / Block, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
+        KMeansTrainer.For((x.Rows + Block - 1) / Block, threads, block =>
         {
             var start = block * Block;
             var n = Math.Min(Block, x.Rows - start);
@@ -725,7 +748,7 @@ public sealed class KMeansModel : IModel
     public void WriteResponse(DenseMatrix features, string accept, TextWriter output, int threads)
     {
         var (cluster, d2) = Assign(features, threads);
-        Responses.Write(output, accept, "predictions", features.Rows,
+        Responses.Write(output, accept, "predictions", features.Rows, threads,
             (w, i) =>
             {
                 w.WriteStartObject();
@@ -733,7 +756,14 @@ public sealed class KMeansModel : IModel
                 w.WriteNumber("distance_to_cluster", MathF.Sqrt(d2[i]));
                 w.WriteEndObject();
             },
-            (o, i) => o.Write($"{Responses.F(cluster[i])},{Responses.F(MathF.Sqrt(d2[i]))}"));
+            2 * Responses.FloatBytes + 1,
+            // UTF-8 straight into the response's buffer: the cluster as a float, as SageMaker writes it, then the distance.
+            (i, text) =>
+            {
+                var at = Responses.Float(cluster[i], text);
+                text[at++] = (byte)',';
+                return at + Responses.Float(MathF.Sqrt(d2[i]), text[at..]);
+            });
     }
 
     public void Save(string directory) => ModelFile.Write(directory, Algorithm, w =>

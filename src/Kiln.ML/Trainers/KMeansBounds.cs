@@ -10,6 +10,9 @@ namespace Kiln.ML.Trainers;
 /// the distance to every other one. When the centers move, the bounds move by how far they moved,
 /// and a row whose bounds still separate its center from the rest keeps it without a distance
 /// being computed. Late epochs, whose centers barely move, skip nearly every row.
+/// The bounds move lazily: each pass adds the centers' drifts to running totals, and a row is
+/// visited only once the largest-drift total passes its expiry, the total its bounds' slack
+/// allows (<see cref="Expire"/>); until then its center is proven without touching the row.
 /// </summary>
 /// <remarks>
 /// The result is the assignment <see cref="KMeansModel.Nearest"/> computes, not an approximation
@@ -36,6 +39,21 @@ internal sealed class KMeansBounds
     private readonly bool _narrow;
     private float[]? _previous;
 
+    // Lazy bounds: a row's bounds are as of its last check, when the running drift totals were
+    // _mark[i] (largest drift, summed over passes) and _ownMark[i] (its own center's drift, summed);
+    // they move by what the totals gained since. _expiry[i] is the largest-drift total up to which
+    // the row's center is proven, so a row below it is not visited at all.
+    private readonly double[] _mark;
+    private readonly double[] _ownMark;
+    private readonly double[] _expiry;
+    private double _maxDriftTotal;
+    private double _totalError;
+    private double[]? _driftTotal;
+    private readonly Scratch?[] _scratch;
+
+    /// <summary>One block's gathered row indices, their rows and their scores.</summary>
+    private sealed record Scratch(int[] Gathered, float[] Rows, float[] Dots);
+
     /// <summary>Bounds over rows [<paramref name="start"/>, start + <paramref name="rows"/>) of <paramref name="x"/>,
     /// scored with the kernels <see cref="KMeansModel.Nearest"/> uses for the same <paramref name="narrow"/>.</summary>
     public KMeansBounds(DenseMatrix x, int start, int rows, bool narrow)
@@ -55,8 +73,12 @@ internal sealed class KMeansBounds
         SelfTotal = total;
         _upper = new double[rows];
         _lower = new double[rows];
+        _mark = new double[rows];
+        _ownMark = new double[rows];
+        _expiry = new double[rows];
+        _scratch = new Scratch?[(rows + Block - 1) / Block];
         Assignment = new int[rows];
-        Sums = new KMeansTrainer.BlockSums(rows);
+        Sums = new KMeansTrainer.BlockSums(rows, narrow);
     }
 
     /// <summary>The cluster sums of these rows, block by block, as last summed (see <see cref="KMeansTrainer.SumByCluster"/>).</summary>
@@ -93,14 +115,21 @@ internal sealed class KMeansBounds
             Separation = new double[k],
             First = _previous is null,
         };
+        _driftTotal ??= new double[k];
         if (_previous is not null)
         {
             MoveBounds(state, _previous, centers, k, d);
+            for (var c = 0; c < k; c++)
+            {
+                _driftTotal[c] += state.Drift[c];
+            }
+            _maxDriftTotal += state.MaxDrift;
+            // The totals are sums of doubles: each addition may round down by half an ulp of the total.
+            _totalError += (_maxDriftTotal + state.MaxDrift) * (1.0 / (1L << 52));
         }
         _previous = centers.AsSpan(0, k * d).ToArray();
         var changed = new int[(_rows + Block - 1) / Block];
-        Parallel.For(0, changed.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
-            block => changed[block] = AssignBlock(state, block));
+        KMeansTrainer.For(changed.Length, threads, block => changed[block] = AssignBlock(state, block));
         // A loop, not LINQ's Sum, whose instantiation over int ReadyToRun does not hold (JIT-compiled at first call).
         var total = 0;
         foreach (var count in changed)
@@ -127,8 +156,6 @@ internal sealed class KMeansBounds
         public required double[] Separation { get; init; }
         public required bool First { get; init; }
         public double MaxDrift { get; set; }
-        public double SecondDrift { get; set; }
-        public int MaxDriftCenter { get; set; }
     }
 
     private static void MoveBounds(Pass state, float[] previous, float[] centers, int k, int d)
@@ -137,14 +164,7 @@ internal sealed class KMeansBounds
         {
             var drift = Math.Sqrt(Distance2(previous.AsSpan(c * d, d), centers.AsSpan(c * d, d))) * (1 + 1e-9);
             state.Drift[c] = drift;
-            if (drift > state.MaxDrift)
-            {
-                (state.SecondDrift, state.MaxDrift, state.MaxDriftCenter) = (state.MaxDrift, drift, c);
-            }
-            else if (drift > state.SecondDrift)
-            {
-                state.SecondDrift = drift;
-            }
+            state.MaxDrift = Math.Max(state.MaxDrift, drift);
         }
         for (var c = 0; c < k; c++)
         {
@@ -165,20 +185,31 @@ internal sealed class KMeansBounds
         var d = _x.Cols;
         var k = state.K;
         var width = PanelGemm.Panels(k) * PanelGemm.Width;
-        var gathered = new int[Gather];
-        var rows = new float[Gather * d];
-        var dots = new float[Gather * width];
+        // Each block keeps its scratch arrays from one pass to the next: allocating them every pass
+        // (tens of passes × blocks) showed as the allocator clearing memory in profiles.
+        var scratch = _scratch[block];
+        if (scratch is null || scratch.Dots.Length < Gather * width)
+        {
+            _scratch[block] = scratch = new Scratch(new int[Gather], new float[Gather * d], new float[Gather * width]);
+        }
+        var (gathered, rows, dots) = (scratch.Gathered, scratch.Rows, scratch.Dots);
         var count = 0;
         var changed = 0;
         var end = Math.Min(_rows, (block + 1) * Block);
         for (var i = block * Block; i < end; i++)
         {
-            if (!state.First && Settled(state, i))
+            // A row within its expiry keeps its center untouched; the others are checked, and scored if that fails.
+            if (!state.First && (_expiry[i] > _maxDriftTotal + _totalError || Settled(state, i)))
             {
                 continue;
             }
             gathered[count] = i;
-            _x.Row(_start + i).CopyTo(rows.AsSpan(count * d, d));
+            // A loop, not Span.CopyTo into AsSpan: ReadyToRun holds neither instantiation (tier-0 calls per row).
+            var source = _x.Row(_start + i);
+            for (var j = 0; j < d; j++)
+            {
+                rows[count * d + j] = source[j];
+            }
             if (++count == Gather)
             {
                 changed += Score(state, gathered, count, rows, dots, width);
@@ -192,14 +223,18 @@ internal sealed class KMeansBounds
     private bool Settled(Pass state, int i)
     {
         var a = Assignment[i];
-        var upper = _upper[i] + state.Drift[a];
-        var lower = _lower[i] - (a == state.MaxDriftCenter ? state.SecondDrift : state.MaxDrift);
+        // Every center moved by at most the largest drift of each pass, and the row's own center by its own.
+        var upper = _upper[i] + (_driftTotal![a] - _ownMark[i] + _totalError) * (1 + 1e-9);
+        var lower = _lower[i] - (_maxDriftTotal - _mark[i] + _totalError) * (1 + 1e-9);
         _upper[i] = upper;
         _lower[i] = lower;
+        _mark[i] = _maxDriftTotal;
+        _ownMark[i] = _driftTotal[a];
         var norm = _norm[i];
         var margin = state.MarginScale * (norm + state.Largest) * (norm + state.Largest);
         if (Separates(Math.Max(lower, state.Separation[a] - upper), upper, margin))
         {
+            Expire(state, i, Math.Max(lower, state.Separation[a] - upper), upper);
             return true;
         }
         // The drifts loosen the upper bound fastest; the distance to the row's own center tightens it.
@@ -208,7 +243,32 @@ internal sealed class KMeansBounds
         var center = new ReadOnlySpan<float>(state.Centers, a * row.Length, row.Length);
         upper = Math.Sqrt((_narrow ? BlasScalar.SquaredDistance(row, center) : Blas.SquaredDistance(row, center)) * state.Widen);
         _upper[i] = upper;
-        return Separates(Math.Max(lower, state.Separation[a] - upper), upper, margin);
+        if (Separates(Math.Max(lower, state.Separation[a] - upper), upper, margin))
+        {
+            Expire(state, i, Math.Max(lower, state.Separation[a] - upper), upper);
+            return true;
+        }
+        _expiry[i] = double.NegativeInfinity;
+        return false;
+    }
+
+    /// <summary>
+    /// Sets row i's expiry from its bounds as of now. After a further largest-drift total δ its bounds are
+    /// l − δ and u + δ, and the centers' norms, hence the margin, grew by at most δ; with δ &lt; (l − u)/2 &lt; l
+    /// the margin is at most M = scale·(‖x‖ + largest + l)², and (l − δ)² − (u + δ)² = l² − u² − 2δ(l + u)
+    /// stays above 2M while δ &lt; (l² − u² − 2M) / (2(l + u)).
+    /// </summary>
+    private void Expire(Pass state, int i, double lower, double upper)
+    {
+        if (double.IsPositiveInfinity(lower))
+        {
+            _expiry[i] = double.PositiveInfinity;
+            return;
+        }
+        var reach = _norm[i] + state.Largest + lower;
+        var margin = state.MarginScale * reach * reach;
+        var room = (lower * lower - upper * upper - 2 * margin) / (2 * (lower + upper)) * (1 - 1e-9);
+        _expiry[i] = room > 0 ? _maxDriftTotal + room : double.NegativeInfinity;
     }
 
     private static bool Separates(double lower, double upper, double margin) => lower > 0 && lower * lower - upper * upper > 2 * margin;
@@ -247,6 +307,9 @@ internal sealed class KMeansBounds
             var margin = state.MarginScale * (norm + state.Largest) * (norm + state.Largest);
             _upper[i] = Math.Sqrt(Math.Max(0, (double)bestValue + _self[i] + margin)) * (1 + 1e-9);
             _lower[i] = k == 1 ? double.PositiveInfinity : Math.Sqrt(Math.Max(0, (double)secondValue + _self[i] - margin)) * (1 - 1e-9);
+            _mark[i] = _maxDriftTotal;
+            _ownMark[i] = _driftTotal![best];
+            Expire(state, i, _lower[i], _upper[i]);
             if (state.First || Assignment[i] != best)
             {
                 changed++;

@@ -56,7 +56,7 @@ internal static class KMeansSeeding
         var trials = 2 + (int)Math.Log(count);
         var panels = PanelGemm.Panels(trials);
         var packed = PanelGemm.Pack(x.Row(first), 1, d);
-        Parallel.For(0, blocks, context.Parallel, block => FirstDistances(x, packed, closest, block, narrow));
+        KMeansTrainer.For(blocks, context.Threads, block => FirstDistances(x, packed, closest, block, narrow));
         // g² ≥ 4·D/(1 − γ) with γ the relative error of a computed squared distance; the extra
         // 1e-9 covers the double arithmetic of g itself.
         var gamma = 2.0 * (d + 2) / (1 << 24);
@@ -86,7 +86,7 @@ internal static class KMeansSeeding
             }
             Array.Clear(partial);
             var step = new Step(x, weights, closest, owner, packed, trials, threshold, count, next, skipped, partial, narrow);
-            Parallel.For(0, blocks, context.Parallel, block => ScoreBlock(step, block));
+            KMeansTrainer.For(blocks, context.Threads, block => ScoreBlock(step, block));
             var best = 0;
             var bestPotential = double.PositiveInfinity;
             for (var t = 0; t < trials; t++)
@@ -136,7 +136,7 @@ internal static class KMeansSeeding
         var x = step.X;
         var trials = step.Trials;
         var end = Math.Min(x.Rows, (block + 1) * Block);
-        var sums = step.Partial.AsSpan(block * trials, trials);
+        var sums = new Span<double>(step.Partial, block * trials, trials);
         Span<int> scored = stackalloc int[4];
         Span<float> lanes = stackalloc float[4 * PanelGemm.Width];
         var count = 0;
@@ -177,10 +177,11 @@ internal static class KMeansSeeding
             }
             else
             {
-                var own = step.Next.AsSpan(i * trials, trials);
+                // Indexing, not AsSpan: ReadyToRun holds no AsSpan<double>, which ran as tier-0 code, a call per row.
+                var own = i * trials;
                 for (var t = 0; t < trials; t++)
                 {
-                    sums[t] += own[t] * w;
+                    sums[t] += step.Next[own + t] * w;
                 }
             }
         }
@@ -194,7 +195,7 @@ internal static class KMeansSeeding
         var trials = step.Trials;
         for (var panel = 0; panel < PanelGemm.Panels(trials); panel++)
         {
-            var packed = step.Packed.AsSpan(panel * PanelGemm.Width * d, PanelGemm.Width * d);
+            var packed = new ReadOnlySpan<float>(step.Packed, panel * PanelGemm.Width * d, PanelGemm.Width * d);
             if (rows.Length == 4 && step.Narrow)
             {
                 KMeansNarrowKernels.PanelSquaredDistances4(x.Row(rows[0]), x.Row(rows[1]), x.Row(rows[2]), x.Row(rows[3]), packed, lanes);

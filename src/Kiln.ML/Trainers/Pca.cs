@@ -432,11 +432,11 @@ public sealed class PcaModel : IModel
             }
             for (var c = 0; c < K; c++)
             {
-                var component = _components.AsSpan(c * Features, Features);
+                var component = c * Features;
                 var sum = 0f;
                 for (var j = 0; j < Features; j++)
                 {
-                    sum += component[j] * centered[j];
+                    sum += _components[component + j] * centered[j];
                 }
                 result[i * K + c] = sum;
             }

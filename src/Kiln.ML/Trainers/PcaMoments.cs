@@ -93,7 +93,11 @@ internal sealed class PcaMoments
 
     public void Add(ReadOnlySpan<float> x)
     {
-        x.CopyTo(_row);
+        // A loop, not CopyTo: ReadyToRun holds no Buffer.Memmove<float>, which ran as tier-0 code, a call per row.
+        for (var j = 0; j < x.Length; j++)
+        {
+            _row[j] = x[j];
+        }
         var r = _pending;
         var missing = _wide
             ? PcaGram.ShiftIntoPanels(_row, _shift, _block, Stride, r)
@@ -171,10 +175,10 @@ internal sealed class PcaMoments
             sums.Clear();
             for (var r = 0; r < _pending; r++)
             {
-                var row = _block.AsSpan(a * Stride + r * PcaGram.Width, PcaGram.Width);
+                var row = a * Stride + r * PcaGram.Width;
                 for (var j = 0; j < PcaGram.Width; j++)
                 {
-                    sums[j] += row[j];
+                    sums[j] += _block[row + j];
                 }
             }
             for (var j = 0; j < PcaGram.Width; j++)
