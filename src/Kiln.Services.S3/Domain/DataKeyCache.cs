@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Kiln.Services.S3.Storage;
 
 namespace Kiln.Services.S3.Domain;
 
@@ -26,6 +27,7 @@ internal sealed class DataKeyCache
         }
 
         key = master.Unwrap(blobId, wrapped);
+        CipherContexts.Reusable(key);
         if (Interlocked.Increment(ref _count) > Capacity)
         {
             _keys.Clear();

@@ -123,8 +123,15 @@ public sealed class InlineBlobStore : IBlobStore
         var plain = new byte[size];
         if (size > 0)
         {
-            using var gcm = new AesGcm(dataKey, ChunkedCipher.TagSize);
-            ChunkedCipher.Open(gcm, 0, data.AsSpan(ChunkedCipher.HeaderSize), plain);
+            var gcm = CipherContexts.Rent(dataKey);
+            try
+            {
+                ChunkedCipher.Open(gcm, 0, data.AsSpan(ChunkedCipher.HeaderSize), plain);
+            }
+            finally
+            {
+                CipherContexts.Return(dataKey, gcm);
+            }
         }
 
         return new WipedMemoryStream(plain, (int)offset, (int)length);
