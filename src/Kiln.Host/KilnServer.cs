@@ -53,6 +53,10 @@ public static class KilnServer
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
+        // Its messages are per-request traces (Information) and start-up failures, which reach the caller
+        // as exceptions anyway; while any level of it is enabled, ASP.NET Core starts an Activity and a
+        // logging scope for every request.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

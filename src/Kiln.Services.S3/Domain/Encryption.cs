@@ -34,6 +34,9 @@ internal sealed class ObjectKey : IDisposable
 
     public static ObjectKey Master(MasterKey master) => new(master, null);
 
+    /// <summary>SSE-S3: the data directory's master key, which this process holds for its whole life.</summary>
+    public bool IsMaster => _master is not null;
+
     /// <summary>An AES-256 object key; the instance owns <paramref name="key"/> and zeroes it on dispose.</summary>
     public static ObjectKey Of(byte[] key) => new(null, key);
 

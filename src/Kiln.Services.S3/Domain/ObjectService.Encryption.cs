@@ -16,6 +16,11 @@ public sealed partial class ObjectService
     public const string ManagedKeyService = "s3";
 
     private IKmsDataKeys? _kms;
+    private readonly DataKeyCache _dataKeys = new();
+    // Disposing a master ObjectKey does nothing, so one instance serves every SSE-S3 read.
+    private ObjectKey? _masterObjectKey;
+
+    private ObjectKey MasterObjectKey => _masterObjectKey ??= ObjectKey.Master(masterKey);
 
     /// <summary>KMS for SSE-KMS; null where there is none (SSE-KMS then answers NotImplemented).</summary>
     public IKmsDataKeys? Kms
@@ -191,19 +196,25 @@ public sealed partial class ObjectService
 
     /// <summary>The object key of an existing object or upload: the SSE-C key the request brought,
     /// the KMS data key decrypted by KMS as the caller (kms:Decrypt), or the master key.</summary>
-    private async Task<ObjectKey> OpenObjectKeyAsync(string account, ObjectEncryption? encryption, ObjectKeys keys,
+    private ValueTask<ObjectKey> OpenObjectKeyAsync(string account, ObjectEncryption? encryption, ObjectKeys keys,
         KeyUse use, CancellationToken cancellationToken)
     {
         if (CheckCustomerKey(encryption, keys.CustomerKey, use) is { } customer)
         {
-            return ObjectKey.Of(customer);
+            return ValueTask.FromResult(ObjectKey.Of(customer));
         }
 
         if (encryption?.KmsKeyBlob is not { } blob)
         {
-            return ObjectKey.Master(masterKey);
+            return ValueTask.FromResult(MasterObjectKey);
         }
 
+        return DecryptKmsKeyAsync(account, encryption, blob, keys, cancellationToken);
+    }
+
+    private async ValueTask<ObjectKey> DecryptKmsKeyAsync(string account, ObjectEncryption encryption, string blob,
+        ObjectKeys keys, CancellationToken cancellationToken)
+    {
         var kms = Kms ?? throw new AwsException("NotImplemented", "SSE-KMS needs Kiln's KMS service.", 501) { SenderFault = false };
         try
         {
@@ -234,7 +245,10 @@ public sealed partial class ObjectService
         }
     }
 
-    private static byte[]? DataKeyOf(BlobSegment segment, ObjectKey objectKey) => segment.WrappedKey is { } wrapped
-        ? objectKey.Unwrap(segment.BlobId, wrapped)
-        : null;
+    private byte[]? DataKeyOf(BlobSegment segment, ObjectKey objectKey) => segment.WrappedKey switch
+    {
+        null => null,
+        { } wrapped when objectKey.IsMaster => _dataKeys.Get(segment.BlobId, wrapped, objectKey),
+        { } wrapped => objectKey.Unwrap(segment.BlobId, wrapped),
+    };
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Kiln.Core.IO;
 using Microsoft.Win32.SafeHandles;
@@ -62,11 +63,44 @@ internal static class ChunkedCipher
     public static long Offset(long index) => HeaderSize + (index * EncryptedChunkSize);
 }
 
+/// <summary>AES-GCM contexts for reading blobs. A context costs an allocation, a finalizable handle and
+/// an OpenSSL key setup; for a data key that outlives its request (an SSE-S3 key held by the data key
+/// cache) one spare context is kept beside the key, found by the key array's identity, and is collected
+/// with it. Any other key gets a fresh context that is disposed after use.</summary>
+internal static class CipherContexts
+{
+    private static readonly ConditionalWeakTable<byte[], Slot> s_reusable = new();
+
+    private sealed class Slot
+    {
+        public AesGcm? Spare;
+    }
+
+    /// <summary>Lets contexts of <paramref name="key"/> be kept after use. Only for a key that is never
+    /// wiped or changed while anything may use it.</summary>
+    public static void Reusable(byte[] key) => s_reusable.TryAdd(key, new Slot());
+
+    public static AesGcm Rent(byte[] key) =>
+        s_reusable.TryGetValue(key, out var slot) && Interlocked.Exchange(ref slot.Spare, null) is { } spare
+            ? spare
+            : new AesGcm(key, ChunkedCipher.TagSize);
+
+    /// <summary>Gives back a context from <see cref="Rent"/>; the caller no longer uses it.</summary>
+    public static void Return(byte[] key, AesGcm gcm)
+    {
+        if (!s_reusable.TryGetValue(key, out var slot) || Interlocked.CompareExchange(ref slot.Spare, gcm, null) is not null)
+        {
+            gcm.Dispose();
+        }
+    }
+}
+
 /// <summary>Plaintext [offset, offset + length) of an encrypted blob, decrypting chunk by chunk.</summary>
 internal sealed class DecryptingStream : ReadOnlyStream
 {
     private readonly SafeFileHandle _file;
     private readonly AesGcm _gcm;
+    private readonly byte[] _dataKey;
     private readonly long _plainSize;
     private readonly byte[] _sealed = ArrayPool<byte>.Shared.Rent(ChunkedCipher.EncryptedChunkSize);
     private readonly byte[] _plain = ArrayPool<byte>.Shared.Rent(ChunkedCipher.ChunkSize);
@@ -82,7 +116,8 @@ internal sealed class DecryptingStream : ReadOnlyStream
     public DecryptingStream(SafeFileHandle file, byte[] dataKey, long plainSize, long offset, long length)
     {
         _file = file;
-        _gcm = new AesGcm(dataKey, ChunkedCipher.TagSize);
+        _dataKey = dataKey;
+        _gcm = CipherContexts.Rent(dataKey);
         _plainSize = plainSize;
         _index = offset / ChunkedCipher.ChunkSize;
         _skip = (int)(offset % ChunkedCipher.ChunkSize);
@@ -177,7 +212,7 @@ internal sealed class DecryptingStream : ReadOnlyStream
         {
             _disposed = true;
             _file.Dispose();
-            _gcm.Dispose();
+            CipherContexts.Return(_dataKey, _gcm);
             CryptographicOperations.ZeroMemory(_plain.AsSpan(0, _plainUsed));
             ArrayPool<byte>.Shared.Return(_sealed);
             ArrayPool<byte>.Shared.Return(_plain);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Kiln.Core.IO;
 using Kiln.Storage.Sqlite;
@@ -18,6 +19,16 @@ public sealed class InlineBlobStore : IBlobStore
     private const int InlineLimit = ChunkedCipher.ChunkSize;
     private readonly IBlobStore _files;
     private readonly SqliteDatabase _db;
+    // The stored bytes (sealed, for SSE objects) of recently read inline blobs, so a hot small GET
+    // costs no database read. An inline blob never changes after its insert and its random id is never
+    // reused, so an entry can only hold the right bytes. Delete drops the entry, and again once the row's
+    // delete has committed; a read keeps what it read only when no row delete committed meanwhile
+    // (_deletes unchanged), so a read that raced a delete never brings the blob back. Bounded by bytes,
+    // cleared when full; in memory only.
+    private const long RecentCapacityBytes = 8L * 1024 * 1024;
+    private readonly ConcurrentDictionary<string, byte[]> _recent = new(StringComparer.Ordinal);
+    private long _recentBytes;
+    private long _deletes;
 
     // Append-only (SqliteDatabase.Migrate). v1: the table.
     private static readonly string[] s_schema =
@@ -106,12 +117,17 @@ public sealed class InlineBlobStore : IBlobStore
             return _files.OpenRead(blobId, offset, length, dataKey, size);
         }
 
-        byte[] data;
-        using (var c = _db.Rent())
+        if (!_recent.TryGetValue(blobId, out var data))
         {
-            var select = c.Command("SELECT data FROM s3_inline_blobs WHERE id = $i");
-            select.Parameters.AddWithValue("$i", blobId);
-            data = select.ExecuteScalar() as byte[] ?? throw new FileNotFoundException($"Blob {blobId} is gone");
+            var deletes = Volatile.Read(ref _deletes);
+            using (var c = _db.Rent())
+            {
+                var select = c.Command("SELECT data FROM s3_inline_blobs WHERE id = $i");
+                select.Parameters.AddWithValue("$i", blobId);
+                data = select.ExecuteScalar() as byte[] ?? throw new FileNotFoundException($"Blob {blobId} is gone");
+            }
+
+            Remember(blobId, data, deletes);
         }
 
         if (dataKey is null)
@@ -123,11 +139,39 @@ public sealed class InlineBlobStore : IBlobStore
         var plain = new byte[size];
         if (size > 0)
         {
-            using var gcm = new AesGcm(dataKey, ChunkedCipher.TagSize);
-            ChunkedCipher.Open(gcm, 0, data.AsSpan(ChunkedCipher.HeaderSize), plain);
+            var gcm = CipherContexts.Rent(dataKey);
+            try
+            {
+                ChunkedCipher.Open(gcm, 0, data.AsSpan(ChunkedCipher.HeaderSize), plain);
+            }
+            finally
+            {
+                CipherContexts.Return(dataKey, gcm);
+            }
         }
 
         return new WipedMemoryStream(plain, (int)offset, (int)length);
+    }
+
+    private void Remember(string blobId, byte[] data, long deletesBeforeRead)
+    {
+        if (Volatile.Read(ref _deletes) != deletesBeforeRead)
+        {
+            return;
+        }
+
+        if (Interlocked.Add(ref _recentBytes, data.Length) > RecentCapacityBytes)
+        {
+            _recent.Clear();
+            Interlocked.Exchange(ref _recentBytes, data.Length);
+        }
+
+        _recent[blobId] = data;
+        if (Volatile.Read(ref _deletes) != deletesBeforeRead)
+        {
+            // A delete committed while this was added: it may be this blob's (see _recent).
+            _recent.TryRemove(blobId, out _);
+        }
     }
 
     public void Delete(string blobId)
@@ -138,9 +182,16 @@ public sealed class InlineBlobStore : IBlobStore
             return;
         }
 
+        _recent.TryRemove(blobId, out _);
+
         // After the metadata commit, like a file's delete: not awaited, and a failure leaves a row the
         // next start's sweep removes.
-        _ = _db.WriteAsync((c, tx) => Run(c, tx, "DELETE FROM s3_inline_blobs WHERE id = $i", blobId));
+        _ = _db.WriteAsync((c, tx) => Run(c, tx, "DELETE FROM s3_inline_blobs WHERE id = $i", blobId))
+            .ContinueWith(write =>
+            {
+                Interlocked.Increment(ref _deletes);
+                _recent.TryRemove(blobId, out _);
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public int Sweep(IReadOnlySet<string> referenced)

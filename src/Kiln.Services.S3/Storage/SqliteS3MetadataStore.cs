@@ -58,13 +58,14 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     // handler), and this process is the only writer of buckets: keep the records in memory. A reader
     // caches what it read only when no bucket write finished meanwhile (_bucketWrites unchanged), so
     // a record read before a concurrent commit never outlives it.
-    private readonly ConcurrentDictionary<string, BucketRecord> _buckets = new(StringComparer.Ordinal);
+    // The completed tasks are what is kept, so a hit allocates nothing.
+    private readonly ConcurrentDictionary<string, Task<BucketRecord?>> _buckets = new(StringComparer.Ordinal);
     private long _bucketWrites;
     // GET and HEAD parse the version's JSON document each time; the parsed records of recently read
     // documents are kept by the document's text, so a changed row (new tags, storage class, restore)
     // is a different key and can never be served from an older parse. Cleared when full.
     private const int ParsedCapacity = 4096;
-    private readonly ConcurrentDictionary<string, ObjectVersionRecord> _parsed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ParsedVersion> _parsed = new(StringComparer.Ordinal);
     private int _parsedCount;
 
     public SqliteS3MetadataStore(SqliteDatabase db)
@@ -95,7 +96,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     {
         if (_buckets.TryGetValue(name, out var cached))
         {
-            return Task.FromResult<BucketRecord?>(cached);
+            return cached;
         }
 
         var writes = Volatile.Read(ref _bucketWrites);
@@ -108,12 +109,13 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
             bucket = r.Read() ? BucketFrom(r) : null;
         }
 
+        var task = Task.FromResult(bucket);
         if (bucket is not null && Volatile.Read(ref _bucketWrites) == writes)
         {
-            _buckets.TryAdd(name, bucket);
+            _buckets.TryAdd(name, task);
         }
 
-        return Task.FromResult(bucket);
+        return task;
     }
 
     /// <summary>After a bucket write commits: drops the cached record (see <see cref="_buckets"/>).</summary>
@@ -237,7 +239,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         var doc = r.GetString(2);
         if (!_parsed.TryGetValue(doc, out var parsed))
         {
-            parsed = JsonSerializer.Deserialize(doc, S3Json.Default.ObjectVersionRecord)!;
+            parsed = new ParsedVersion(JsonSerializer.Deserialize(doc, S3Json.Default.ObjectVersionRecord)!);
             if (Interlocked.Increment(ref _parsedCount) > ParsedCapacity)
             {
                 _parsed.Clear();
@@ -247,7 +249,27 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
             _parsed[doc] = parsed;
         }
 
-        return Task.FromResult<ObjectVersionRecord?>(parsed with { Sequence = r.GetInt64(0), IsLatest = r.GetInt64(1) != 0 });
+        return parsed.With(r.GetInt64(0), r.GetInt64(1) != 0);
+    }
+
+    /// <summary>A parsed version document and the last answer made from it: the row's sequence and
+    /// latest flag are columns beside the document, so a hit reuses that answer only when they match.</summary>
+    private sealed class ParsedVersion(ObjectVersionRecord parsed)
+    {
+        private Task<ObjectVersionRecord?>? _last;
+
+        public Task<ObjectVersionRecord?> With(long sequence, bool isLatest)
+        {
+            var last = Volatile.Read(ref _last);
+            if (last is not null && last.Result!.Sequence == sequence && last.Result.IsLatest == isLatest)
+            {
+                return last;
+            }
+
+            last = Task.FromResult<ObjectVersionRecord?>(parsed with { Sequence = sequence, IsLatest = isLatest });
+            Volatile.Write(ref _last, last);
+            return last;
+        }
     }
 
     public Task<(ObjectVersionRecord? Removed, IReadOnlyList<string> FreedBlobs)> DeleteVersionAsync(string bucket,

@@ -1,6 +1,7 @@
 using System.Text;
 using Kiln.Core.Errors;
 using Kiln.Core.Shapes;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Kiln.Protocol.Gateway.Stages;
@@ -25,10 +26,16 @@ internal sealed class OperationResolver(ServiceCatalog catalog)
         if (request.StreamingBody is { } pending && request.Operation?.StreamingInput != true)
         {
             request.StreamingBody = null;
-            await using (pending.ConfigureAwait(false))
+            // A GET or HEAD with no body (Kestrel knows from the framing) that SigV4 left unwrapped:
+            // nothing to read, so no read buffer to allocate for every such request.
+            if (!ReferenceEquals(pending, request.Request.Body) ||
+                request.Http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
             {
-                request.Body = await BodyReader.ReadAsync(pending, null, options.MaxDocumentBytes, request.Aborted)
-                    .ConfigureAwait(false);
+                await using (pending.ConfigureAwait(false))
+                {
+                    request.Body = await BodyReader.ReadAsync(pending, null, options.MaxDocumentBytes, request.Aborted)
+                        .ConfigureAwait(false);
+                }
             }
         }
 
