@@ -165,33 +165,17 @@ public static class ClassificationMetrics
     /// <summary>Binary log loss of P(label=1), with probabilities clipped to [1e-15, 1−1e-15] as sklearn does.</summary>
     public static double LogLoss(ReadOnlySpan<float> labels, ReadOnlySpan<float> probabilities)
     {
-        CheckLengths(labels.Length, probabilities.Length);
-        var sum = 0.0;
-        for (var i = 0; i < labels.Length; i++)
-        {
-            var p = Math.Clamp(probabilities[i], 1e-15, 1 - 1e-15);
-            sum -= labels[i] == 1f ? Math.Log(p) : Math.Log(1 - p);
-        }
-        return sum / labels.Length;
+        var sum = new LogLossSum();
+        sum.AddBinary(labels, probabilities);
+        return sum.Mean;
     }
 
     /// <summary>Multiclass log loss; <paramref name="probabilities"/> is row-major (rows × classes).</summary>
     public static double MultiLogLoss(ReadOnlySpan<float> labels, ReadOnlySpan<float> probabilities, int classes)
     {
-        CheckLengths(labels.Length * classes, probabilities.Length);
-        var sum = 0.0;
-        for (var i = 0; i < labels.Length; i++)
-        {
-            var row = probabilities.Slice(i * classes, classes);
-            var total = 0.0;
-            foreach (var p in row)
-            {
-                total += p;
-            }
-            var pi = Math.Clamp(row[(int)labels[i]] / total, 1e-15, 1 - 1e-15);
-            sum -= Math.Log(pi);
-        }
-        return sum / labels.Length;
+        var sum = new LogLossSum();
+        sum.AddMulticlass(labels, probabilities, classes);
+        return sum.Mean;
     }
 
     private static (long Tp, long Fp, long Fn) Counts(ReadOnlySpan<float> labels, ReadOnlySpan<float> predicted, float positive)

@@ -136,8 +136,8 @@ public sealed class ConfusionCounts(int classes)
 }
 
 /// <summary>
-/// <see cref="ClassificationMetrics.LogLoss"/> and <see cref="ClassificationMetrics.MultiLogLoss"/>
-/// accumulated batch by batch: the same terms added in row order, so the same double.
+/// Binary and multiclass log loss accumulated batch by batch, the terms added in row order: over one
+/// batch it is <see cref="ClassificationMetrics.LogLoss"/> and <see cref="ClassificationMetrics.MultiLogLoss"/>.
 /// </summary>
 public sealed class LogLossSum
 {

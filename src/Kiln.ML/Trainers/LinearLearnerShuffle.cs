@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kiln.ML.Trainers;
 
 /// <summary>
@@ -68,19 +70,20 @@ internal sealed class SubtractiveRandom
 
     private double Sample() => Internal() * (1.0 / int.MaxValue);
 
-    private int Internal()
+    private int Internal() => Draw(_state, ref _next, ref _nextP);
+
+    /// <summary>One step of the subtractive generator (System.Random's InternalSample).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Draw(int[] state, ref int next, ref int nextP)
     {
-        var next = _next + 1;
-        if (next >= 56)
+        if (++next >= 56)
         {
             next = 1;
         }
-        var nextP = _nextP + 1;
-        if (nextP >= 56)
+        if (++nextP >= 56)
         {
             nextP = 1;
         }
-        var state = _state;
         var value = state[next] - state[nextP];
         if (value == int.MaxValue)
         {
@@ -91,8 +94,6 @@ internal sealed class SubtractiveRandom
             value += int.MaxValue;
         }
         state[next] = value;
-        _next = next;
-        _nextP = nextP;
         return value;
     }
 
@@ -110,25 +111,8 @@ internal sealed class SubtractiveRandom
         var n = order.Length;
         for (var i = 0; i < n - 1; i++)
         {
-            // Internal() and Next(i, n) inlined, with the indices in locals.
-            if (++next >= 56)
-            {
-                next = 1;
-            }
-            if (++nextP >= 56)
-            {
-                nextP = 1;
-            }
-            var value = state[next] - state[nextP];
-            if (value == int.MaxValue)
-            {
-                value--;
-            }
-            if (value < 0)
-            {
-                value += int.MaxValue;
-            }
-            state[next] = value;
+            // Next(i, n) with the generator's indices in locals.
+            var value = Draw(state, ref next, ref nextP);
             var j = (int)(value * (1.0 / int.MaxValue) * (n - i)) + i;
             (order[i], order[j]) = (order[j], order[i]);
         }
