@@ -22,21 +22,33 @@ public sealed class AuthorizationTests
     }
 
     [Theory]
-    [InlineData("GetObject")]
-    [InlineData("HeadObject")]
-    [InlineData("GetObjectAcl")]
-    [InlineData("PutObjectAcl")]
-    public void Resolve_S3ObjectOperationWithVersionId_CarriesTheVersion(string operation)
+    [InlineData("GetObject", "s3:GetObject", "s3:GetObjectVersion")]
+    [InlineData("HeadObject", "s3:GetObject", "s3:GetObjectVersion")]
+    [InlineData("GetObjectAcl", "s3:GetObjectAcl", "s3:GetObjectVersionAcl")]
+    [InlineData("PutObjectAcl", "s3:PutObjectAcl", "s3:PutObjectVersionAcl")]
+    [InlineData("DeleteObject", "s3:DeleteObject", "s3:DeleteObjectVersion")]
+    [InlineData("GetObjectTagging", "s3:GetObjectTagging", "s3:GetObjectVersionTagging")]
+    [InlineData("PutObjectTagging", "s3:PutObjectTagging", "s3:PutObjectVersionTagging")]
+    [InlineData("DeleteObjectTagging", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging")]
+    public void Resolve_S3ObjectOperationWithVersionId_CarriesTheVersion_AsTheVersionAction(string operation, string latest,
+        string versioned)
     {
         var op = S3Model.Service.Operations[operation];
-        var input = op.Input!.Create!();
-        op.Input.FindMember("Bucket")!.Set(input, "b");
-        op.Input.FindMember("Key")!.Set(input, "k");
-        op.Input.FindMember("VersionId")!.Set(input, "v1");
+        object Input(string? version)
+        {
+            var input = op.Input!.Create!();
+            op.Input.FindMember("Bucket")!.Set(input, "b");
+            op.Input.FindMember("Key")!.Set(input, "k");
+            op.Input.FindMember("VersionId")!.Set(input, version);
+            return input;
+        }
 
-        var (_, checks) = ActionMap.Resolve(op, input, "1", "us-east-1");
+        var (_, withVersion) = ActionMap.Resolve(op, Input("v1"), "1", "us-east-1");
+        var (_, withoutVersion) = ActionMap.Resolve(op, Input(null), "1", "us-east-1");
 
-        Assert.Equal(("arn:aws:s3:::b/k", "v1"), (checks[0].Resources.Single(), checks[0].VersionId));
+        Assert.Equal(("arn:aws:s3:::b/k", "v1", versioned),
+            (withVersion[0].Resources.Single(), withVersion[0].VersionId, withVersion[0].Action));
+        Assert.Equal((latest, null), (withoutVersion[0].Action, withoutVersion[0].VersionId));
     }
 
     [Fact]
@@ -87,7 +99,7 @@ public sealed class AuthorizationTests
         var (_, checks) = ActionMap.Resolve(op, new CopyObjectRequest { Bucket = "d", Key = "k", CopySource = "/s/a%20b?versionId=1" }, "1", "us-east-1");
 
         Assert.Equal(("s3:PutObject", "arn:aws:s3:::d/k"), (checks[0].Action, checks[0].Resources.Single()));
-        Assert.Equal(("s3:GetObject", "arn:aws:s3:::s/a b"), (checks[1].Action, checks[1].Resources.Single()));
+        Assert.Equal(("s3:GetObjectVersion", "arn:aws:s3:::s/a b"), (checks[1].Action, checks[1].Resources.Single()));
         Assert.Null(checks[0].VersionId);
         Assert.Equal("1", checks[1].VersionId);
     }

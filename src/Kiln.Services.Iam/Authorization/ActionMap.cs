@@ -35,8 +35,10 @@ public static class ActionMap
     }
 
     /// <param name="Version">The top-level member naming the object version (VersionId, or CopySource).</param>
+    /// <param name="VersionAction">The action checked instead when the request names a version: S3 authorizes
+    /// GET ?versionId= as s3:GetObjectVersion, not s3:GetObject ("Policy actions for Amazon S3").</param>
     private sealed record Check(string? Action, string[] Resources, (string Key, string Member)[]? Conditions = null,
-        string? Version = null);
+        string? Version = null, string? VersionAction = null);
 
     private sealed record Rule(Check[] Checks, Mode Mode = Mode.Checked);
 
@@ -95,12 +97,20 @@ public static class ActionMap
         [("s3", "HeadBucket")] = new([new("s3:ListBucket", [Bucket])]),
         [("s3", "ListObjectVersions")] = new([new("s3:ListBucketVersions", [Bucket], s_listKeys)]),
         [("s3", "ListMultipartUploads")] = new([new("s3:ListBucketMultipartUploads", [Bucket])]),
-        // The object reads and ACL operations that take a versionId, which picks the version whose ACL applies.
-        [("s3", "GetObject")] = new([new("s3:GetObject", [Object], Version: "VersionId")]),
-        [("s3", "HeadObject")] = new([new("s3:GetObject", [Object], Version: "VersionId")]),
-        [("s3", "GetObjectAttributes")] = new([new("s3:GetObject", [Object], Version: "VersionId")]),
-        [("s3", "GetObjectAcl")] = new([new("s3:GetObjectAcl", [Object], Version: "VersionId")]),
-        [("s3", "PutObjectAcl")] = new([new("s3:PutObjectAcl", [Object], Version: "VersionId")]),
+        // The object operations that take a versionId: it picks the version whose ACL applies, and a named
+        // version is authorized as the operation's *Version action.
+        [("s3", "GetObject")] = new([new("s3:GetObject", [Object], Version: "VersionId", VersionAction: "s3:GetObjectVersion")]),
+        [("s3", "HeadObject")] = new([new("s3:GetObject", [Object], Version: "VersionId", VersionAction: "s3:GetObjectVersion")]),
+        [("s3", "GetObjectAttributes")] = new([new("s3:GetObject", [Object], Version: "VersionId", VersionAction: "s3:GetObjectVersion")]),
+        [("s3", "GetObjectAcl")] = new([new("s3:GetObjectAcl", [Object], Version: "VersionId", VersionAction: "s3:GetObjectVersionAcl")]),
+        [("s3", "PutObjectAcl")] = new([new("s3:PutObjectAcl", [Object], Version: "VersionId", VersionAction: "s3:PutObjectVersionAcl")]),
+        [("s3", "DeleteObject")] = new([new("s3:DeleteObject", [Object], Version: "VersionId", VersionAction: "s3:DeleteObjectVersion")]),
+        [("s3", "GetObjectTagging")] = new([new("s3:GetObjectTagging", [Object], Version: "VersionId",
+            VersionAction: "s3:GetObjectVersionTagging")]),
+        [("s3", "PutObjectTagging")] = new([new("s3:PutObjectTagging", [Object], Version: "VersionId",
+            VersionAction: "s3:PutObjectVersionTagging")]),
+        [("s3", "DeleteObjectTagging")] = new([new("s3:DeleteObjectTagging", [Object], Version: "VersionId",
+            VersionAction: "s3:DeleteObjectVersionTagging")]),
         [("s3", "PutObject")] = new([new("s3:PutObject", [Object], s_putKeys)]),
         [("s3", "CreateMultipartUpload")] = new([new("s3:PutObject", [Object], s_putKeys)]),
         [("s3", "UploadPart")] = new([new("s3:PutObject", [Object])]),
@@ -110,9 +120,9 @@ public static class ActionMap
         [("s3", "DeleteObjects")] = new([new("s3:DeleteObject", ["arn:aws:s3:::{Bucket}/{Delete.Objects[].Key}"])]),
         // CopyObject: s3:PutObject on the destination and s3:GetObject on the source.
         [("s3", "CopyObject")] = new([new("s3:PutObject", [Object], s_putKeys),
-            new("s3:GetObject", ["arn:aws:s3:::{CopySource}"], Version: "CopySource")]),
+            new("s3:GetObject", ["arn:aws:s3:::{CopySource}"], Version: "CopySource", VersionAction: "s3:GetObjectVersion")]),
         [("s3", "UploadPartCopy")] = new([new("s3:PutObject", [Object]),
-            new("s3:GetObject", ["arn:aws:s3:::{CopySource}"], Version: "CopySource")]),
+            new("s3:GetObject", ["arn:aws:s3:::{CopySource}"], Version: "CopySource", VersionAction: "s3:GetObjectVersion")]),
         [("s3", "GetBucketLifecycleConfiguration")] = new([new("s3:GetLifecycleConfiguration", [Bucket])]),
         [("s3", "PutBucketLifecycleConfiguration")] = new([new("s3:PutLifecycleConfiguration", [Bucket])]),
         [("s3", "DeleteBucketLifecycle")] = new([new("s3:PutLifecycleConfiguration", [Bucket])]),
@@ -130,7 +140,6 @@ public static class ActionMap
         [("s3", "PutBucketNotificationConfiguration")] = new([new("s3:PutBucketNotification", [Bucket])]),
         [("s3", "GetBucketReplication")] = new([new("s3:GetReplicationConfiguration", [Bucket])]),
         [("s3", "PutBucketReplication")] = new([new("s3:PutReplicationConfiguration", [Bucket])]),
-        [("s3", "DeleteObjectTagging")] = new([new("s3:DeleteObjectTagging", [Object])]),
 
         // SageMaker runtime: the action belongs to sagemaker, on the endpoint.
         [("sagemaker", "InvokeEndpoint")] = new([new("sagemaker:InvokeEndpoint",
@@ -181,8 +190,9 @@ public static class ActionMap
                 }
             }
 
-            checks.Add(new ActionCheck(c.Action ?? $"{prefix}:{operation.Name}", resources, conditions,
-                c.Version is null ? null : VersionOf(operation.Input, input, c.Version)));
+            var version = c.Version is null ? null : VersionOf(operation.Input, input, c.Version);
+            var action = version is not null && c.VersionAction is not null ? c.VersionAction : c.Action;
+            checks.Add(new ActionCheck(action ?? $"{prefix}:{operation.Name}", resources, conditions, version));
         }
 
         return (rule.Mode, checks);

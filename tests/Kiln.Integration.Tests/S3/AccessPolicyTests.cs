@@ -203,4 +203,42 @@ public sealed class AccessPolicyTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal("AccessDenied", r.GetProperty("other_put").GetProperty("Code").GetString());
         Assert.Equal("AccessDenied", r.GetProperty("other_policy").GetProperty("Code").GetString());
     }
+
+    /// <summary>A request naming a version is authorized as the *Version action, as S3 does: s3:GetObject
+    /// alone reads the latest version only.</summary>
+    [Fact]
+    public async Task VersionedRequests_NeedTheVersionActions()
+    {
+        var r = await RunAsync("""
+            bucket = uniq('ver')
+            root_s3.create_bucket(Bucket=bucket)
+            root_s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={'Status': 'Enabled'})
+            v1 = root_s3.put_object(Bucket=bucket, Key='k', Body=b'one')['VersionId']
+            root_s3.put_object(Bucket=bucket, Key='k', Body=b'two')
+            latest_only, latest_arn = new_user({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow',
+                'Action': ['s3:GetObject', 's3:DeleteObject'], 'Resource': 'arn:aws:s3:::%s/*' % bucket}]})
+            versions, _ = new_user({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow',
+                'Action': ['s3:GetObjectVersion', 's3:GetObjectVersionTagging'], 'Resource': 'arn:aws:s3:::%s/*' % bucket}]})
+            out['latest'] = latest_only.get_object(Bucket=bucket, Key='k')['Body'].read().decode()
+            out['old'] = err(lambda: latest_only.get_object(Bucket=bucket, Key='k', VersionId=v1))
+            out['delete_old'] = err(lambda: latest_only.delete_object(Bucket=bucket, Key='k', VersionId=v1))
+            out['arn'] = latest_arn
+            out['by_version'] = versions.get_object(Bucket=bucket, Key='k', VersionId=v1)['Body'].read().decode()
+            out['version_tags'] = versions.get_object_tagging(Bucket=bucket, Key='k', VersionId=v1)['TagSet']
+            out['latest_refused'] = err(lambda: versions.get_object(Bucket=bucket, Key='k'))
+            out['still_there'] = root_s3.get_object(Bucket=bucket, Key='k', VersionId=v1)['Body'].read().decode()
+            out['bucket'] = bucket
+            """);
+
+        var bucket = r.GetProperty("bucket").GetString();
+        Assert.Equal("two", r.GetProperty("latest").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("old").GetProperty("Code").GetString());
+        Assert.Equal($"User: {r.GetProperty("arn").GetString()} is not authorized to perform: s3:GetObjectVersion on resource: \"arn:aws:s3:::{bucket}/k\" because no identity-based policy allows the s3:GetObjectVersion action",
+            r.GetProperty("old").GetProperty("Message").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("delete_old").GetProperty("Code").GetString());
+        Assert.Equal("one", r.GetProperty("by_version").GetString());
+        Assert.Equal(0, r.GetProperty("version_tags").GetArrayLength());
+        Assert.Equal("AccessDenied", r.GetProperty("latest_refused").GetProperty("Code").GetString());
+        Assert.Equal("one", r.GetProperty("still_there").GetString());
+    }
 }
