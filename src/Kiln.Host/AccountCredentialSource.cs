@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Kiln.Core;
 using Kiln.Protocol.SigV4;
 using Kiln.Storage.Accounts;
@@ -13,13 +12,13 @@ internal sealed class AccountCredentialSource(IAccountStore accounts, IClock clo
     private static readonly TimeSpan s_lifetime = TimeSpan.FromSeconds(10);
     private const int MaxEntries = 10_000;
 
-    private readonly ConcurrentDictionary<string, (Credential Credential, DateTimeOffset Until)> _cache =
-        new(StringComparer.Ordinal);
+    private readonly BoundedCache<string, (Credential Credential, DateTimeOffset Until)> _cache =
+        new(MaxEntries, StringComparer.Ordinal);
 
     public async ValueTask<Credential?> FindAsync(string accessKeyId, CancellationToken cancellationToken)
     {
         var now = clock.UtcNow;
-        if (_cache.TryGetValue(accessKeyId, out var hit) && hit.Until > now)
+        if (_cache.TryGet(accessKeyId, out var hit) && hit.Until > now)
         {
             return hit.Credential;
         }
@@ -27,7 +26,7 @@ internal sealed class AccountCredentialSource(IAccountStore accounts, IClock clo
         var found = await accounts.FindAccessKeyAsync(accessKeyId, cancellationToken).ConfigureAwait(false);
         if (found is null)
         {
-            _cache.TryRemove(accessKeyId, out _);
+            _cache.Remove(accessKeyId);
             return null;
         }
 
@@ -40,12 +39,7 @@ internal sealed class AccountCredentialSource(IAccountStore accounts, IClock clo
             SessionToken = found.SessionToken,
             Expiration = found.Key.Expiration,
         };
-        if (_cache.Count >= MaxEntries)
-        {
-            _cache.Clear();
-        }
-
-        _cache[accessKeyId] = (credential, now + s_lifetime);
+        _cache.Set(accessKeyId, (credential, now + s_lifetime));
         return credential;
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Kiln.Core;
 
 namespace Kiln.Protocol.SigV4;
 
@@ -10,25 +10,20 @@ namespace Kiln.Protocol.SigV4;
 /// every request. Bounded: when full it is emptied, which costs one derivation per active key.</summary>
 public sealed class SigningKeyCache(int capacity = 4096)
 {
-    private readonly ConcurrentDictionary<Key, byte[]> _keys = new();
+    private readonly BoundedCache<Key, byte[]> _keys = new(capacity);
 
     /// <summary>The signing key for <paramref name="secret"/> in this scope. The returned array is
     /// shared: callers read it and never write to it.</summary>
     public byte[] Get(string secret, string date, string region, string service)
     {
         var key = new Key(secret, date, region, service);
-        if (_keys.TryGetValue(key, out var signingKey))
+        if (_keys.TryGet(key, out var signingKey))
         {
             return signingKey;
         }
 
         signingKey = Derive(secret, date, region, service);
-        if (_keys.Count >= capacity)
-        {
-            _keys.Clear();
-        }
-
-        _keys[key] = signingKey;
+        _keys.Set(key, signingKey);
         return signingKey;
     }
 

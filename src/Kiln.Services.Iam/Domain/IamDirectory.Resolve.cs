@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Kiln.Core;
 using Kiln.Policy;
 
 namespace Kiln.Services.Iam.Domain;
@@ -16,11 +16,9 @@ public sealed record ResolvedIdentity(
 
 public sealed partial class IamDirectory
 {
-    private const int MaxCachedDocuments = 10_000;
-
     // Parsed documents by text: policies are validated when written, so parsing here never fails
     // for stored documents, and the same document attached to many identities is compiled once.
-    private readonly ConcurrentDictionary<string, Policy.Policy> _parsed = new(StringComparer.Ordinal);
+    private readonly BoundedCache<string, Policy.Policy> _parsed = new(10_000, StringComparer.Ordinal);
 
     public async Task<ResolvedIdentity?> ResolveUserAsync(string account, string userArn, CancellationToken ct)
     {
@@ -61,18 +59,13 @@ public sealed partial class IamDirectory
     /// <summary>Parses a stored or session document, once per distinct text.</summary>
     public Policy.Policy Parse(string document, PolicyKind kind, string name)
     {
-        if (_parsed.TryGetValue(document, out var cached) && cached.Kind == kind)
+        if (_parsed.TryGet(document, out var cached) && cached.Kind == kind)
         {
             return cached;
         }
 
         var policy = Policy.Policy.Parse(document, kind, name);
-        if (_parsed.Count >= MaxCachedDocuments)
-        {
-            _parsed.Clear();
-        }
-
-        _parsed[document] = policy;
+        _parsed.Set(document, policy);
         return policy;
     }
 

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Kiln.Core;
 using Kiln.Core.Errors;
 
 namespace Kiln.Services.Kms.Domain;
@@ -10,7 +10,7 @@ public static class KeyPolicies
     /// <summary>"The maximum size of a key policy document is 32 KB (32768 bytes)" (PutKeyPolicy).</summary>
     public const int MaxPolicySize = 32 * 1024;
 
-    private static readonly ConcurrentDictionary<string, Policy.Policy> s_parsed = new(StringComparer.Ordinal);
+    private static readonly BoundedCache<string, Policy.Policy> s_parsed = new(10_000, StringComparer.Ordinal);
 
     /// <summary>The default key policy KMS writes when CreateKey has no Policy: it gives the account
     /// (its root user) full access and so enables IAM policies ("Default key policy", AWS KMS Developer Guide).</summary>
@@ -66,7 +66,7 @@ public static class KeyPolicies
     /// <summary>Parses and validates a key policy, answering KMS's MalformedPolicyDocumentException.</summary>
     public static Policy.Policy Parse(string document)
     {
-        if (s_parsed.TryGetValue(document, out var cached))
+        if (s_parsed.TryGet(document, out var cached))
         {
             return cached;
         }
@@ -87,12 +87,7 @@ public static class KeyPolicies
             throw KmsErrors.MalformedPolicyDocument(e.Message);
         }
 
-        if (s_parsed.Count > 10_000)
-        {
-            s_parsed.Clear();
-        }
-
-        s_parsed[document] = policy;
+        s_parsed.Set(document, policy);
         return policy;
     }
 }

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Kiln.Core;
 using Kiln.Services.S3.Storage;
 
 namespace Kiln.Services.S3.Domain;
@@ -13,28 +13,20 @@ namespace Kiln.Services.S3.Domain;
 /// cleared when full. The keys are handed out shared: callers read them and never wipe them.</summary>
 internal sealed class DataKeyCache
 {
-    private const int Capacity = 4096;
-    private readonly ConcurrentDictionary<(string BlobId, string Wrapped), byte[]> _keys = new();
-    private int _count;
+    private readonly BoundedCache<(string BlobId, string Wrapped), byte[]> _keys = new(4096);
 
     /// <exception cref="System.Security.Cryptography.CryptographicException">The wrapped key was not
     /// sealed under the master key for this blob.</exception>
     public byte[] Get(string blobId, string wrapped, ObjectKey master)
     {
-        if (_keys.TryGetValue((blobId, wrapped), out var key))
+        if (_keys.TryGet((blobId, wrapped), out var key))
         {
             return key;
         }
 
         key = master.Unwrap(blobId, wrapped);
         CipherContexts.Reusable(key);
-        if (Interlocked.Increment(ref _count) > Capacity)
-        {
-            _keys.Clear();
-            Interlocked.Exchange(ref _count, 1);
-        }
-
-        _keys[(blobId, wrapped)] = key;
+        _keys.Set((blobId, wrapped), key);
         return key;
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Kiln.Core;
 using Kiln.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -64,9 +65,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     // GET and HEAD parse the version's JSON document each time; the parsed records of recently read
     // documents are kept by the document's text, so a changed row (new tags, storage class, restore)
     // is a different key and can never be served from an older parse. Cleared when full.
-    private const int ParsedCapacity = 4096;
-    private readonly ConcurrentDictionary<string, ParsedVersion> _parsed = new(StringComparer.Ordinal);
-    private int _parsedCount;
+    private readonly BoundedCache<string, ParsedVersion> _parsed = new(4096, StringComparer.Ordinal);
 
     public SqliteS3MetadataStore(SqliteDatabase db)
     {
@@ -237,16 +236,10 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
         }
 
         var doc = r.GetString(2);
-        if (!_parsed.TryGetValue(doc, out var parsed))
+        if (!_parsed.TryGet(doc, out var parsed))
         {
             parsed = new ParsedVersion(JsonSerializer.Deserialize(doc, S3Json.Default.ObjectVersionRecord)!);
-            if (Interlocked.Increment(ref _parsedCount) > ParsedCapacity)
-            {
-                _parsed.Clear();
-                Interlocked.Exchange(ref _parsedCount, 1);
-            }
-
-            _parsed[doc] = parsed;
+            _parsed.Set(doc, parsed);
         }
 
         return parsed.With(r.GetInt64(0), r.GetInt64(1) != 0);
