@@ -156,6 +156,19 @@ public static class Blas
     /// dimensions, when it must also hold x. Random Cut Forest's chance of cutting x off a subtree.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>The squared distance accumulated in double: for bounds and thresholds that must not
+    /// round below the float kernels' results.</summary>
+    public static double SquaredDistanceInDouble(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        var s = 0.0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            var d = (double)x[i] - y[i];
+            s += d * d;
+        }
+        return s;
+    }
+
     public static float BoxExpansion(ReadOnlySpan<float> x, ReadOnlySpan<float> min, ReadOnlySpan<float> max)
     {
         if (x.Length != min.Length || x.Length != max.Length)
@@ -338,6 +351,19 @@ public static class BlasScalar
         for (var i = 0; i < x.Length; i++)
         {
             var d = x[i] - y[i];
+            s += d * d;
+        }
+        return s;
+    }
+
+    /// <summary>The squared distance accumulated in double: for bounds and thresholds that must not
+    /// round below the float kernels' results.</summary>
+    public static double SquaredDistanceInDouble(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        var s = 0.0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            var d = (double)x[i] - y[i];
             s += d * d;
         }
         return s;

@@ -40,6 +40,19 @@ public static class KMeansKernels
         acc.StoreUnsafe(ref MemoryMarshal.GetReference(distances));
     }
 
+    /// <summary>The row length the 4-row panel kernels work on, once the rows, panel and output agree with it.</summary>
+    internal static int CheckPanel4(ReadOnlySpan<float> row0, ReadOnlySpan<float> row1, ReadOnlySpan<float> row2,
+        ReadOnlySpan<float> row3, ReadOnlySpan<float> panel, Span<float> distances)
+    {
+        var d = row0.Length;
+        if (row1.Length != d || row2.Length != d || row3.Length != d || panel.Length < d * PanelGemm.Width
+            || distances.Length < 4 * PanelGemm.Width)
+        {
+            throw new ArgumentException("rows, panel or output do not match");
+        }
+        return d;
+    }
+
     /// <summary>
     /// <see cref="PanelSquaredDistances"/> for 4 rows at once, bit for bit the same per row: four
     /// independent accumulator chains, where one row's single chain waits on the FMA latency.
@@ -49,12 +62,7 @@ public static class KMeansKernels
     public static void PanelSquaredDistances4(ReadOnlySpan<float> row0, ReadOnlySpan<float> row1, ReadOnlySpan<float> row2,
         ReadOnlySpan<float> row3, ReadOnlySpan<float> panel, Span<float> distances)
     {
-        var d = row0.Length;
-        if (row1.Length != d || row2.Length != d || row3.Length != d || panel.Length < d * PanelGemm.Width
-            || distances.Length < 4 * PanelGemm.Width)
-        {
-            throw new ArgumentException("rows, panel or output do not match");
-        }
+        var d = CheckPanel4(row0, row1, row2, row3, panel, distances);
         if (!Vector256.IsHardwareAccelerated)
         {
             KMeansKernelsScalar.PanelSquaredDistances(row0, panel, distances);
@@ -178,12 +186,7 @@ public static class KMeansNarrowKernels
     public static void PanelSquaredDistances4(ReadOnlySpan<float> row0, ReadOnlySpan<float> row1, ReadOnlySpan<float> row2,
         ReadOnlySpan<float> row3, ReadOnlySpan<float> panel, Span<float> distances)
     {
-        var d = row0.Length;
-        if (row1.Length != d || row2.Length != d || row3.Length != d || panel.Length < d * PanelGemm.Width
-            || distances.Length < 4 * PanelGemm.Width)
-        {
-            throw new ArgumentException("rows, panel or output do not match");
-        }
+        var d = KMeansKernels.CheckPanel4(row0, row1, row2, row3, panel, distances);
         if (!Vector128.IsHardwareAccelerated)
         {
             KMeansKernelsScalar.PanelSquaredDistancesUnfused(row0, panel, distances);

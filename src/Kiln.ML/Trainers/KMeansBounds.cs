@@ -162,7 +162,7 @@ internal sealed class KMeansBounds
     {
         for (var c = 0; c < k; c++)
         {
-            var drift = Math.Sqrt(Distance2(previous.AsSpan(c * d, d), centers.AsSpan(c * d, d))) * (1 + 1e-9);
+            var drift = Math.Sqrt(BlasScalar.SquaredDistanceInDouble(previous.AsSpan(c * d, d), centers.AsSpan(c * d, d))) * (1 + 1e-9);
             state.Drift[c] = drift;
             state.MaxDrift = Math.Max(state.MaxDrift, drift);
         }
@@ -173,7 +173,7 @@ internal sealed class KMeansBounds
             {
                 if (o != c)
                 {
-                    nearest = Math.Min(nearest, Distance2(centers.AsSpan(c * d, d), centers.AsSpan(o * d, d)));
+                    nearest = Math.Min(nearest, BlasScalar.SquaredDistanceInDouble(centers.AsSpan(c * d, d), centers.AsSpan(o * d, d)));
                 }
             }
             state.Separation[c] = Math.Sqrt(nearest) * (1 - 1e-9);
@@ -325,17 +325,6 @@ internal sealed class KMeansBounds
         foreach (var v in a)
         {
             sum += (double)v * v;
-        }
-        return sum;
-    }
-
-    private static double Distance2(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        var sum = 0.0;
-        for (var j = 0; j < a.Length; j++)
-        {
-            var diff = (double)a[j] - b[j];
-            sum += diff * diff;
         }
         return sum;
     }

@@ -81,7 +81,7 @@ internal static class KMeansSeeding
             {
                 for (var o = 0; o < c; o++)
                 {
-                    threshold[t * count + o] = SquaredDistance(rows.AsSpan(t * d, d), centers.AsSpan(o * d, d)) / skipFactor;
+                    threshold[t * count + o] = BlasScalar.SquaredDistanceInDouble(rows.AsSpan(t * d, d), centers.AsSpan(o * d, d)) / skipFactor;
                 }
             }
             Array.Clear(partial);
@@ -287,16 +287,5 @@ internal static class KMeansSeeding
             }
         }
         return lo;
-    }
-
-    private static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        var sum = 0.0;
-        for (var j = 0; j < a.Length; j++)
-        {
-            var diff = (double)a[j] - b[j];
-            sum += diff * diff;
-        }
-        return sum;
     }
 }
