@@ -92,6 +92,53 @@ public sealed class AuthorizationTests
     }
 
     [Fact]
+    public void Resolve_GetObjectAttributes_NeedsBothActions_TheVersionPairWithAVersionId()
+    {
+        var op = S3Model.Service.Operations["GetObjectAttributes"];
+
+        var (_, latest) = ActionMap.Resolve(op, new GetObjectAttributesRequest { Bucket = "b", Key = "k" }, "1", "us-east-1");
+        var (_, versioned) = ActionMap.Resolve(op, new GetObjectAttributesRequest { Bucket = "b", Key = "k", VersionId = "v1" },
+            "1", "us-east-1");
+
+        Assert.Equal([("s3:GetObject", "arn:aws:s3:::b/k"), ("s3:GetObjectAttributes", "arn:aws:s3:::b/k")],
+            latest.Select(c => (c.Action, c.Resources.Single())));
+        Assert.Equal([("s3:GetObjectVersion", "v1"), ("s3:GetObjectVersionAttributes", "v1")],
+            versioned.Select(c => (c.Action, c.VersionId!)));
+    }
+
+    [Theory]
+    // Each action alone is not enough: GetObjectAttributes needs both.
+    [InlineData("s3:GetObject", null, false)]
+    [InlineData("s3:GetObjectAttributes", null, false)]
+    [InlineData("s3:GetObject\",\"s3:GetObjectAttributes", null, true)]
+    // A versionId asks for the version pair; the latest pair does not stand in for it, nor the reverse.
+    [InlineData("s3:GetObject\",\"s3:GetObjectAttributes", "v1", false)]
+    [InlineData("s3:GetObjectVersion\",\"s3:GetObjectVersionAttributes", null, false)]
+    [InlineData("s3:GetObjectVersion\",\"s3:GetObjectVersionAttributes", "v1", true)]
+    [InlineData("s3:GetObjectVersion\",\"s3:GetObjectAttributes", "v1", false)]
+    public async Task Authorize_GetObjectAttributes_AllowedOnlyWithBothActions(string actions, string? versionId, bool allowed)
+    {
+        var t = await TestIam.CreateAsync();
+        var user = await t.Iam.CreateUserAsync(t.Account, "attrs", null, null, null, default);
+        await t.Iam.PutInlinePolicyAsync(t.Account, EntityKind.User, "attrs", "p",
+            $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["{{actions}}"],"Resource":"arn:aws:s3:::b/*"}]}""", default);
+        var authorizer = new IamAuthorizer(t.Iam, t.Accounts);
+        var input = new GetObjectAttributesRequest { Bucket = "b", Key = "k", VersionId = versionId };
+
+        var e = await Record.ExceptionAsync(async () => await authorizer.AuthorizeAsync(
+            t.Context(t.UserPrincipal(user), S3Model.Service.Operations["GetObjectAttributes"]), input));
+
+        if (allowed)
+        {
+            Assert.Null(e);
+        }
+        else
+        {
+            Assert.Equal("AccessDenied", Assert.IsType<AwsException>(e).Code);
+        }
+    }
+
+    [Fact]
     public void Resolve_CopyObject_ChecksPutOnDestinationAndGetOnSource()
     {
         var op = S3Model.Service.Operations["CopyObject"];

@@ -84,6 +84,8 @@ public abstract partial class S3ApiBase
                 return await GetObjectAsync((global::Kiln.Model.S3.GetObjectRequest)input!, context).ConfigureAwait(false);
             case "GetObjectAcl":
                 return await GetObjectAclAsync((global::Kiln.Model.S3.GetObjectAclRequest)input!, context).ConfigureAwait(false);
+            case "GetObjectAttributes":
+                return await GetObjectAttributesAsync((global::Kiln.Model.S3.GetObjectAttributesRequest)input!, context).ConfigureAwait(false);
             case "GetObjectTagging":
                 return await GetObjectTaggingAsync((global::Kiln.Model.S3.GetObjectTaggingRequest)input!, context).ConfigureAwait(false);
             case "GetPublicAccessBlock":

@@ -137,6 +137,10 @@ public abstract partial class S3ApiBase : global::Kiln.Core.IServiceApi
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.S3.GetObjectAclOutput> GetObjectAclAsync(global::Kiln.Model.S3.GetObjectAclRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "GetObjectAcl");
 
+    /// <summary>Retrieves all the metadata from an object without returning the object itself.</summary>
+    public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.S3.GetObjectAttributesOutput> GetObjectAttributesAsync(global::Kiln.Model.S3.GetObjectAttributesRequest input, global::Kiln.Core.RequestContext context) =>
+        throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "GetObjectAttributes");
+
     /// <summary>Returns the tag-set of an object.</summary>
     public virtual global::System.Threading.Tasks.Task<global::Kiln.Model.S3.GetObjectTaggingOutput> GetObjectTaggingAsync(global::Kiln.Model.S3.GetObjectTaggingRequest input, global::Kiln.Core.RequestContext context) =>
         throw global::Kiln.Core.Errors.AwsException.NotImplemented("s3", "GetObjectTagging");

@@ -5,6 +5,522 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static object? ReadNoncurrentVersionExpiration(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.NoncurrentVersionExpiration)o;
+        switch (i)
+        {
+            case 0: return x.NoncurrentDays;
+            case 1: return x.NewerNoncurrentVersions;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteNoncurrentVersionExpiration(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.NoncurrentVersionExpiration)o;
+        switch (i)
+        {
+            case 0: x.NoncurrentDays = (int?)v; return;
+            case 1: x.NewerNoncurrentVersions = (int?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadNoncurrentVersionTransition(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.NoncurrentVersionTransition)o;
+        switch (i)
+        {
+            case 0: return x.NoncurrentDays;
+            case 1: return x.StorageClass;
+            case 2: return x.NewerNoncurrentVersions;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteNoncurrentVersionTransition(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.NoncurrentVersionTransition)o;
+        switch (i)
+        {
+            case 0: x.NoncurrentDays = (int?)v; return;
+            case 1: x.StorageClass = (string?)v; return;
+            case 2: x.NewerNoncurrentVersions = (int?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadNotificationConfiguration(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.NotificationConfiguration)o;
+        switch (i)
+        {
+            case 0: return x.TopicConfigurations;
+            case 1: return x.QueueConfigurations;
+            case 2: return x.LambdaFunctionConfigurations;
+            case 3: return x.EventBridgeConfiguration;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteNotificationConfiguration(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.NotificationConfiguration)o;
+        switch (i)
+        {
+            case 0: x.TopicConfigurations = (global::System.Collections.Generic.List<global::Kiln.Model.S3.TopicConfiguration>?)v; return;
+            case 1: x.QueueConfigurations = (global::System.Collections.Generic.List<global::Kiln.Model.S3.QueueConfiguration>?)v; return;
+            case 2: x.LambdaFunctionConfigurations = (global::System.Collections.Generic.List<global::Kiln.Model.S3.LambdaFunctionConfiguration>?)v; return;
+            case 3: x.EventBridgeConfiguration = (global::Kiln.Model.S3.EventBridgeConfiguration?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadNotificationConfigurationFilter(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.NotificationConfigurationFilter)o;
+        switch (i)
+        {
+            case 0: return x.Key;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteNotificationConfigurationFilter(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.NotificationConfigurationFilter)o;
+        switch (i)
+        {
+            case 0: x.Key = (global::Kiln.Model.S3.S3KeyFilter?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadObject(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Object)o;
+        switch (i)
+        {
+            case 0: return x.Key;
+            case 1: return x.LastModified;
+            case 2: return x.ETag;
+            case 3: return x.ChecksumAlgorithm;
+            case 4: return x.Size;
+            case 5: return x.StorageClass;
+            case 6: return x.Owner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteObject(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Object)o;
+        switch (i)
+        {
+            case 0: x.Key = (string?)v; return;
+            case 1: x.LastModified = (global::System.DateTimeOffset?)v; return;
+            case 2: x.ETag = (string?)v; return;
+            case 3: x.ChecksumAlgorithm = (global::System.Collections.Generic.List<string>?)v; return;
+            case 4: x.Size = (int?)v; return;
+            case 5: x.StorageClass = (string?)v; return;
+            case 6: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadObjectIdentifier(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ObjectIdentifier)o;
+        switch (i)
+        {
+            case 0: return x.Key;
+            case 1: return x.VersionId;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteObjectIdentifier(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ObjectIdentifier)o;
+        switch (i)
+        {
+            case 0: x.Key = (string?)v; return;
+            case 1: x.VersionId = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadObjectPart(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ObjectPart)o;
+        switch (i)
+        {
+            case 0: return x.PartNumber;
+            case 1: return x.Size;
+            case 2: return x.ChecksumCRC32;
+            case 3: return x.ChecksumCRC32C;
+            case 4: return x.ChecksumSHA1;
+            case 5: return x.ChecksumSHA256;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteObjectPart(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ObjectPart)o;
+        switch (i)
+        {
+            case 0: x.PartNumber = (int?)v; return;
+            case 1: x.Size = (int?)v; return;
+            case 2: x.ChecksumCRC32 = (string?)v; return;
+            case 3: x.ChecksumCRC32C = (string?)v; return;
+            case 4: x.ChecksumSHA1 = (string?)v; return;
+            case 5: x.ChecksumSHA256 = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadObjectVersion(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ObjectVersion)o;
+        switch (i)
+        {
+            case 0: return x.ETag;
+            case 1: return x.ChecksumAlgorithm;
+            case 2: return x.Size;
+            case 3: return x.StorageClass;
+            case 4: return x.Key;
+            case 5: return x.VersionId;
+            case 6: return x.IsLatest;
+            case 7: return x.LastModified;
+            case 8: return x.Owner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteObjectVersion(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ObjectVersion)o;
+        switch (i)
+        {
+            case 0: x.ETag = (string?)v; return;
+            case 1: x.ChecksumAlgorithm = (global::System.Collections.Generic.List<string>?)v; return;
+            case 2: x.Size = (int?)v; return;
+            case 3: x.StorageClass = (string?)v; return;
+            case 4: x.Key = (string?)v; return;
+            case 5: x.VersionId = (string?)v; return;
+            case 6: x.IsLatest = (bool?)v; return;
+            case 7: x.LastModified = (global::System.DateTimeOffset?)v; return;
+            case 8: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadOutputLocation(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.OutputLocation)o;
+        switch (i)
+        {
+            case 0: return x.S3;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteOutputLocation(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.OutputLocation)o;
+        switch (i)
+        {
+            case 0: x.S3 = (global::Kiln.Model.S3.S3Location?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadOutputSerialization(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.OutputSerialization)o;
+        switch (i)
+        {
+            case 0: return x.CSV;
+            case 1: return x.JSON;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteOutputSerialization(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.OutputSerialization)o;
+        switch (i)
+        {
+            case 0: x.CSV = (global::Kiln.Model.S3.CSVOutput?)v; return;
+            case 1: x.JSON = (global::Kiln.Model.S3.JSONOutput?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadOwner(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Owner)o;
+        switch (i)
+        {
+            case 0: return x.DisplayName;
+            case 1: return x.ID;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteOwner(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Owner)o;
+        switch (i)
+        {
+            case 0: x.DisplayName = (string?)v; return;
+            case 1: x.ID = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadOwnershipControls(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.OwnershipControls)o;
+        switch (i)
+        {
+            case 0: return x.Rules;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteOwnershipControls(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.OwnershipControls)o;
+        switch (i)
+        {
+            case 0: x.Rules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.OwnershipControlsRule>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadOwnershipControlsRule(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.OwnershipControlsRule)o;
+        switch (i)
+        {
+            case 0: return x.ObjectOwnership;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteOwnershipControlsRule(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.OwnershipControlsRule)o;
+        switch (i)
+        {
+            case 0: x.ObjectOwnership = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadPart(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Part)o;
+        switch (i)
+        {
+            case 0: return x.PartNumber;
+            case 1: return x.LastModified;
+            case 2: return x.ETag;
+            case 3: return x.Size;
+            case 4: return x.ChecksumCRC32;
+            case 5: return x.ChecksumCRC32C;
+            case 6: return x.ChecksumSHA1;
+            case 7: return x.ChecksumSHA256;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WritePart(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Part)o;
+        switch (i)
+        {
+            case 0: x.PartNumber = (int?)v; return;
+            case 1: x.LastModified = (global::System.DateTimeOffset?)v; return;
+            case 2: x.ETag = (string?)v; return;
+            case 3: x.Size = (int?)v; return;
+            case 4: x.ChecksumCRC32 = (string?)v; return;
+            case 5: x.ChecksumCRC32C = (string?)v; return;
+            case 6: x.ChecksumSHA1 = (string?)v; return;
+            case 7: x.ChecksumSHA256 = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadPolicyStatus(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.PolicyStatus)o;
+        switch (i)
+        {
+            case 0: return x.IsPublic;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WritePolicyStatus(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.PolicyStatus)o;
+        switch (i)
+        {
+            case 0: x.IsPublic = (bool?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadPublicAccessBlockConfiguration(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.PublicAccessBlockConfiguration)o;
+        switch (i)
+        {
+            case 0: return x.BlockPublicAcls;
+            case 1: return x.IgnorePublicAcls;
+            case 2: return x.BlockPublicPolicy;
+            case 3: return x.RestrictPublicBuckets;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WritePublicAccessBlockConfiguration(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.PublicAccessBlockConfiguration)o;
+        switch (i)
+        {
+            case 0: x.BlockPublicAcls = (bool?)v; return;
+            case 1: x.IgnorePublicAcls = (bool?)v; return;
+            case 2: x.BlockPublicPolicy = (bool?)v; return;
+            case 3: x.RestrictPublicBuckets = (bool?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadPutBucketAclRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.PutBucketAclRequest)o;
+        switch (i)
+        {
+            case 0: return x.ACL;
+            case 1: return x.AccessControlPolicy;
+            case 2: return x.Bucket;
+            case 3: return x.ContentMD5;
+            case 4: return x.ChecksumAlgorithm;
+            case 5: return x.GrantFullControl;
+            case 6: return x.GrantRead;
+            case 7: return x.GrantReadACP;
+            case 8: return x.GrantWrite;
+            case 9: return x.GrantWriteACP;
+            case 10: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WritePutBucketAclRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.PutBucketAclRequest)o;
+        switch (i)
+        {
+            case 0: x.ACL = (string?)v; return;
+            case 1: x.AccessControlPolicy = (global::Kiln.Model.S3.AccessControlPolicy?)v; return;
+            case 2: x.Bucket = (string?)v; return;
+            case 3: x.ContentMD5 = (string?)v; return;
+            case 4: x.ChecksumAlgorithm = (string?)v; return;
+            case 5: x.GrantFullControl = (string?)v; return;
+            case 6: x.GrantRead = (string?)v; return;
+            case 7: x.GrantReadACP = (string?)v; return;
+            case 8: x.GrantWrite = (string?)v; return;
+            case 9: x.GrantWriteACP = (string?)v; return;
+            case 10: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadPutBucketCorsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.PutBucketCorsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.CORSConfiguration;
+            case 2: return x.ContentMD5;
+            case 3: return x.ChecksumAlgorithm;
+            case 4: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WritePutBucketCorsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.PutBucketCorsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.CORSConfiguration = (global::Kiln.Model.S3.CORSConfiguration?)v; return;
+            case 2: x.ContentMD5 = (string?)v; return;
+            case 3: x.ChecksumAlgorithm = (string?)v; return;
+            case 4: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadPutBucketEncryptionRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.PutBucketEncryptionRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ContentMD5;
+            case 2: return x.ChecksumAlgorithm;
+            case 3: return x.ServerSideEncryptionConfiguration;
+            case 4: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WritePutBucketEncryptionRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.PutBucketEncryptionRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ContentMD5 = (string?)v; return;
+            case 2: x.ChecksumAlgorithm = (string?)v; return;
+            case 3: x.ServerSideEncryptionConfiguration = (global::Kiln.Model.S3.ServerSideEncryptionConfiguration?)v; return;
+            case 4: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadPutBucketIntelligentTieringConfigurationRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.PutBucketIntelligentTieringConfigurationRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Id;
+            case 2: return x.IntelligentTieringConfiguration;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WritePutBucketIntelligentTieringConfigurationRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.PutBucketIntelligentTieringConfigurationRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Id = (string?)v; return;
+            case 2: x.IntelligentTieringConfiguration = (global::Kiln.Model.S3.IntelligentTieringConfiguration?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadPutBucketLifecycleConfigurationRequest(object o, int i)
     {
         var x = (global::Kiln.Model.S3.PutBucketLifecycleConfigurationRequest)o;
@@ -165,525 +681,6 @@ public static partial class S3Model
             case 2: x.ChecksumAlgorithm = (string?)v; return;
             case 3: x.Tagging = (global::Kiln.Model.S3.Tagging?)v; return;
             case 4: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketVersioningRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketVersioningRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ContentMD5;
-            case 2: return x.ChecksumAlgorithm;
-            case 3: return x.MFA;
-            case 4: return x.VersioningConfiguration;
-            case 5: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketVersioningRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketVersioningRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ContentMD5 = (string?)v; return;
-            case 2: x.ChecksumAlgorithm = (string?)v; return;
-            case 3: x.MFA = (string?)v; return;
-            case 4: x.VersioningConfiguration = (global::Kiln.Model.S3.VersioningConfiguration?)v; return;
-            case 5: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutObjectAclOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectAclOutput)o;
-        switch (i)
-        {
-            case 0: return x.RequestCharged;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutObjectAclOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectAclOutput)o;
-        switch (i)
-        {
-            case 0: x.RequestCharged = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutObjectAclRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectAclRequest)o;
-        switch (i)
-        {
-            case 0: return x.ACL;
-            case 1: return x.AccessControlPolicy;
-            case 2: return x.Bucket;
-            case 3: return x.ContentMD5;
-            case 4: return x.ChecksumAlgorithm;
-            case 5: return x.GrantFullControl;
-            case 6: return x.GrantRead;
-            case 7: return x.GrantReadACP;
-            case 8: return x.GrantWrite;
-            case 9: return x.GrantWriteACP;
-            case 10: return x.Key;
-            case 11: return x.RequestPayer;
-            case 12: return x.VersionId;
-            case 13: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutObjectAclRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectAclRequest)o;
-        switch (i)
-        {
-            case 0: x.ACL = (string?)v; return;
-            case 1: x.AccessControlPolicy = (global::Kiln.Model.S3.AccessControlPolicy?)v; return;
-            case 2: x.Bucket = (string?)v; return;
-            case 3: x.ContentMD5 = (string?)v; return;
-            case 4: x.ChecksumAlgorithm = (string?)v; return;
-            case 5: x.GrantFullControl = (string?)v; return;
-            case 6: x.GrantRead = (string?)v; return;
-            case 7: x.GrantReadACP = (string?)v; return;
-            case 8: x.GrantWrite = (string?)v; return;
-            case 9: x.GrantWriteACP = (string?)v; return;
-            case 10: x.Key = (string?)v; return;
-            case 11: x.RequestPayer = (string?)v; return;
-            case 12: x.VersionId = (string?)v; return;
-            case 13: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutObjectOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectOutput)o;
-        switch (i)
-        {
-            case 0: return x.Expiration;
-            case 1: return x.ETag;
-            case 2: return x.ChecksumCRC32;
-            case 3: return x.ChecksumCRC32C;
-            case 4: return x.ChecksumSHA1;
-            case 5: return x.ChecksumSHA256;
-            case 6: return x.ServerSideEncryption;
-            case 7: return x.VersionId;
-            case 8: return x.SSECustomerAlgorithm;
-            case 9: return x.SSECustomerKeyMD5;
-            case 10: return x.SSEKMSKeyId;
-            case 11: return x.SSEKMSEncryptionContext;
-            case 12: return x.BucketKeyEnabled;
-            case 13: return x.RequestCharged;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutObjectOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectOutput)o;
-        switch (i)
-        {
-            case 0: x.Expiration = (string?)v; return;
-            case 1: x.ETag = (string?)v; return;
-            case 2: x.ChecksumCRC32 = (string?)v; return;
-            case 3: x.ChecksumCRC32C = (string?)v; return;
-            case 4: x.ChecksumSHA1 = (string?)v; return;
-            case 5: x.ChecksumSHA256 = (string?)v; return;
-            case 6: x.ServerSideEncryption = (string?)v; return;
-            case 7: x.VersionId = (string?)v; return;
-            case 8: x.SSECustomerAlgorithm = (string?)v; return;
-            case 9: x.SSECustomerKeyMD5 = (string?)v; return;
-            case 10: x.SSEKMSKeyId = (string?)v; return;
-            case 11: x.SSEKMSEncryptionContext = (string?)v; return;
-            case 12: x.BucketKeyEnabled = (bool?)v; return;
-            case 13: x.RequestCharged = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutObjectRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectRequest)o;
-        switch (i)
-        {
-            case 0: return x.ACL;
-            case 1: return x.Body;
-            case 2: return x.Bucket;
-            case 3: return x.CacheControl;
-            case 4: return x.ContentDisposition;
-            case 5: return x.ContentEncoding;
-            case 6: return x.ContentLanguage;
-            case 7: return x.ContentLength;
-            case 8: return x.ContentMD5;
-            case 9: return x.ContentType;
-            case 10: return x.ChecksumAlgorithm;
-            case 11: return x.ChecksumCRC32;
-            case 12: return x.ChecksumCRC32C;
-            case 13: return x.ChecksumSHA1;
-            case 14: return x.ChecksumSHA256;
-            case 15: return x.Expires;
-            case 16: return x.GrantFullControl;
-            case 17: return x.GrantRead;
-            case 18: return x.GrantReadACP;
-            case 19: return x.GrantWriteACP;
-            case 20: return x.Key;
-            case 21: return x.Metadata;
-            case 22: return x.ServerSideEncryption;
-            case 23: return x.StorageClass;
-            case 24: return x.WebsiteRedirectLocation;
-            case 25: return x.SSECustomerAlgorithm;
-            case 26: return x.SSECustomerKey;
-            case 27: return x.SSECustomerKeyMD5;
-            case 28: return x.SSEKMSKeyId;
-            case 29: return x.SSEKMSEncryptionContext;
-            case 30: return x.BucketKeyEnabled;
-            case 31: return x.RequestPayer;
-            case 32: return x.Tagging;
-            case 33: return x.ObjectLockMode;
-            case 34: return x.ObjectLockRetainUntilDate;
-            case 35: return x.ObjectLockLegalHoldStatus;
-            case 36: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutObjectRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectRequest)o;
-        switch (i)
-        {
-            case 0: x.ACL = (string?)v; return;
-            case 1: x.Body = (global::System.IO.Stream?)v; return;
-            case 2: x.Bucket = (string?)v; return;
-            case 3: x.CacheControl = (string?)v; return;
-            case 4: x.ContentDisposition = (string?)v; return;
-            case 5: x.ContentEncoding = (string?)v; return;
-            case 6: x.ContentLanguage = (string?)v; return;
-            case 7: x.ContentLength = (long?)v; return;
-            case 8: x.ContentMD5 = (string?)v; return;
-            case 9: x.ContentType = (string?)v; return;
-            case 10: x.ChecksumAlgorithm = (string?)v; return;
-            case 11: x.ChecksumCRC32 = (string?)v; return;
-            case 12: x.ChecksumCRC32C = (string?)v; return;
-            case 13: x.ChecksumSHA1 = (string?)v; return;
-            case 14: x.ChecksumSHA256 = (string?)v; return;
-            case 15: x.Expires = (global::System.DateTimeOffset?)v; return;
-            case 16: x.GrantFullControl = (string?)v; return;
-            case 17: x.GrantRead = (string?)v; return;
-            case 18: x.GrantReadACP = (string?)v; return;
-            case 19: x.GrantWriteACP = (string?)v; return;
-            case 20: x.Key = (string?)v; return;
-            case 21: x.Metadata = (global::System.Collections.Generic.Dictionary<string, string>?)v; return;
-            case 22: x.ServerSideEncryption = (string?)v; return;
-            case 23: x.StorageClass = (string?)v; return;
-            case 24: x.WebsiteRedirectLocation = (string?)v; return;
-            case 25: x.SSECustomerAlgorithm = (string?)v; return;
-            case 26: x.SSECustomerKey = (string?)v; return;
-            case 27: x.SSECustomerKeyMD5 = (string?)v; return;
-            case 28: x.SSEKMSKeyId = (string?)v; return;
-            case 29: x.SSEKMSEncryptionContext = (string?)v; return;
-            case 30: x.BucketKeyEnabled = (bool?)v; return;
-            case 31: x.RequestPayer = (string?)v; return;
-            case 32: x.Tagging = (string?)v; return;
-            case 33: x.ObjectLockMode = (string?)v; return;
-            case 34: x.ObjectLockRetainUntilDate = (global::System.DateTimeOffset?)v; return;
-            case 35: x.ObjectLockLegalHoldStatus = (string?)v; return;
-            case 36: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutObjectTaggingOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectTaggingOutput)o;
-        switch (i)
-        {
-            case 0: return x.VersionId;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutObjectTaggingOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectTaggingOutput)o;
-        switch (i)
-        {
-            case 0: x.VersionId = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutObjectTaggingRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectTaggingRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Key;
-            case 2: return x.VersionId;
-            case 3: return x.ContentMD5;
-            case 4: return x.ChecksumAlgorithm;
-            case 5: return x.Tagging;
-            case 6: return x.ExpectedBucketOwner;
-            case 7: return x.RequestPayer;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutObjectTaggingRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutObjectTaggingRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Key = (string?)v; return;
-            case 2: x.VersionId = (string?)v; return;
-            case 3: x.ContentMD5 = (string?)v; return;
-            case 4: x.ChecksumAlgorithm = (string?)v; return;
-            case 5: x.Tagging = (global::Kiln.Model.S3.Tagging?)v; return;
-            case 6: x.ExpectedBucketOwner = (string?)v; return;
-            case 7: x.RequestPayer = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutPublicAccessBlockRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutPublicAccessBlockRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ContentMD5;
-            case 2: return x.ChecksumAlgorithm;
-            case 3: return x.PublicAccessBlockConfiguration;
-            case 4: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutPublicAccessBlockRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutPublicAccessBlockRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ContentMD5 = (string?)v; return;
-            case 2: x.ChecksumAlgorithm = (string?)v; return;
-            case 3: x.PublicAccessBlockConfiguration = (global::Kiln.Model.S3.PublicAccessBlockConfiguration?)v; return;
-            case 4: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadQueueConfiguration(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.QueueConfiguration)o;
-        switch (i)
-        {
-            case 0: return x.Id;
-            case 1: return x.QueueArn;
-            case 2: return x.Events;
-            case 3: return x.Filter;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteQueueConfiguration(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.QueueConfiguration)o;
-        switch (i)
-        {
-            case 0: x.Id = (string?)v; return;
-            case 1: x.QueueArn = (string?)v; return;
-            case 2: x.Events = (global::System.Collections.Generic.List<string>?)v; return;
-            case 3: x.Filter = (global::Kiln.Model.S3.NotificationConfigurationFilter?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadRestoreObjectOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.RestoreObjectOutput)o;
-        switch (i)
-        {
-            case 0: return x.RequestCharged;
-            case 1: return x.RestoreOutputPath;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteRestoreObjectOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.RestoreObjectOutput)o;
-        switch (i)
-        {
-            case 0: x.RequestCharged = (string?)v; return;
-            case 1: x.RestoreOutputPath = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadRestoreObjectRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.RestoreObjectRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Key;
-            case 2: return x.VersionId;
-            case 3: return x.RestoreRequest;
-            case 4: return x.RequestPayer;
-            case 5: return x.ChecksumAlgorithm;
-            case 6: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteRestoreObjectRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.RestoreObjectRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Key = (string?)v; return;
-            case 2: x.VersionId = (string?)v; return;
-            case 3: x.RestoreRequest = (global::Kiln.Model.S3.RestoreRequest?)v; return;
-            case 4: x.RequestPayer = (string?)v; return;
-            case 5: x.ChecksumAlgorithm = (string?)v; return;
-            case 6: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadRestoreRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.RestoreRequest)o;
-        switch (i)
-        {
-            case 0: return x.Days;
-            case 1: return x.GlacierJobParameters;
-            case 2: return x.Type;
-            case 3: return x.Tier;
-            case 4: return x.Description;
-            case 5: return x.SelectParameters;
-            case 6: return x.OutputLocation;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteRestoreRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.RestoreRequest)o;
-        switch (i)
-        {
-            case 0: x.Days = (int?)v; return;
-            case 1: x.GlacierJobParameters = (global::Kiln.Model.S3.GlacierJobParameters?)v; return;
-            case 2: x.Type = (string?)v; return;
-            case 3: x.Tier = (string?)v; return;
-            case 4: x.Description = (string?)v; return;
-            case 5: x.SelectParameters = (global::Kiln.Model.S3.SelectParameters?)v; return;
-            case 6: x.OutputLocation = (global::Kiln.Model.S3.OutputLocation?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadS3KeyFilter(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.S3KeyFilter)o;
-        switch (i)
-        {
-            case 0: return x.FilterRules;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteS3KeyFilter(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.S3KeyFilter)o;
-        switch (i)
-        {
-            case 0: x.FilterRules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.FilterRule>?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadS3Location(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.S3Location)o;
-        switch (i)
-        {
-            case 0: return x.BucketName;
-            case 1: return x.Prefix;
-            case 2: return x.Encryption;
-            case 3: return x.CannedACL;
-            case 4: return x.AccessControlList;
-            case 5: return x.Tagging;
-            case 6: return x.UserMetadata;
-            case 7: return x.StorageClass;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteS3Location(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.S3Location)o;
-        switch (i)
-        {
-            case 0: x.BucketName = (string?)v; return;
-            case 1: x.Prefix = (string?)v; return;
-            case 2: x.Encryption = (global::Kiln.Model.S3.Encryption?)v; return;
-            case 3: x.CannedACL = (string?)v; return;
-            case 4: x.AccessControlList = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>?)v; return;
-            case 5: x.Tagging = (global::Kiln.Model.S3.Tagging?)v; return;
-            case 6: x.UserMetadata = (global::System.Collections.Generic.List<global::Kiln.Model.S3.MetadataEntry>?)v; return;
-            case 7: x.StorageClass = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadSelectParameters(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.SelectParameters)o;
-        switch (i)
-        {
-            case 0: return x.InputSerialization;
-            case 1: return x.ExpressionType;
-            case 2: return x.Expression;
-            case 3: return x.OutputSerialization;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteSelectParameters(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.SelectParameters)o;
-        switch (i)
-        {
-            case 0: x.InputSerialization = (global::Kiln.Model.S3.InputSerialization?)v; return;
-            case 1: x.ExpressionType = (string?)v; return;
-            case 2: x.Expression = (string?)v; return;
-            case 3: x.OutputSerialization = (global::Kiln.Model.S3.OutputSerialization?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadServerSideEncryptionByDefault(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ServerSideEncryptionByDefault)o;
-        switch (i)
-        {
-            case 0: return x.SSEAlgorithm;
-            case 1: return x.KMSMasterKeyID;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

@@ -5,568 +5,568 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static void LinkShapes1(global::Kiln.Core.Shapes.ShapeInfo[] s)
+    {
+        global::Kiln.Model.MemberAccess a;
+        a = new(ReadAbortIncompleteMultipartUpload, WriteAbortIncompleteMultipartUpload);
+        s[1].Members =
+        [
+            new("DaysAfterInitiation", s[84], a.Getter(0), a.Setter(0)),
+        ];
+        a = new(ReadAbortMultipartUploadOutput, WriteAbortMultipartUploadOutput);
+        s[2].Members =
+        [
+            new("RequestCharged", s[336], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+        ];
+        a = new(ReadAbortMultipartUploadRequest, WriteAbortMultipartUploadRequest);
+        s[3].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Key", s[273], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("UploadId", s[249], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
+            new("RequestPayer", s[337], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadAccessControlPolicy, WriteAccessControlPolicy);
+        s[6].Members =
+        [
+            new("Grants", s[178], a.Getter(0), a.Setter(0)) { LocationName = "AccessControlList" },
+            new("Owner", s[292], a.Getter(1), a.Setter(1)),
+        ];
+        s[10].Member = new(s[9]);
+        s[12].Member = new(s[11]);
+        s[14].Member = new(s[13]);
+        a = new(ReadBucket, WriteBucket);
+        s[17].Members =
+        [
+            new("Name", s[26], a.Getter(0), a.Setter(0)),
+            new("CreationDate", s[81], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadBucketLifecycleConfiguration, WriteBucketLifecycleConfiguration);
+        s[22].Members =
+        [
+            new("Rules", s[216], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
+        ];
+        a = new(ReadBucketLoggingStatus, WriteBucketLoggingStatus);
+        s[24].Members =
+        [
+            new("LoggingEnabled", s[232], a.Getter(0), a.Setter(0)),
+        ];
+        s[28].Member = new(s[17], "Bucket");
+        a = new(ReadCORSConfiguration, WriteCORSConfiguration);
+        s[30].Members =
+        [
+            new("CORSRules", s[32], a.Getter(0), a.Setter(0)) { LocationName = "CORSRule", Required = true },
+        ];
+        a = new(ReadCORSRule, WriteCORSRule);
+        s[31].Members =
+        [
+            new("ID", s[182], a.Getter(0), a.Setter(0)),
+            new("AllowedHeaders", s[10], a.Getter(1), a.Setter(1)) { LocationName = "AllowedHeader" },
+            new("AllowedMethods", s[12], a.Getter(2), a.Setter(2)) { LocationName = "AllowedMethod", Required = true },
+            new("AllowedOrigins", s[14], a.Getter(3), a.Setter(3)) { LocationName = "AllowedOrigin", Required = true },
+            new("ExposeHeaders", s[124], a.Getter(4), a.Setter(4)) { LocationName = "ExposeHeader" },
+            new("MaxAgeSeconds", s[237], a.Getter(5), a.Setter(5)),
+        ];
+        s[32].Member = new(s[31]);
+        a = new(ReadCSVInput, WriteCSVInput);
+        s[33].Members =
+        [
+            new("FileHeaderInfo", s[129], a.Getter(0), a.Setter(0)),
+            new("Comments", s[45], a.Getter(1), a.Setter(1)),
+            new("QuoteEscapeCharacter", s[331], a.Getter(2), a.Setter(2)),
+            new("RecordDelimiter", s[334], a.Getter(3), a.Setter(3)),
+            new("FieldDelimiter", s[128], a.Getter(4), a.Setter(4)),
+            new("QuoteCharacter", s[330], a.Getter(5), a.Setter(5)),
+            new("AllowQuotedRecordDelimiter", s[8], a.Getter(6), a.Setter(6)),
+        ];
+        a = new(ReadCSVOutput, WriteCSVOutput);
+        s[34].Members =
+        [
+            new("QuoteFields", s[332], a.Getter(0), a.Setter(0)),
+            new("QuoteEscapeCharacter", s[331], a.Getter(1), a.Setter(1)),
+            new("RecordDelimiter", s[334], a.Getter(2), a.Setter(2)),
+            new("FieldDelimiter", s[128], a.Getter(3), a.Setter(3)),
+            new("QuoteCharacter", s[330], a.Getter(4), a.Setter(4)),
+        ];
+        a = new(ReadChecksum, WriteChecksum);
+        s[36].Members =
+        [
+            new("ChecksumCRC32", s[39], a.Getter(0), a.Setter(0)),
+            new("ChecksumCRC32C", s[40], a.Getter(1), a.Setter(1)),
+            new("ChecksumSHA1", s[42], a.Getter(2), a.Setter(2)),
+            new("ChecksumSHA256", s[43], a.Getter(3), a.Setter(3)),
+        ];
+        s[38].Member = new(s[37]);
+        a = new(ReadCommonPrefix, WriteCommonPrefix);
+        s[46].Members =
+        [
+            new("Prefix", s[306], a.Getter(0), a.Setter(0)),
+        ];
+        s[47].Member = new(s[46]);
+        a = new(ReadCompleteMultipartUploadOutput, WriteCompleteMultipartUploadOutput);
+        s[48].Members =
+        [
+            new("Location", s[230], a.Getter(0), a.Setter(0)),
+            new("Bucket", s[26], a.Getter(1), a.Setter(1)),
+            new("Key", s[273], a.Getter(2), a.Setter(2)),
+            new("Expiration", s[119], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
+            new("ETag", s[110], a.Getter(4), a.Setter(4)),
+            new("ChecksumCRC32", s[39], a.Getter(5), a.Setter(5)),
+            new("ChecksumCRC32C", s[40], a.Getter(6), a.Setter(6)),
+            new("ChecksumSHA1", s[42], a.Getter(7), a.Setter(7)),
+            new("ChecksumSHA256", s[43], a.Getter(8), a.Setter(8)),
+            new("ServerSideEncryption", s[358], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("VersionId", s[287], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("SSEKMSKeyId", s[356], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("BucketKeyEnabled", s[21], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
+            new("RequestCharged", s[336], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+        ];
+        a = new(ReadCompleteMultipartUploadRequest, WriteCompleteMultipartUploadRequest);
+        s[49].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Key", s[273], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("MultipartUpload", s[50], a.Getter(2), a.Setter(2)) { LocationName = "CompleteMultipartUpload", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("UploadId", s[249], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
+            new("ChecksumCRC32", s[39], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
+            new("ChecksumCRC32C", s[40], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
+            new("ChecksumSHA1", s[42], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
+            new("ChecksumSHA256", s[43], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
+            new("RequestPayer", s[337], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ExpectedBucketOwner", s[7], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[353], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+        ];
+        a = new(ReadCompletedMultipartUpload, WriteCompletedMultipartUpload);
+        s[50].Members =
+        [
+            new("Parts", s[52], a.Getter(0), a.Setter(0)) { LocationName = "Part" },
+        ];
+        a = new(ReadCompletedPart, WriteCompletedPart);
+        s[51].Members =
+        [
+            new("ETag", s[110], a.Getter(0), a.Setter(0)),
+            new("ChecksumCRC32", s[39], a.Getter(1), a.Setter(1)),
+            new("ChecksumCRC32C", s[40], a.Getter(2), a.Setter(2)),
+            new("ChecksumSHA1", s[42], a.Getter(3), a.Setter(3)),
+            new("ChecksumSHA256", s[43], a.Getter(4), a.Setter(4)),
+            new("PartNumber", s[298], a.Getter(5), a.Setter(5)),
+        ];
+        s[52].Member = new(s[51]);
+        a = new(ReadCopyObjectOutput, WriteCopyObjectOutput);
+        s[62].Members =
+        [
+            new("CopyObjectResult", s[64], a.Getter(0), a.Setter(0)),
+            new("Expiration", s[119], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
+            new("CopySourceVersionId", s[75], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-version-id" },
+            new("VersionId", s[287], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("ServerSideEncryption", s[358], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[356], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSEKMSEncryptionContext", s[355], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
+            new("BucketKeyEnabled", s[21], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
+            new("RequestCharged", s[336], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+        ];
+        a = new(ReadCopyObjectRequest, WriteCopyObjectRequest);
+        s[63].Members =
+        [
+            new("ACL", s[270], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
+            new("Bucket", s[26], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("CacheControl", s[35], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
+            new("ChecksumAlgorithm", s[37], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-algorithm" },
+            new("ContentDisposition", s[55], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Disposition" },
+            new("ContentEncoding", s[56], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Encoding" },
+            new("ContentLanguage", s[57], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Language" },
+            new("ContentType", s[61], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Type" },
+            new("CopySource", s[66], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source", Required = true },
+            new("CopySourceIfMatch", s[67], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-match" },
+            new("CopySourceIfModifiedSince", s[68], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-modified-since" },
+            new("CopySourceIfNoneMatch", s[69], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-none-match" },
+            new("CopySourceIfUnmodifiedSince", s[70], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-unmodified-since" },
+            new("Expires", s[122], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
+            new("GrantFullControl", s[172], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
+            new("GrantRead", s[173], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
+            new("GrantReadACP", s[174], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
+            new("GrantWriteACP", s[176], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
+            new("Key", s[273], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("Metadata", s[242], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
+            new("MetadataDirective", s[243], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-metadata-directive" },
+            new("TaggingDirective", s[372], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging-directive" },
+            new("ServerSideEncryption", s[358], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("StorageClass", s[367], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
+            new("WebsiteRedirectLocation", s[400], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[353], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[356], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSEKMSEncryptionContext", s[355], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
+            new("BucketKeyEnabled", s[21], a.Getter(30), a.Setter(30)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
+            new("CopySourceSSECustomerAlgorithm", s[72], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-algorithm" },
+            new("CopySourceSSECustomerKey", s[73], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key" },
+            new("CopySourceSSECustomerKeyMD5", s[74], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key-MD5" },
+            new("RequestPayer", s[337], a.Getter(34), a.Setter(34)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Tagging", s[373], a.Getter(35), a.Setter(35)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging" },
+            new("ObjectLockMode", s[277], a.Getter(36), a.Setter(36)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
+            new("ObjectLockRetainUntilDate", s[278], a.Getter(37), a.Setter(37)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
+            new("ObjectLockLegalHoldStatus", s[276], a.Getter(38), a.Setter(38)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
+            new("ExpectedBucketOwner", s[7], a.Getter(39), a.Setter(39)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("ExpectedSourceBucketOwner", s[7], a.Getter(40), a.Setter(40)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-source-expected-bucket-owner" },
+        ];
+        a = new(ReadCopyObjectResult, WriteCopyObjectResult);
+        s[64].Members =
+        [
+            new("ETag", s[110], a.Getter(0), a.Setter(0)),
+            new("LastModified", s[211], a.Getter(1), a.Setter(1)),
+            new("ChecksumCRC32", s[39], a.Getter(2), a.Setter(2)),
+            new("ChecksumCRC32C", s[40], a.Getter(3), a.Setter(3)),
+            new("ChecksumSHA1", s[42], a.Getter(4), a.Setter(4)),
+            new("ChecksumSHA256", s[43], a.Getter(5), a.Setter(5)),
+        ];
+        a = new(ReadCopyPartResult, WriteCopyPartResult);
+        s[65].Members =
+        [
+            new("ETag", s[110], a.Getter(0), a.Setter(0)),
+            new("LastModified", s[211], a.Getter(1), a.Setter(1)),
+            new("ChecksumCRC32", s[39], a.Getter(2), a.Setter(2)),
+            new("ChecksumCRC32C", s[40], a.Getter(3), a.Setter(3)),
+            new("ChecksumSHA1", s[42], a.Getter(4), a.Setter(4)),
+            new("ChecksumSHA256", s[43], a.Getter(5), a.Setter(5)),
+        ];
+        a = new(ReadCreateBucketConfiguration, WriteCreateBucketConfiguration);
+        s[76].Members =
+        [
+            new("LocationConstraint", s[23], a.Getter(0), a.Setter(0)),
+        ];
+        a = new(ReadCreateBucketOutput, WriteCreateBucketOutput);
+        s[77].Members =
+        [
+            new("Location", s[230], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Location" },
+        ];
+    }
+
     private static void LinkShapes2(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
         global::Kiln.Model.MemberAccess a;
         a = new(ReadCreateBucketRequest, WriteCreateBucketRequest);
-        s[77].Members =
+        s[78].Members =
         [
             new("ACL", s[20], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
             new("Bucket", s[26], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("CreateBucketConfiguration", s[75], a.Getter(2), a.Setter(2)) { LocationName = "CreateBucketConfiguration", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("GrantFullControl", s[168], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
-            new("GrantRead", s[169], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
-            new("GrantReadACP", s[170], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
-            new("GrantWrite", s[171], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write" },
-            new("GrantWriteACP", s[172], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
-            new("ObjectLockEnabledForBucket", s[269], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-bucket-object-lock-enabled" },
-            new("ObjectOwnership", s[274], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-ownership" },
+            new("CreateBucketConfiguration", s[76], a.Getter(2), a.Setter(2)) { LocationName = "CreateBucketConfiguration", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("GrantFullControl", s[172], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
+            new("GrantRead", s[173], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
+            new("GrantReadACP", s[174], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
+            new("GrantWrite", s[175], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write" },
+            new("GrantWriteACP", s[176], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
+            new("ObjectLockEnabledForBucket", s[275], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-bucket-object-lock-enabled" },
+            new("ObjectOwnership", s[280], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-ownership" },
         ];
         a = new(ReadCreateMultipartUploadOutput, WriteCreateMultipartUploadOutput);
-        s[78].Members =
+        s[79].Members =
         [
             new("AbortDate", s[0], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-abort-date" },
             new("AbortRuleId", s[4], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-abort-rule-id" },
             new("Bucket", s[26], a.Getter(2), a.Setter(2)) { LocationName = "Bucket" },
-            new("Key", s[267], a.Getter(3), a.Setter(3)),
-            new("UploadId", s[245], a.Getter(4), a.Setter(4)),
-            new("ServerSideEncryption", s[349], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[347], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("SSEKMSEncryptionContext", s[346], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
+            new("Key", s[273], a.Getter(3), a.Setter(3)),
+            new("UploadId", s[249], a.Getter(4), a.Setter(4)),
+            new("ServerSideEncryption", s[358], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[356], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSEKMSEncryptionContext", s[355], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
             new("BucketKeyEnabled", s[21], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[327], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-            new("ChecksumAlgorithm", s[36], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-algorithm" },
+            new("RequestCharged", s[336], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("ChecksumAlgorithm", s[37], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-algorithm" },
         ];
         a = new(ReadCreateMultipartUploadRequest, WriteCreateMultipartUploadRequest);
-        s[79].Members =
+        s[80].Members =
         [
-            new("ACL", s[264], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
+            new("ACL", s[270], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
             new("Bucket", s[26], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("CacheControl", s[35], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
-            new("ContentDisposition", s[54], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Disposition" },
-            new("ContentEncoding", s[55], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Encoding" },
-            new("ContentLanguage", s[56], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Language" },
-            new("ContentType", s[60], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Type" },
-            new("Expires", s[121], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
-            new("GrantFullControl", s[168], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
-            new("GrantRead", s[169], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
-            new("GrantReadACP", s[170], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
-            new("GrantWriteACP", s[172], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
-            new("Key", s[267], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("Metadata", s[238], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
-            new("ServerSideEncryption", s[349], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("StorageClass", s[358], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
-            new("WebsiteRedirectLocation", s[391], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[344], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[347], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("SSEKMSEncryptionContext", s[346], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
+            new("ContentDisposition", s[55], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Disposition" },
+            new("ContentEncoding", s[56], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Encoding" },
+            new("ContentLanguage", s[57], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Language" },
+            new("ContentType", s[61], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Type" },
+            new("Expires", s[122], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
+            new("GrantFullControl", s[172], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
+            new("GrantRead", s[173], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
+            new("GrantReadACP", s[174], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
+            new("GrantWriteACP", s[176], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
+            new("Key", s[273], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("Metadata", s[242], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
+            new("ServerSideEncryption", s[358], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("StorageClass", s[367], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
+            new("WebsiteRedirectLocation", s[400], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[353], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[356], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSEKMSEncryptionContext", s[355], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
             new("BucketKeyEnabled", s[21], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestPayer", s[328], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("Tagging", s[364], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging" },
-            new("ObjectLockMode", s[271], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
-            new("ObjectLockRetainUntilDate", s[272], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
-            new("ObjectLockLegalHoldStatus", s[270], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
+            new("RequestPayer", s[337], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Tagging", s[373], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging" },
+            new("ObjectLockMode", s[277], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
+            new("ObjectLockRetainUntilDate", s[278], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
+            new("ObjectLockLegalHoldStatus", s[276], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
             new("ExpectedBucketOwner", s[7], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("ChecksumAlgorithm", s[36], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-algorithm" },
+            new("ChecksumAlgorithm", s[37], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-algorithm" },
         ];
         a = new(ReadDelete, WriteDelete);
-        s[84].Members =
-        [
-            new("Objects", s[266], a.Getter(0), a.Setter(0)) { LocationName = "Object", Required = true },
-            new("Quiet", s[320], a.Getter(1), a.Setter(1)),
-        ];
-        a = new(ReadDeleteBucketCorsRequest, WriteDeleteBucketCorsRequest);
         s[85].Members =
         [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("Objects", s[272], a.Getter(0), a.Setter(0)) { LocationName = "Object", Required = true },
+            new("Quiet", s[329], a.Getter(1), a.Setter(1)),
         ];
-        a = new(ReadDeleteBucketEncryptionRequest, WriteDeleteBucketEncryptionRequest);
+        a = new(ReadDeleteBucketCorsRequest, WriteDeleteBucketCorsRequest);
         s[86].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadDeleteBucketIntelligentTieringConfigurationRequest, WriteDeleteBucketIntelligentTieringConfigurationRequest);
+        a = new(ReadDeleteBucketEncryptionRequest, WriteDeleteBucketEncryptionRequest);
         s[87].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Id", s[192], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "id", Required = true },
-        ];
-        a = new(ReadDeleteBucketLifecycleRequest, WriteDeleteBucketLifecycleRequest);
-        s[88].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadDeleteBucketOwnershipControlsRequest, WriteDeleteBucketOwnershipControlsRequest);
+        a = new(ReadDeleteBucketIntelligentTieringConfigurationRequest, WriteDeleteBucketIntelligentTieringConfigurationRequest);
+        s[88].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Id", s[196], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "id", Required = true },
+        ];
+        a = new(ReadDeleteBucketLifecycleRequest, WriteDeleteBucketLifecycleRequest);
         s[89].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadDeleteBucketPolicyRequest, WriteDeleteBucketPolicyRequest);
+        a = new(ReadDeleteBucketOwnershipControlsRequest, WriteDeleteBucketOwnershipControlsRequest);
         s[90].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadDeleteBucketRequest, WriteDeleteBucketRequest);
+        a = new(ReadDeleteBucketPolicyRequest, WriteDeleteBucketPolicyRequest);
         s[91].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadDeleteBucketTaggingRequest, WriteDeleteBucketTaggingRequest);
+        a = new(ReadDeleteBucketRequest, WriteDeleteBucketRequest);
         s[92].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadDeleteMarkerEntry, WriteDeleteMarkerEntry);
-        s[94].Members =
-        [
-            new("Owner", s[284], a.Getter(0), a.Setter(0)),
-            new("Key", s[267], a.Getter(1), a.Setter(1)),
-            new("VersionId", s[279], a.Getter(2), a.Setter(2)),
-            new("IsLatest", s[195], a.Getter(3), a.Setter(3)),
-            new("LastModified", s[207], a.Getter(4), a.Setter(4)),
-        ];
-        s[96].Member = new(s[94]);
-        a = new(ReadDeleteObjectOutput, WriteDeleteObjectOutput);
-        s[97].Members =
-        [
-            new("DeleteMarker", s[93], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-delete-marker" },
-            new("VersionId", s[279], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-            new("RequestCharged", s[327], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-        ];
-        a = new(ReadDeleteObjectRequest, WriteDeleteObjectRequest);
-        s[98].Members =
+        a = new(ReadDeleteBucketTaggingRequest, WriteDeleteBucketTaggingRequest);
+        s[93].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("MFA", s[229], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mfa" },
-            new("VersionId", s[279], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
-            new("RequestPayer", s[328], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadDeleteMarkerEntry, WriteDeleteMarkerEntry);
+        s[95].Members =
+        [
+            new("Owner", s[292], a.Getter(0), a.Setter(0)),
+            new("Key", s[273], a.Getter(1), a.Setter(1)),
+            new("VersionId", s[287], a.Getter(2), a.Setter(2)),
+            new("IsLatest", s[199], a.Getter(3), a.Setter(3)),
+            new("LastModified", s[211], a.Getter(4), a.Setter(4)),
+        ];
+        s[97].Member = new(s[95]);
+        a = new(ReadDeleteObjectOutput, WriteDeleteObjectOutput);
+        s[98].Members =
+        [
+            new("DeleteMarker", s[94], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-delete-marker" },
+            new("VersionId", s[287], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("RequestCharged", s[336], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+        ];
+        a = new(ReadDeleteObjectRequest, WriteDeleteObjectRequest);
+        s[99].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Key", s[273], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("MFA", s[233], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mfa" },
+            new("VersionId", s[287], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("RequestPayer", s[337], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("BypassGovernanceRetention", s[29], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-bypass-governance-retention" },
             new("ExpectedBucketOwner", s[7], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadDeleteObjectTaggingOutput, WriteDeleteObjectTaggingOutput);
-        s[99].Members =
-        [
-            new("VersionId", s[279], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-        ];
-        a = new(ReadDeleteObjectTaggingRequest, WriteDeleteObjectTaggingRequest);
         s[100].Members =
         [
+            new("VersionId", s[287], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+        ];
+        a = new(ReadDeleteObjectTaggingRequest, WriteDeleteObjectTaggingRequest);
+        s[101].Members =
+        [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("VersionId", s[279], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("Key", s[273], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("VersionId", s[287], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
             new("ExpectedBucketOwner", s[7], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadDeleteObjectsOutput, WriteDeleteObjectsOutput);
-        s[101].Members =
-        [
-            new("Deleted", s[105], a.Getter(0), a.Setter(0)),
-            new("RequestCharged", s[327], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-            new("Errors", s[114], a.Getter(2), a.Setter(2)) { LocationName = "Error" },
-        ];
-        a = new(ReadDeleteObjectsRequest, WriteDeleteObjectsRequest);
         s[102].Members =
         [
+            new("Deleted", s[106], a.Getter(0), a.Setter(0)),
+            new("RequestCharged", s[336], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("Errors", s[115], a.Getter(2), a.Setter(2)) { LocationName = "Error" },
+        ];
+        a = new(ReadDeleteObjectsRequest, WriteDeleteObjectsRequest);
+        s[103].Members =
+        [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Delete", s[84], a.Getter(1), a.Setter(1)) { LocationName = "Delete", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("MFA", s[229], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mfa" },
-            new("RequestPayer", s[328], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Delete", s[85], a.Getter(1), a.Setter(1)) { LocationName = "Delete", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("MFA", s[233], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mfa" },
+            new("RequestPayer", s[337], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("BypassGovernanceRetention", s[29], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-bypass-governance-retention" },
             new("ExpectedBucketOwner", s[7], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("ChecksumAlgorithm", s[36], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("ChecksumAlgorithm", s[37], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
         ];
         a = new(ReadDeletePublicAccessBlockRequest, WriteDeletePublicAccessBlockRequest);
-        s[103].Members =
+        s[104].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadDeletedObject, WriteDeletedObject);
-        s[104].Members =
+        s[105].Members =
         [
-            new("Key", s[267], a.Getter(0), a.Setter(0)),
-            new("VersionId", s[279], a.Getter(1), a.Setter(1)),
-            new("DeleteMarker", s[93], a.Getter(2), a.Setter(2)),
-            new("DeleteMarkerVersionId", s[95], a.Getter(3), a.Setter(3)),
+            new("Key", s[273], a.Getter(0), a.Setter(0)),
+            new("VersionId", s[287], a.Getter(1), a.Setter(1)),
+            new("DeleteMarker", s[94], a.Getter(2), a.Setter(2)),
+            new("DeleteMarkerVersionId", s[96], a.Getter(3), a.Setter(3)),
         ];
-        s[105].Member = new(s[104]);
+        s[106].Member = new(s[105]);
         a = new(ReadEncryption, WriteEncryption);
-        s[112].Members =
-        [
-            new("EncryptionType", s[349], a.Getter(0), a.Setter(0)) { Required = true },
-            new("KMSKeyId", s[347], a.Getter(1), a.Setter(1)),
-            new("KMSContext", s[201], a.Getter(2), a.Setter(2)),
-        ];
-        a = new(ReadError, WriteError);
         s[113].Members =
         [
-            new("Key", s[267], a.Getter(0), a.Setter(0)),
-            new("VersionId", s[279], a.Getter(1), a.Setter(1)),
-            new("Code", s[43], a.Getter(2), a.Setter(2)),
-            new("Message", s[237], a.Getter(3), a.Setter(3)),
+            new("EncryptionType", s[358], a.Getter(0), a.Setter(0)) { Required = true },
+            new("KMSKeyId", s[356], a.Getter(1), a.Setter(1)),
+            new("KMSContext", s[205], a.Getter(2), a.Setter(2)),
         ];
-        s[114].Member = new(s[113]);
-        s[117].Member = new(s[115]);
-        s[123].Member = new(s[122]);
+        a = new(ReadError, WriteError);
+        s[114].Members =
+        [
+            new("Key", s[273], a.Getter(0), a.Setter(0)),
+            new("VersionId", s[287], a.Getter(1), a.Setter(1)),
+            new("Code", s[44], a.Getter(2), a.Setter(2)),
+            new("Message", s[241], a.Getter(3), a.Setter(3)),
+        ];
+        s[115].Member = new(s[114]);
+        s[118].Member = new(s[116]);
+        s[124].Member = new(s[123]);
         a = new(ReadFilterRule, WriteFilterRule);
-        s[129].Members =
+        s[130].Members =
         [
-            new("Name", s[131], a.Getter(0), a.Setter(0)),
-            new("Value", s[132], a.Getter(1), a.Setter(1)),
+            new("Name", s[132], a.Getter(0), a.Setter(0)),
+            new("Value", s[133], a.Getter(1), a.Setter(1)),
         ];
-        s[130].Member = new(s[129]);
+        s[131].Member = new(s[130]);
         a = new(ReadGetBucketAclOutput, WriteGetBucketAclOutput);
-        s[133].Members =
+        s[134].Members =
         [
-            new("Owner", s[284], a.Getter(0), a.Setter(0)),
-            new("Grants", s[174], a.Getter(1), a.Setter(1)) { LocationName = "AccessControlList" },
+            new("Owner", s[292], a.Getter(0), a.Setter(0)),
+            new("Grants", s[178], a.Getter(1), a.Setter(1)) { LocationName = "AccessControlList" },
         ];
         a = new(ReadGetBucketAclRequest, WriteGetBucketAclRequest);
-        s[134].Members =
+        s[135].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadGetBucketCorsOutput, WriteGetBucketCorsOutput);
-        s[135].Members =
+        s[136].Members =
         [
             new("CORSRules", s[32], a.Getter(0), a.Setter(0)) { LocationName = "CORSRule" },
         ];
         a = new(ReadGetBucketCorsRequest, WriteGetBucketCorsRequest);
-        s[136].Members =
+        s[137].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadGetBucketEncryptionOutput, WriteGetBucketEncryptionOutput);
-        s[137].Members =
+        s[138].Members =
         [
-            new("ServerSideEncryptionConfiguration", s[351], a.Getter(0), a.Setter(0)),
+            new("ServerSideEncryptionConfiguration", s[360], a.Getter(0), a.Setter(0)),
         ];
         a = new(ReadGetBucketEncryptionRequest, WriteGetBucketEncryptionRequest);
-        s[138].Members =
+        s[139].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadGetBucketIntelligentTieringConfigurationOutput, WriteGetBucketIntelligentTieringConfigurationOutput);
-        s[139].Members =
-        [
-            new("IntelligentTieringConfiguration", s[188], a.Getter(0), a.Setter(0)),
-        ];
-        a = new(ReadGetBucketIntelligentTieringConfigurationRequest, WriteGetBucketIntelligentTieringConfigurationRequest);
         s[140].Members =
         [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Id", s[192], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "id", Required = true },
+            new("IntelligentTieringConfiguration", s[192], a.Getter(0), a.Setter(0)),
         ];
-        a = new(ReadGetBucketLifecycleConfigurationOutput, WriteGetBucketLifecycleConfigurationOutput);
+        a = new(ReadGetBucketIntelligentTieringConfigurationRequest, WriteGetBucketIntelligentTieringConfigurationRequest);
         s[141].Members =
         [
-            new("Rules", s[212], a.Getter(0), a.Setter(0)) { LocationName = "Rule" },
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Id", s[196], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "id", Required = true },
+        ];
+        a = new(ReadGetBucketLifecycleConfigurationOutput, WriteGetBucketLifecycleConfigurationOutput);
+        s[142].Members =
+        [
+            new("Rules", s[216], a.Getter(0), a.Setter(0)) { LocationName = "Rule" },
         ];
         a = new(ReadGetBucketLifecycleConfigurationRequest, WriteGetBucketLifecycleConfigurationRequest);
-        s[142].Members =
+        s[143].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadGetBucketLocationOutput, WriteGetBucketLocationOutput);
-        s[143].Members =
+        s[144].Members =
         [
             new("LocationConstraint", s[23], a.Getter(0), a.Setter(0)),
         ];
         a = new(ReadGetBucketLocationRequest, WriteGetBucketLocationRequest);
-        s[144].Members =
+        s[145].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadGetBucketLoggingOutput, WriteGetBucketLoggingOutput);
-        s[145].Members =
-        [
-            new("LoggingEnabled", s[228], a.Getter(0), a.Setter(0)),
-        ];
-        a = new(ReadGetBucketLoggingRequest, WriteGetBucketLoggingRequest);
         s[146].Members =
         [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("LoggingEnabled", s[232], a.Getter(0), a.Setter(0)),
         ];
-        a = new(ReadGetBucketNotificationConfigurationRequest, WriteGetBucketNotificationConfigurationRequest);
+        a = new(ReadGetBucketLoggingRequest, WriteGetBucketLoggingRequest);
         s[147].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadGetBucketOwnershipControlsOutput, WriteGetBucketOwnershipControlsOutput);
+        a = new(ReadGetBucketNotificationConfigurationRequest, WriteGetBucketNotificationConfigurationRequest);
         s[148].Members =
         [
-            new("OwnershipControls", s[285], a.Getter(0), a.Setter(0)),
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadGetBucketOwnershipControlsOutput, WriteGetBucketOwnershipControlsOutput);
+        s[149].Members =
+        [
+            new("OwnershipControls", s[293], a.Getter(0), a.Setter(0)),
         ];
         a = new(ReadGetBucketOwnershipControlsRequest, WriteGetBucketOwnershipControlsRequest);
-        s[149].Members =
+        s[150].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
             new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadGetBucketPolicyOutput, WriteGetBucketPolicyOutput);
-        s[150].Members =
-        [
-            new("Policy", s[295], a.Getter(0), a.Setter(0)),
-        ];
-    }
-
-    private static void LinkShapes3(global::Kiln.Core.Shapes.ShapeInfo[] s)
-    {
-        global::Kiln.Model.MemberAccess a;
-        a = new(ReadGetBucketPolicyRequest, WriteGetBucketPolicyRequest);
         s[151].Members =
         [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadGetBucketPolicyStatusOutput, WriteGetBucketPolicyStatusOutput);
-        s[152].Members =
-        [
-            new("PolicyStatus", s[296], a.Getter(0), a.Setter(0)),
-        ];
-        a = new(ReadGetBucketPolicyStatusRequest, WriteGetBucketPolicyStatusRequest);
-        s[153].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadGetBucketTaggingOutput, WriteGetBucketTaggingOutput);
-        s[154].Members =
-        [
-            new("TagSet", s[361], a.Getter(0), a.Setter(0)) { Required = true },
-        ];
-        a = new(ReadGetBucketTaggingRequest, WriteGetBucketTaggingRequest);
-        s[155].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadGetBucketVersioningOutput, WriteGetBucketVersioningOutput);
-        s[156].Members =
-        [
-            new("Status", s[27], a.Getter(0), a.Setter(0)),
-            new("MFADelete", s[231], a.Getter(1), a.Setter(1)) { LocationName = "MfaDelete" },
-        ];
-        a = new(ReadGetBucketVersioningRequest, WriteGetBucketVersioningRequest);
-        s[157].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadGetObjectAclOutput, WriteGetObjectAclOutput);
-        s[158].Members =
-        [
-            new("Owner", s[284], a.Getter(0), a.Setter(0)),
-            new("Grants", s[174], a.Getter(1), a.Setter(1)) { LocationName = "AccessControlList" },
-            new("RequestCharged", s[327], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-        ];
-        a = new(ReadGetObjectAclRequest, WriteGetObjectAclRequest);
-        s[159].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("VersionId", s[279], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
-            new("RequestPayer", s[328], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadGetObjectOutput, WriteGetObjectOutput);
-        s[160].Members =
-        [
-            new("Body", s[16], a.Getter(0), a.Setter(0)),
-            new("DeleteMarker", s[93], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-delete-marker" },
-            new("AcceptRanges", s[5], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "accept-ranges" },
-            new("Expiration", s[118], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
-            new("Restore", s[335], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-restore" },
-            new("LastModified", s[207], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Last-Modified" },
-            new("ContentLength", s[57], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Length" },
-            new("ETag", s[109], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
-            new("ChecksumCRC32", s[38], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
-            new("ChecksumCRC32C", s[39], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
-            new("ChecksumSHA1", s[41], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
-            new("ChecksumSHA256", s[42], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("MissingMeta", s[243], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-missing-meta" },
-            new("VersionId", s[279], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-            new("CacheControl", s[35], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
-            new("ContentDisposition", s[54], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Disposition" },
-            new("ContentEncoding", s[55], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Encoding" },
-            new("ContentLanguage", s[56], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Language" },
-            new("ContentRange", s[59], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Range" },
-            new("ContentType", s[60], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Type" },
-            new("Expires", s[121], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
-            new("WebsiteRedirectLocation", s[391], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
-            new("ServerSideEncryption", s[349], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("Metadata", s[238], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[347], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("BucketKeyEnabled", s[21], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("StorageClass", s[358], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
-            new("RequestCharged", s[327], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-            new("ReplicationStatus", s[326], a.Getter(30), a.Setter(30)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-replication-status" },
-            new("PartsCount", s[293], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mp-parts-count" },
-            new("TagCount", s[360], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging-count" },
-            new("ObjectLockMode", s[271], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
-            new("ObjectLockRetainUntilDate", s[272], a.Getter(34), a.Setter(34)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
-            new("ObjectLockLegalHoldStatus", s[270], a.Getter(35), a.Setter(35)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
-        ];
-        a = new(ReadGetObjectRequest, WriteGetObjectRequest);
-        s[161].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("IfMatch", s[179], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Match" },
-            new("IfModifiedSince", s[180], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Modified-Since" },
-            new("IfNoneMatch", s[181], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-None-Match" },
-            new("IfUnmodifiedSince", s[182], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Unmodified-Since" },
-            new("Key", s[267], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("Range", s[324], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Range" },
-            new("ResponseCacheControl", s[329], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-cache-control" },
-            new("ResponseContentDisposition", s[330], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-content-disposition" },
-            new("ResponseContentEncoding", s[331], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-content-encoding" },
-            new("ResponseContentLanguage", s[332], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-content-language" },
-            new("ResponseContentType", s[333], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-content-type" },
-            new("ResponseExpires", s[334], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-expires" },
-            new("VersionId", s[279], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[344], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("RequestPayer", s[328], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("PartNumber", s[290], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber" },
-            new("ExpectedBucketOwner", s[7], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("ChecksumMode", s[40], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-mode" },
-        ];
-        a = new(ReadGetObjectTaggingOutput, WriteGetObjectTaggingOutput);
-        s[162].Members =
-        [
-            new("VersionId", s[279], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-            new("TagSet", s[361], a.Getter(1), a.Setter(1)) { Required = true },
-        ];
-        a = new(ReadGetObjectTaggingRequest, WriteGetObjectTaggingRequest);
-        s[163].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("VersionId", s[279], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
-            new("ExpectedBucketOwner", s[7], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("RequestPayer", s[328], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-        ];
-        a = new(ReadGetPublicAccessBlockOutput, WriteGetPublicAccessBlockOutput);
-        s[164].Members =
-        [
-            new("PublicAccessBlockConfiguration", s[298], a.Getter(0), a.Setter(0)),
-        ];
-        a = new(ReadGetPublicAccessBlockRequest, WriteGetPublicAccessBlockRequest);
-        s[165].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadGlacierJobParameters, WriteGlacierJobParameters);
-        s[166].Members =
-        [
-            new("Tier", s[369], a.Getter(0), a.Setter(0)) { Required = true },
-        ];
-        a = new(ReadGrant, WriteGrant);
-        s[167].Members =
-        [
-            new("Grantee", s[173], a.Getter(0), a.Setter(0)),
-            new("Permission", s[294], a.Getter(1), a.Setter(1)),
-        ];
-        a = new(ReadGrantee, WriteGrantee);
-        s[173].Members =
-        [
-            new("DisplayName", s[108], a.Getter(0), a.Setter(0)),
-            new("EmailAddress", s[110], a.Getter(1), a.Setter(1)),
-            new("ID", s[178], a.Getter(2), a.Setter(2)),
-            new("Type", s[379], a.Getter(3), a.Setter(3)) { LocationName = "xsi:type", Required = true, XmlAttribute = true },
-            new("URI", s[380], a.Getter(4), a.Setter(4)),
-        ];
-        s[174].Member = new(s[167], "Grant");
-        a = new(ReadHeadBucketRequest, WriteHeadBucketRequest);
-        s[175].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadHeadObjectOutput, WriteHeadObjectOutput);
-        s[176].Members =
-        [
-            new("DeleteMarker", s[93], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-delete-marker" },
-            new("AcceptRanges", s[5], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "accept-ranges" },
-            new("Expiration", s[118], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
-            new("Restore", s[335], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-restore" },
-            new("ArchiveStatus", s[15], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-archive-status" },
-            new("LastModified", s[207], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Last-Modified" },
-            new("ContentLength", s[57], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Length" },
-            new("ChecksumCRC32", s[38], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
-            new("ChecksumCRC32C", s[39], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
-            new("ChecksumSHA1", s[41], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
-            new("ChecksumSHA256", s[42], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("ETag", s[109], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
-            new("MissingMeta", s[243], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-missing-meta" },
-            new("VersionId", s[279], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-            new("CacheControl", s[35], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
-            new("ContentDisposition", s[54], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Disposition" },
-            new("ContentEncoding", s[55], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Encoding" },
-            new("ContentLanguage", s[56], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Language" },
-            new("ContentType", s[60], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Type" },
-            new("Expires", s[121], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
-            new("WebsiteRedirectLocation", s[391], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
-            new("ServerSideEncryption", s[349], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("Metadata", s[238], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[347], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("BucketKeyEnabled", s[21], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("StorageClass", s[358], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
-            new("RequestCharged", s[327], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-            new("ReplicationStatus", s[326], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-replication-status" },
-            new("PartsCount", s[293], a.Getter(30), a.Setter(30)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mp-parts-count" },
-            new("ObjectLockMode", s[271], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
-            new("ObjectLockRetainUntilDate", s[272], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
-            new("ObjectLockLegalHoldStatus", s[270], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
-        ];
-        a = new(ReadHeadObjectRequest, WriteHeadObjectRequest);
-        s[177].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("IfMatch", s[179], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Match" },
-            new("IfModifiedSince", s[180], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Modified-Since" },
-            new("IfNoneMatch", s[181], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-None-Match" },
-            new("IfUnmodifiedSince", s[182], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Unmodified-Since" },
-            new("Key", s[267], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("Range", s[324], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Range" },
-            new("VersionId", s[279], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[344], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("RequestPayer", s[328], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("PartNumber", s[290], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber" },
-            new("ExpectedBucketOwner", s[7], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("ChecksumMode", s[40], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-mode" },
-        ];
-        a = new(ReadInitiator, WriteInitiator);
-        s[184].Members =
-        [
-            new("ID", s[178], a.Getter(0), a.Setter(0)),
-            new("DisplayName", s[108], a.Getter(1), a.Setter(1)),
+            new("Policy", s[304], a.Getter(0), a.Setter(0)),
         ];
     }
 }

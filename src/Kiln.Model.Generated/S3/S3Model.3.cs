@@ -5,519 +5,457 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
-    private static void LinkShapes4(global::Kiln.Core.Shapes.ShapeInfo[] s)
+    private static void LinkShapes3(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
         global::Kiln.Model.MemberAccess a;
-        a = new(ReadInputSerialization, WriteInputSerialization);
-        s[185].Members =
-        [
-            new("CSV", s[33], a.Getter(0), a.Setter(0)),
-            new("CompressionType", s[52], a.Getter(1), a.Setter(1)),
-            new("JSON", s[198], a.Getter(2), a.Setter(2)),
-            new("Parquet", s[288], a.Getter(3), a.Setter(3)),
-        ];
-        a = new(ReadIntelligentTieringAndOperator, WriteIntelligentTieringAndOperator);
-        s[187].Members =
-        [
-            new("Prefix", s[297], a.Getter(0), a.Setter(0)),
-            new("Tags", s[361], a.Getter(1), a.Setter(1)) { LocationName = "Tag", Flattened = true },
-        ];
-        a = new(ReadIntelligentTieringConfiguration, WriteIntelligentTieringConfiguration);
-        s[188].Members =
-        [
-            new("Id", s[192], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Filter", s[191], a.Getter(1), a.Setter(1)),
-            new("Status", s[193], a.Getter(2), a.Setter(2)) { Required = true },
-            new("Tierings", s[371], a.Getter(3), a.Setter(3)) { LocationName = "Tiering", Required = true },
-        ];
-        s[189].Member = new(s[188]);
-        a = new(ReadIntelligentTieringFilter, WriteIntelligentTieringFilter);
-        s[191].Members =
-        [
-            new("Prefix", s[297], a.Getter(0), a.Setter(0)),
-            new("Tag", s[359], a.Getter(1), a.Setter(1)),
-            new("And", s[187], a.Getter(2), a.Setter(2)),
-        ];
-        s[194].Members =
-        [
-            new("StorageClass", s[358], global::Kiln.Model.ErrorFields.Getter("StorageClass"), global::Kiln.Model.ErrorFields.Setter("StorageClass")),
-            new("AccessTier", s[186], global::Kiln.Model.ErrorFields.Getter("AccessTier"), global::Kiln.Model.ErrorFields.Setter("AccessTier")),
-        ];
-        a = new(ReadJSONInput, WriteJSONInput);
-        s[198].Members =
-        [
-            new("Type", s[200], a.Getter(0), a.Setter(0)),
-        ];
-        a = new(ReadJSONOutput, WriteJSONOutput);
-        s[199].Members =
-        [
-            new("RecordDelimiter", s[325], a.Getter(0), a.Setter(0)),
-        ];
-        a = new(ReadLambdaFunctionConfiguration, WriteLambdaFunctionConfiguration);
-        s[205].Members =
-        [
-            new("Id", s[261], a.Getter(0), a.Setter(0)),
-            new("LambdaFunctionArn", s[204], a.Getter(1), a.Setter(1)) { LocationName = "CloudFunction", Required = true },
-            new("Events", s[117], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
-            new("Filter", s[260], a.Getter(3), a.Setter(3)),
-        ];
-        s[206].Member = new(s[205]);
-        a = new(ReadLifecycleExpiration, WriteLifecycleExpiration);
-        s[208].Members =
-        [
-            new("Date", s[81], a.Getter(0), a.Setter(0)),
-            new("Days", s[82], a.Getter(1), a.Setter(1)),
-            new("ExpiredObjectDeleteMarker", s[120], a.Getter(2), a.Setter(2)),
-        ];
-        a = new(ReadLifecycleRule, WriteLifecycleRule);
-        s[209].Members =
-        [
-            new("Expiration", s[208], a.Getter(0), a.Setter(0)),
-            new("ID", s[178], a.Getter(1), a.Setter(1)),
-            new("Prefix", s[297], a.Getter(2), a.Setter(2)),
-            new("Filter", s[211], a.Getter(3), a.Setter(3)),
-            new("Status", s[119], a.Getter(4), a.Setter(4)) { Required = true },
-            new("Transitions", s[377], a.Getter(5), a.Setter(5)) { LocationName = "Transition" },
-            new("NoncurrentVersionTransitions", s[258], a.Getter(6), a.Setter(6)) { LocationName = "NoncurrentVersionTransition" },
-            new("NoncurrentVersionExpiration", s[256], a.Getter(7), a.Setter(7)),
-            new("AbortIncompleteMultipartUpload", s[1], a.Getter(8), a.Setter(8)),
-        ];
-        a = new(ReadLifecycleRuleAndOperator, WriteLifecycleRuleAndOperator);
-        s[210].Members =
-        [
-            new("Prefix", s[297], a.Getter(0), a.Setter(0)),
-            new("Tags", s[361], a.Getter(1), a.Setter(1)) { LocationName = "Tag", Flattened = true },
-            new("ObjectSizeGreaterThan", s[275], a.Getter(2), a.Setter(2)),
-            new("ObjectSizeLessThan", s[276], a.Getter(3), a.Setter(3)),
-        ];
-        a = new(ReadLifecycleRuleFilter, WriteLifecycleRuleFilter);
-        s[211].Members =
-        [
-            new("Prefix", s[297], a.Getter(0), a.Setter(0)),
-            new("Tag", s[359], a.Getter(1), a.Setter(1)),
-            new("ObjectSizeGreaterThan", s[275], a.Getter(2), a.Setter(2)),
-            new("ObjectSizeLessThan", s[276], a.Getter(3), a.Setter(3)),
-            new("And", s[210], a.Getter(4), a.Setter(4)),
-        ];
-        s[212].Member = new(s[209]);
-        a = new(ReadListBucketIntelligentTieringConfigurationsOutput, WriteListBucketIntelligentTieringConfigurationsOutput);
-        s[213].Members =
-        [
-            new("IsTruncated", s[197], a.Getter(0), a.Setter(0)),
-            new("ContinuationToken", s[372], a.Getter(1), a.Setter(1)),
-            new("NextContinuationToken", s[250], a.Getter(2), a.Setter(2)),
-            new("IntelligentTieringConfigurationList", s[189], a.Getter(3), a.Setter(3)) { LocationName = "IntelligentTieringConfiguration" },
-        ];
-        a = new(ReadListBucketIntelligentTieringConfigurationsRequest, WriteListBucketIntelligentTieringConfigurationsRequest);
-        s[214].Members =
+        a = new(ReadGetBucketPolicyRequest, WriteGetBucketPolicyRequest);
+        s[152].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContinuationToken", s[372], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "continuation-token" },
+            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadListBucketsOutput, WriteListBucketsOutput);
-        s[215].Members =
+        a = new(ReadGetBucketPolicyStatusOutput, WriteGetBucketPolicyStatusOutput);
+        s[153].Members =
         [
-            new("Buckets", s[28], a.Getter(0), a.Setter(0)),
-            new("Owner", s[284], a.Getter(1), a.Setter(1)),
+            new("PolicyStatus", s[305], a.Getter(0), a.Setter(0)),
         ];
-        a = new(ReadListMultipartUploadsOutput, WriteListMultipartUploadsOutput);
-        s[216].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)),
-            new("KeyMarker", s[203], a.Getter(1), a.Setter(1)),
-            new("UploadIdMarker", s[381], a.Getter(2), a.Setter(2)),
-            new("NextKeyMarker", s[247], a.Getter(3), a.Setter(3)),
-            new("Prefix", s[297], a.Getter(4), a.Setter(4)),
-            new("Delimiter", s[106], a.Getter(5), a.Setter(5)),
-            new("NextUploadIdMarker", s[251], a.Getter(6), a.Setter(6)),
-            new("MaxUploads", s[236], a.Getter(7), a.Setter(7)),
-            new("IsTruncated", s[197], a.Getter(8), a.Setter(8)),
-            new("Uploads", s[246], a.Getter(9), a.Setter(9)) { LocationName = "Upload" },
-            new("CommonPrefixes", s[46], a.Getter(10), a.Setter(10)),
-            new("EncodingType", s[111], a.Getter(11), a.Setter(11)),
-        ];
-        a = new(ReadListMultipartUploadsRequest, WriteListMultipartUploadsRequest);
-        s[217].Members =
+        a = new(ReadGetBucketPolicyStatusRequest, WriteGetBucketPolicyStatusRequest);
+        s[154].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Delimiter", s[106], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
-            new("EncodingType", s[111], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
-            new("KeyMarker", s[203], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "key-marker" },
-            new("MaxUploads", s[236], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-uploads" },
-            new("Prefix", s[297], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
-            new("UploadIdMarker", s[381], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "upload-id-marker" },
-            new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadListObjectVersionsOutput, WriteListObjectVersionsOutput);
-        s[218].Members =
+        a = new(ReadGetBucketTaggingOutput, WriteGetBucketTaggingOutput);
+        s[155].Members =
         [
-            new("IsTruncated", s[197], a.Getter(0), a.Setter(0)),
-            new("KeyMarker", s[203], a.Getter(1), a.Setter(1)),
-            new("VersionIdMarker", s[389], a.Getter(2), a.Setter(2)),
-            new("NextKeyMarker", s[247], a.Getter(3), a.Setter(3)),
-            new("NextVersionIdMarker", s[252], a.Getter(4), a.Setter(4)),
-            new("Versions", s[280], a.Getter(5), a.Setter(5)) { LocationName = "Version" },
-            new("DeleteMarkers", s[96], a.Getter(6), a.Setter(6)) { LocationName = "DeleteMarker" },
-            new("Name", s[26], a.Getter(7), a.Setter(7)),
-            new("Prefix", s[297], a.Getter(8), a.Setter(8)),
-            new("Delimiter", s[106], a.Getter(9), a.Setter(9)),
-            new("MaxKeys", s[234], a.Getter(10), a.Setter(10)),
-            new("CommonPrefixes", s[46], a.Getter(11), a.Setter(11)),
-            new("EncodingType", s[111], a.Getter(12), a.Setter(12)),
+            new("TagSet", s[370], a.Getter(0), a.Setter(0)) { Required = true },
         ];
-        a = new(ReadListObjectVersionsRequest, WriteListObjectVersionsRequest);
-        s[219].Members =
+        a = new(ReadGetBucketTaggingRequest, WriteGetBucketTaggingRequest);
+        s[156].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Delimiter", s[106], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
-            new("EncodingType", s[111], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
-            new("KeyMarker", s[203], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "key-marker" },
-            new("MaxKeys", s[234], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
-            new("Prefix", s[297], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
-            new("VersionIdMarker", s[389], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "version-id-marker" },
-            new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadListObjectsOutput, WriteListObjectsOutput);
-        s[220].Members =
+        a = new(ReadGetBucketVersioningOutput, WriteGetBucketVersioningOutput);
+        s[157].Members =
         [
-            new("IsTruncated", s[197], a.Getter(0), a.Setter(0)),
-            new("Marker", s[232], a.Getter(1), a.Setter(1)),
-            new("NextMarker", s[248], a.Getter(2), a.Setter(2)),
-            new("Contents", s[268], a.Getter(3), a.Setter(3)),
-            new("Name", s[26], a.Getter(4), a.Setter(4)),
-            new("Prefix", s[297], a.Getter(5), a.Setter(5)),
-            new("Delimiter", s[106], a.Getter(6), a.Setter(6)),
-            new("MaxKeys", s[234], a.Getter(7), a.Setter(7)),
-            new("CommonPrefixes", s[46], a.Getter(8), a.Setter(8)),
-            new("EncodingType", s[111], a.Getter(9), a.Setter(9)),
+            new("Status", s[27], a.Getter(0), a.Setter(0)),
+            new("MFADelete", s[235], a.Getter(1), a.Setter(1)) { LocationName = "MfaDelete" },
         ];
-        a = new(ReadListObjectsRequest, WriteListObjectsRequest);
-        s[221].Members =
+        a = new(ReadGetBucketVersioningRequest, WriteGetBucketVersioningRequest);
+        s[158].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Delimiter", s[106], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
-            new("EncodingType", s[111], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
-            new("Marker", s[232], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "marker" },
-            new("MaxKeys", s[234], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
-            new("Prefix", s[297], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
-            new("RequestPayer", s[328], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadListObjectsV2Output, WriteListObjectsV2Output);
-        s[222].Members =
+        a = new(ReadGetObjectAclOutput, WriteGetObjectAclOutput);
+        s[159].Members =
         [
-            new("IsTruncated", s[197], a.Getter(0), a.Setter(0)),
-            new("Contents", s[268], a.Getter(1), a.Setter(1)),
-            new("Name", s[26], a.Getter(2), a.Setter(2)),
-            new("Prefix", s[297], a.Getter(3), a.Setter(3)),
-            new("Delimiter", s[106], a.Getter(4), a.Setter(4)),
-            new("MaxKeys", s[234], a.Getter(5), a.Setter(5)),
-            new("CommonPrefixes", s[46], a.Getter(6), a.Setter(6)),
-            new("EncodingType", s[111], a.Getter(7), a.Setter(7)),
-            new("KeyCount", s[202], a.Getter(8), a.Setter(8)),
-            new("ContinuationToken", s[372], a.Getter(9), a.Setter(9)),
-            new("NextContinuationToken", s[250], a.Getter(10), a.Setter(10)),
-            new("StartAfter", s[357], a.Getter(11), a.Setter(11)),
+            new("Owner", s[292], a.Getter(0), a.Setter(0)),
+            new("Grants", s[178], a.Getter(1), a.Setter(1)) { LocationName = "AccessControlList" },
+            new("RequestCharged", s[336], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
         ];
-        a = new(ReadListObjectsV2Request, WriteListObjectsV2Request);
-        s[223].Members =
+        a = new(ReadGetObjectAclRequest, WriteGetObjectAclRequest);
+        s[160].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Delimiter", s[106], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
-            new("EncodingType", s[111], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
-            new("MaxKeys", s[234], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
-            new("Prefix", s[297], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
-            new("ContinuationToken", s[372], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "continuation-token" },
-            new("FetchOwner", s[126], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "fetch-owner" },
-            new("StartAfter", s[357], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "start-after" },
-            new("RequestPayer", s[328], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Key", s[273], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("VersionId", s[287], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("RequestPayer", s[337], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadGetObjectAttributesOutput, WriteGetObjectAttributesOutput);
+        s[161].Members =
+        [
+            new("DeleteMarker", s[94], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-delete-marker" },
+            new("LastModified", s[211], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Last-Modified" },
+            new("VersionId", s[287], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("RequestCharged", s[336], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("ETag", s[110], a.Getter(4), a.Setter(4)),
+            new("Checksum", s[36], a.Getter(5), a.Setter(5)),
+            new("ObjectParts", s[162], a.Getter(6), a.Setter(6)),
+            new("StorageClass", s[367], a.Getter(7), a.Setter(7)),
+            new("ObjectSize", s[282], a.Getter(8), a.Setter(8)),
+        ];
+        a = new(ReadGetObjectAttributesParts, WriteGetObjectAttributesParts);
+        s[162].Members =
+        [
+            new("TotalPartsCount", s[301], a.Getter(0), a.Setter(0)) { LocationName = "PartsCount" },
+            new("PartNumberMarker", s[299], a.Getter(1), a.Setter(1)),
+            new("NextPartNumberMarker", s[253], a.Getter(2), a.Setter(2)),
+            new("MaxParts", s[239], a.Getter(3), a.Setter(3)),
+            new("IsTruncated", s[201], a.Getter(4), a.Setter(4)),
+            new("Parts", s[302], a.Getter(5), a.Setter(5)) { LocationName = "Part" },
+        ];
+        a = new(ReadGetObjectAttributesRequest, WriteGetObjectAttributesRequest);
+        s[163].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Key", s[273], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("VersionId", s[287], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("MaxParts", s[239], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-max-parts" },
+            new("PartNumberMarker", s[299], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-part-number-marker" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[353], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("RequestPayer", s[337], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("ExpectedBucketOwner", s[7], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("ObjectAttributes", s[269], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-attributes", Required = true },
         ];
-        a = new(ReadListPartsOutput, WriteListPartsOutput);
-        s[224].Members =
+        a = new(ReadGetObjectOutput, WriteGetObjectOutput);
+        s[164].Members =
         [
-            new("AbortDate", s[0], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-abort-date" },
-            new("AbortRuleId", s[4], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-abort-rule-id" },
-            new("Bucket", s[26], a.Getter(2), a.Setter(2)),
-            new("Key", s[267], a.Getter(3), a.Setter(3)),
-            new("UploadId", s[245], a.Getter(4), a.Setter(4)),
-            new("PartNumberMarker", s[291], a.Getter(5), a.Setter(5)),
-            new("NextPartNumberMarker", s[249], a.Getter(6), a.Setter(6)),
-            new("MaxParts", s[235], a.Getter(7), a.Setter(7)),
-            new("IsTruncated", s[197], a.Getter(8), a.Setter(8)),
-            new("Parts", s[292], a.Getter(9), a.Setter(9)) { LocationName = "Part" },
-            new("Initiator", s[184], a.Getter(10), a.Setter(10)),
-            new("Owner", s[284], a.Getter(11), a.Setter(11)),
-            new("StorageClass", s[358], a.Getter(12), a.Setter(12)),
-            new("RequestCharged", s[327], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-            new("ChecksumAlgorithm", s[36], a.Getter(14), a.Setter(14)),
+            new("Body", s[16], a.Getter(0), a.Setter(0)),
+            new("DeleteMarker", s[94], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-delete-marker" },
+            new("AcceptRanges", s[5], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "accept-ranges" },
+            new("Expiration", s[119], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
+            new("Restore", s[344], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-restore" },
+            new("LastModified", s[211], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Last-Modified" },
+            new("ContentLength", s[58], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Length" },
+            new("ETag", s[110], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
+            new("ChecksumCRC32", s[39], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
+            new("ChecksumCRC32C", s[40], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
+            new("ChecksumSHA1", s[42], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
+            new("ChecksumSHA256", s[43], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
+            new("MissingMeta", s[247], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-missing-meta" },
+            new("VersionId", s[287], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("CacheControl", s[35], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
+            new("ContentDisposition", s[55], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Disposition" },
+            new("ContentEncoding", s[56], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Encoding" },
+            new("ContentLanguage", s[57], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Language" },
+            new("ContentRange", s[60], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Range" },
+            new("ContentType", s[61], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Type" },
+            new("Expires", s[122], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
+            new("WebsiteRedirectLocation", s[400], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
+            new("ServerSideEncryption", s[358], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("Metadata", s[242], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[356], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("BucketKeyEnabled", s[21], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
+            new("StorageClass", s[367], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
+            new("RequestCharged", s[336], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("ReplicationStatus", s[335], a.Getter(30), a.Setter(30)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-replication-status" },
+            new("PartsCount", s[301], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mp-parts-count" },
+            new("TagCount", s[369], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging-count" },
+            new("ObjectLockMode", s[277], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
+            new("ObjectLockRetainUntilDate", s[278], a.Getter(34), a.Setter(34)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
+            new("ObjectLockLegalHoldStatus", s[276], a.Getter(35), a.Setter(35)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
+        ];
+        a = new(ReadGetObjectRequest, WriteGetObjectRequest);
+        s[165].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("IfMatch", s[183], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Match" },
+            new("IfModifiedSince", s[184], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Modified-Since" },
+            new("IfNoneMatch", s[185], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-None-Match" },
+            new("IfUnmodifiedSince", s[186], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Unmodified-Since" },
+            new("Key", s[273], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("Range", s[333], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Range" },
+            new("ResponseCacheControl", s[338], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-cache-control" },
+            new("ResponseContentDisposition", s[339], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-content-disposition" },
+            new("ResponseContentEncoding", s[340], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-content-encoding" },
+            new("ResponseContentLanguage", s[341], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-content-language" },
+            new("ResponseContentType", s[342], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-content-type" },
+            new("ResponseExpires", s[343], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "response-expires" },
+            new("VersionId", s[287], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[353], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("RequestPayer", s[337], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("PartNumber", s[298], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber" },
+            new("ExpectedBucketOwner", s[7], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("ChecksumMode", s[41], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-mode" },
+        ];
+        a = new(ReadGetObjectTaggingOutput, WriteGetObjectTaggingOutput);
+        s[166].Members =
+        [
+            new("VersionId", s[287], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("TagSet", s[370], a.Getter(1), a.Setter(1)) { Required = true },
+        ];
+        a = new(ReadGetObjectTaggingRequest, WriteGetObjectTaggingRequest);
+        s[167].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Key", s[273], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("VersionId", s[287], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("ExpectedBucketOwner", s[7], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("RequestPayer", s[337], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+        ];
+        a = new(ReadGetPublicAccessBlockOutput, WriteGetPublicAccessBlockOutput);
+        s[168].Members =
+        [
+            new("PublicAccessBlockConfiguration", s[307], a.Getter(0), a.Setter(0)),
+        ];
+        a = new(ReadGetPublicAccessBlockRequest, WriteGetPublicAccessBlockRequest);
+        s[169].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadGlacierJobParameters, WriteGlacierJobParameters);
+        s[170].Members =
+        [
+            new("Tier", s[378], a.Getter(0), a.Setter(0)) { Required = true },
+        ];
+        a = new(ReadGrant, WriteGrant);
+        s[171].Members =
+        [
+            new("Grantee", s[177], a.Getter(0), a.Setter(0)),
+            new("Permission", s[303], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadGrantee, WriteGrantee);
+        s[177].Members =
+        [
+            new("DisplayName", s[109], a.Getter(0), a.Setter(0)),
+            new("EmailAddress", s[111], a.Getter(1), a.Setter(1)),
+            new("ID", s[182], a.Getter(2), a.Setter(2)),
+            new("Type", s[388], a.Getter(3), a.Setter(3)) { LocationName = "xsi:type", Required = true, XmlAttribute = true },
+            new("URI", s[389], a.Getter(4), a.Setter(4)),
+        ];
+        s[178].Member = new(s[171], "Grant");
+        a = new(ReadHeadBucketRequest, WriteHeadBucketRequest);
+        s[179].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ExpectedBucketOwner", s[7], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
     }
 
-    private static void LinkShapes5(global::Kiln.Core.Shapes.ShapeInfo[] s)
+    private static void LinkShapes4(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
         global::Kiln.Model.MemberAccess a;
-        a = new(ReadListPartsRequest, WriteListPartsRequest);
-        s[225].Members =
+        a = new(ReadHeadObjectOutput, WriteHeadObjectOutput);
+        s[180].Members =
+        [
+            new("DeleteMarker", s[94], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-delete-marker" },
+            new("AcceptRanges", s[5], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "accept-ranges" },
+            new("Expiration", s[119], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
+            new("Restore", s[344], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-restore" },
+            new("ArchiveStatus", s[15], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-archive-status" },
+            new("LastModified", s[211], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Last-Modified" },
+            new("ContentLength", s[58], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Length" },
+            new("ChecksumCRC32", s[39], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
+            new("ChecksumCRC32C", s[40], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
+            new("ChecksumSHA1", s[42], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
+            new("ChecksumSHA256", s[43], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
+            new("ETag", s[110], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
+            new("MissingMeta", s[247], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-missing-meta" },
+            new("VersionId", s[287], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("CacheControl", s[35], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
+            new("ContentDisposition", s[55], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Disposition" },
+            new("ContentEncoding", s[56], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Encoding" },
+            new("ContentLanguage", s[57], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Language" },
+            new("ContentType", s[61], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Type" },
+            new("Expires", s[122], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
+            new("WebsiteRedirectLocation", s[400], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
+            new("ServerSideEncryption", s[358], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("Metadata", s[242], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[356], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("BucketKeyEnabled", s[21], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
+            new("StorageClass", s[367], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
+            new("RequestCharged", s[336], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("ReplicationStatus", s[335], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-replication-status" },
+            new("PartsCount", s[301], a.Getter(30), a.Setter(30)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mp-parts-count" },
+            new("ObjectLockMode", s[277], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
+            new("ObjectLockRetainUntilDate", s[278], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
+            new("ObjectLockLegalHoldStatus", s[276], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
+        ];
+        a = new(ReadHeadObjectRequest, WriteHeadObjectRequest);
+        s[181].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("MaxParts", s[235], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-parts" },
-            new("PartNumberMarker", s[291], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "part-number-marker" },
-            new("UploadId", s[245], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
-            new("RequestPayer", s[328], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("ExpectedBucketOwner", s[7], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[344], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("IfMatch", s[183], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Match" },
+            new("IfModifiedSince", s[184], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Modified-Since" },
+            new("IfNoneMatch", s[185], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-None-Match" },
+            new("IfUnmodifiedSince", s[186], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "If-Unmodified-Since" },
+            new("Key", s[273], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("Range", s[333], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Range" },
+            new("VersionId", s[287], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[353], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("RequestPayer", s[337], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("PartNumber", s[298], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber" },
+            new("ExpectedBucketOwner", s[7], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("ChecksumMode", s[41], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-mode" },
         ];
-        a = new(ReadLoggingEnabled, WriteLoggingEnabled);
-        s[228].Members =
+        a = new(ReadInitiator, WriteInitiator);
+        s[188].Members =
         [
-            new("TargetBucket", s[365], a.Getter(0), a.Setter(0)) { Required = true },
-            new("TargetGrants", s[367], a.Getter(1), a.Setter(1)),
-            new("TargetPrefix", s[368], a.Getter(2), a.Setter(2)) { Required = true },
+            new("ID", s[182], a.Getter(0), a.Setter(0)),
+            new("DisplayName", s[109], a.Getter(1), a.Setter(1)),
         ];
-        s[238].Key = new(s[241]);
-        s[238].Value = new(s[242]);
-        a = new(ReadMetadataEntry, WriteMetadataEntry);
-        s[240].Members =
+        a = new(ReadInputSerialization, WriteInputSerialization);
+        s[189].Members =
         [
-            new("Name", s[241], a.Getter(0), a.Setter(0)),
-            new("Value", s[242], a.Getter(1), a.Setter(1)),
+            new("CSV", s[33], a.Getter(0), a.Setter(0)),
+            new("CompressionType", s[53], a.Getter(1), a.Setter(1)),
+            new("JSON", s[202], a.Getter(2), a.Setter(2)),
+            new("Parquet", s[296], a.Getter(3), a.Setter(3)),
         ];
-        a = new(ReadMultipartUpload, WriteMultipartUpload);
-        s[244].Members =
+        a = new(ReadIntelligentTieringAndOperator, WriteIntelligentTieringAndOperator);
+        s[191].Members =
         [
-            new("UploadId", s[245], a.Getter(0), a.Setter(0)),
-            new("Key", s[267], a.Getter(1), a.Setter(1)),
-            new("Initiated", s[183], a.Getter(2), a.Setter(2)),
-            new("StorageClass", s[358], a.Getter(3), a.Setter(3)),
-            new("Owner", s[284], a.Getter(4), a.Setter(4)),
-            new("Initiator", s[184], a.Getter(5), a.Setter(5)),
-            new("ChecksumAlgorithm", s[36], a.Getter(6), a.Setter(6)),
+            new("Prefix", s[306], a.Getter(0), a.Setter(0)),
+            new("Tags", s[370], a.Getter(1), a.Setter(1)) { LocationName = "Tag", Flattened = true },
         ];
-        s[246].Member = new(s[244]);
-        a = new(ReadNoncurrentVersionExpiration, WriteNoncurrentVersionExpiration);
-        s[256].Members =
+        a = new(ReadIntelligentTieringConfiguration, WriteIntelligentTieringConfiguration);
+        s[192].Members =
         [
-            new("NoncurrentDays", s[82], a.Getter(0), a.Setter(0)),
-            new("NewerNoncurrentVersions", s[388], a.Getter(1), a.Setter(1)),
+            new("Id", s[196], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Filter", s[195], a.Getter(1), a.Setter(1)),
+            new("Status", s[197], a.Getter(2), a.Setter(2)) { Required = true },
+            new("Tierings", s[380], a.Getter(3), a.Setter(3)) { LocationName = "Tiering", Required = true },
         ];
-        a = new(ReadNoncurrentVersionTransition, WriteNoncurrentVersionTransition);
-        s[257].Members =
+        s[193].Member = new(s[192]);
+        a = new(ReadIntelligentTieringFilter, WriteIntelligentTieringFilter);
+        s[195].Members =
         [
-            new("NoncurrentDays", s[82], a.Getter(0), a.Setter(0)),
-            new("StorageClass", s[378], a.Getter(1), a.Setter(1)),
-            new("NewerNoncurrentVersions", s[388], a.Getter(2), a.Setter(2)),
+            new("Prefix", s[306], a.Getter(0), a.Setter(0)),
+            new("Tag", s[368], a.Getter(1), a.Setter(1)),
+            new("And", s[191], a.Getter(2), a.Setter(2)),
         ];
-        s[258].Member = new(s[257]);
-        a = new(ReadNotificationConfiguration, WriteNotificationConfiguration);
-        s[259].Members =
+        s[198].Members =
         [
-            new("TopicConfigurations", s[375], a.Getter(0), a.Setter(0)) { LocationName = "TopicConfiguration" },
-            new("QueueConfigurations", s[319], a.Getter(1), a.Setter(1)) { LocationName = "QueueConfiguration" },
-            new("LambdaFunctionConfigurations", s[206], a.Getter(2), a.Setter(2)) { LocationName = "CloudFunctionConfiguration" },
-            new("EventBridgeConfiguration", s[116], a.Getter(3), a.Setter(3)),
+            new("StorageClass", s[367], global::Kiln.Model.ErrorFields.Getter("StorageClass"), global::Kiln.Model.ErrorFields.Setter("StorageClass")),
+            new("AccessTier", s[190], global::Kiln.Model.ErrorFields.Getter("AccessTier"), global::Kiln.Model.ErrorFields.Setter("AccessTier")),
         ];
-        a = new(ReadNotificationConfigurationFilter, WriteNotificationConfigurationFilter);
-        s[260].Members =
+        a = new(ReadJSONInput, WriteJSONInput);
+        s[202].Members =
         [
-            new("Key", s[341], a.Getter(0), a.Setter(0)) { LocationName = "S3Key" },
+            new("Type", s[204], a.Getter(0), a.Setter(0)),
         ];
-        a = new(ReadObject, WriteObject);
-        s[262].Members =
+        a = new(ReadJSONOutput, WriteJSONOutput);
+        s[203].Members =
         [
-            new("Key", s[267], a.Getter(0), a.Setter(0)),
-            new("LastModified", s[207], a.Getter(1), a.Setter(1)),
-            new("ETag", s[109], a.Getter(2), a.Setter(2)),
-            new("ChecksumAlgorithm", s[37], a.Getter(3), a.Setter(3)),
-            new("Size", s[355], a.Getter(4), a.Setter(4)),
-            new("StorageClass", s[277], a.Getter(5), a.Setter(5)),
-            new("Owner", s[284], a.Getter(6), a.Setter(6)),
+            new("RecordDelimiter", s[334], a.Getter(0), a.Setter(0)),
         ];
-        a = new(ReadObjectIdentifier, WriteObjectIdentifier);
-        s[265].Members =
+        a = new(ReadLambdaFunctionConfiguration, WriteLambdaFunctionConfiguration);
+        s[209].Members =
         [
-            new("Key", s[267], a.Getter(0), a.Setter(0)) { Required = true },
-            new("VersionId", s[279], a.Getter(1), a.Setter(1)),
+            new("Id", s[265], a.Getter(0), a.Setter(0)),
+            new("LambdaFunctionArn", s[208], a.Getter(1), a.Setter(1)) { LocationName = "CloudFunction", Required = true },
+            new("Events", s[118], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
+            new("Filter", s[264], a.Getter(3), a.Setter(3)),
         ];
-        s[266].Member = new(s[265]);
-        s[268].Member = new(s[262]);
-        a = new(ReadObjectVersion, WriteObjectVersion);
-        s[278].Members =
+        s[210].Member = new(s[209]);
+        a = new(ReadLifecycleExpiration, WriteLifecycleExpiration);
+        s[212].Members =
         [
-            new("ETag", s[109], a.Getter(0), a.Setter(0)),
-            new("ChecksumAlgorithm", s[37], a.Getter(1), a.Setter(1)),
-            new("Size", s[355], a.Getter(2), a.Setter(2)),
-            new("StorageClass", s[281], a.Getter(3), a.Setter(3)),
-            new("Key", s[267], a.Getter(4), a.Setter(4)),
-            new("VersionId", s[279], a.Getter(5), a.Setter(5)),
-            new("IsLatest", s[195], a.Getter(6), a.Setter(6)),
-            new("LastModified", s[207], a.Getter(7), a.Setter(7)),
-            new("Owner", s[284], a.Getter(8), a.Setter(8)),
+            new("Date", s[82], a.Getter(0), a.Setter(0)),
+            new("Days", s[83], a.Getter(1), a.Setter(1)),
+            new("ExpiredObjectDeleteMarker", s[121], a.Getter(2), a.Setter(2)),
         ];
-        s[280].Member = new(s[278]);
-        a = new(ReadOutputLocation, WriteOutputLocation);
-        s[282].Members =
+        a = new(ReadLifecycleRule, WriteLifecycleRule);
+        s[213].Members =
         [
-            new("S3", s[342], a.Getter(0), a.Setter(0)),
+            new("Expiration", s[212], a.Getter(0), a.Setter(0)),
+            new("ID", s[182], a.Getter(1), a.Setter(1)),
+            new("Prefix", s[306], a.Getter(2), a.Setter(2)),
+            new("Filter", s[215], a.Getter(3), a.Setter(3)),
+            new("Status", s[120], a.Getter(4), a.Setter(4)) { Required = true },
+            new("Transitions", s[386], a.Getter(5), a.Setter(5)) { LocationName = "Transition" },
+            new("NoncurrentVersionTransitions", s[262], a.Getter(6), a.Setter(6)) { LocationName = "NoncurrentVersionTransition" },
+            new("NoncurrentVersionExpiration", s[260], a.Getter(7), a.Setter(7)),
+            new("AbortIncompleteMultipartUpload", s[1], a.Getter(8), a.Setter(8)),
         ];
-        a = new(ReadOutputSerialization, WriteOutputSerialization);
-        s[283].Members =
+        a = new(ReadLifecycleRuleAndOperator, WriteLifecycleRuleAndOperator);
+        s[214].Members =
         [
-            new("CSV", s[34], a.Getter(0), a.Setter(0)),
-            new("JSON", s[199], a.Getter(1), a.Setter(1)),
+            new("Prefix", s[306], a.Getter(0), a.Setter(0)),
+            new("Tags", s[370], a.Getter(1), a.Setter(1)) { LocationName = "Tag", Flattened = true },
+            new("ObjectSizeGreaterThan", s[283], a.Getter(2), a.Setter(2)),
+            new("ObjectSizeLessThan", s[284], a.Getter(3), a.Setter(3)),
         ];
-        a = new(ReadOwner, WriteOwner);
-        s[284].Members =
+        a = new(ReadLifecycleRuleFilter, WriteLifecycleRuleFilter);
+        s[215].Members =
         [
-            new("DisplayName", s[108], a.Getter(0), a.Setter(0)),
-            new("ID", s[178], a.Getter(1), a.Setter(1)),
+            new("Prefix", s[306], a.Getter(0), a.Setter(0)),
+            new("Tag", s[368], a.Getter(1), a.Setter(1)),
+            new("ObjectSizeGreaterThan", s[283], a.Getter(2), a.Setter(2)),
+            new("ObjectSizeLessThan", s[284], a.Getter(3), a.Setter(3)),
+            new("And", s[214], a.Getter(4), a.Setter(4)),
         ];
-        a = new(ReadOwnershipControls, WriteOwnershipControls);
-        s[285].Members =
+        s[216].Member = new(s[213]);
+        a = new(ReadListBucketIntelligentTieringConfigurationsOutput, WriteListBucketIntelligentTieringConfigurationsOutput);
+        s[217].Members =
         [
-            new("Rules", s[287], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
+            new("IsTruncated", s[201], a.Getter(0), a.Setter(0)),
+            new("ContinuationToken", s[381], a.Getter(1), a.Setter(1)),
+            new("NextContinuationToken", s[254], a.Getter(2), a.Setter(2)),
+            new("IntelligentTieringConfigurationList", s[193], a.Getter(3), a.Setter(3)) { LocationName = "IntelligentTieringConfiguration" },
         ];
-        a = new(ReadOwnershipControlsRule, WriteOwnershipControlsRule);
-        s[286].Members =
-        [
-            new("ObjectOwnership", s[274], a.Getter(0), a.Setter(0)) { Required = true },
-        ];
-        s[287].Member = new(s[286]);
-        a = new(ReadPart, WritePart);
-        s[289].Members =
-        [
-            new("PartNumber", s[290], a.Getter(0), a.Setter(0)),
-            new("LastModified", s[207], a.Getter(1), a.Setter(1)),
-            new("ETag", s[109], a.Getter(2), a.Setter(2)),
-            new("Size", s[355], a.Getter(3), a.Setter(3)),
-            new("ChecksumCRC32", s[38], a.Getter(4), a.Setter(4)),
-            new("ChecksumCRC32C", s[39], a.Getter(5), a.Setter(5)),
-            new("ChecksumSHA1", s[41], a.Getter(6), a.Setter(6)),
-            new("ChecksumSHA256", s[42], a.Getter(7), a.Setter(7)),
-        ];
-        s[292].Member = new(s[289]);
-        a = new(ReadPolicyStatus, WritePolicyStatus);
-        s[296].Members =
-        [
-            new("IsPublic", s[196], a.Getter(0), a.Setter(0)) { LocationName = "IsPublic" },
-        ];
-        a = new(ReadPublicAccessBlockConfiguration, WritePublicAccessBlockConfiguration);
-        s[298].Members =
-        [
-            new("BlockPublicAcls", s[354], a.Getter(0), a.Setter(0)) { LocationName = "BlockPublicAcls" },
-            new("IgnorePublicAcls", s[354], a.Getter(1), a.Setter(1)) { LocationName = "IgnorePublicAcls" },
-            new("BlockPublicPolicy", s[354], a.Getter(2), a.Setter(2)) { LocationName = "BlockPublicPolicy" },
-            new("RestrictPublicBuckets", s[354], a.Getter(3), a.Setter(3)) { LocationName = "RestrictPublicBuckets" },
-        ];
-        a = new(ReadPutBucketAclRequest, WritePutBucketAclRequest);
-        s[299].Members =
-        [
-            new("ACL", s[20], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
-            new("AccessControlPolicy", s[6], a.Getter(1), a.Setter(1)) { LocationName = "AccessControlPolicy", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("Bucket", s[26], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContentMD5", s[58], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("GrantFullControl", s[168], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
-            new("GrantRead", s[169], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
-            new("GrantReadACP", s[170], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
-            new("GrantWrite", s[171], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write" },
-            new("GrantWriteACP", s[172], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
-            new("ExpectedBucketOwner", s[7], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadPutBucketCorsRequest, WritePutBucketCorsRequest);
-        s[300].Members =
+        a = new(ReadListBucketIntelligentTieringConfigurationsRequest, WriteListBucketIntelligentTieringConfigurationsRequest);
+        s[218].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("CORSConfiguration", s[30], a.Getter(1), a.Setter(1)) { LocationName = "CORSConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("ContentMD5", s[58], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("ContinuationToken", s[381], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "continuation-token" },
         ];
-        a = new(ReadPutBucketEncryptionRequest, WritePutBucketEncryptionRequest);
-        s[301].Members =
+        a = new(ReadListBucketsOutput, WriteListBucketsOutput);
+        s[219].Members =
+        [
+            new("Buckets", s[28], a.Getter(0), a.Setter(0)),
+            new("Owner", s[292], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadListMultipartUploadsOutput, WriteListMultipartUploadsOutput);
+        s[220].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)),
+            new("KeyMarker", s[207], a.Getter(1), a.Setter(1)),
+            new("UploadIdMarker", s[390], a.Getter(2), a.Setter(2)),
+            new("NextKeyMarker", s[251], a.Getter(3), a.Setter(3)),
+            new("Prefix", s[306], a.Getter(4), a.Setter(4)),
+            new("Delimiter", s[107], a.Getter(5), a.Setter(5)),
+            new("NextUploadIdMarker", s[255], a.Getter(6), a.Setter(6)),
+            new("MaxUploads", s[240], a.Getter(7), a.Setter(7)),
+            new("IsTruncated", s[201], a.Getter(8), a.Setter(8)),
+            new("Uploads", s[250], a.Getter(9), a.Setter(9)) { LocationName = "Upload" },
+            new("CommonPrefixes", s[47], a.Getter(10), a.Setter(10)),
+            new("EncodingType", s[112], a.Getter(11), a.Setter(11)),
+        ];
+        a = new(ReadListMultipartUploadsRequest, WriteListMultipartUploadsRequest);
+        s[221].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("ServerSideEncryptionConfiguration", s[351], a.Getter(3), a.Setter(3)) { LocationName = "ServerSideEncryptionConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("Delimiter", s[107], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
+            new("EncodingType", s[112], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
+            new("KeyMarker", s[207], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "key-marker" },
+            new("MaxUploads", s[240], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-uploads" },
+            new("Prefix", s[306], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
+            new("UploadIdMarker", s[390], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "upload-id-marker" },
+            new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadPutBucketIntelligentTieringConfigurationRequest, WritePutBucketIntelligentTieringConfigurationRequest);
-        s[302].Members =
+        a = new(ReadListObjectVersionsOutput, WriteListObjectVersionsOutput);
+        s[222].Members =
+        [
+            new("IsTruncated", s[201], a.Getter(0), a.Setter(0)),
+            new("KeyMarker", s[207], a.Getter(1), a.Setter(1)),
+            new("VersionIdMarker", s[398], a.Getter(2), a.Setter(2)),
+            new("NextKeyMarker", s[251], a.Getter(3), a.Setter(3)),
+            new("NextVersionIdMarker", s[256], a.Getter(4), a.Setter(4)),
+            new("Versions", s[288], a.Getter(5), a.Setter(5)) { LocationName = "Version" },
+            new("DeleteMarkers", s[97], a.Getter(6), a.Setter(6)) { LocationName = "DeleteMarker" },
+            new("Name", s[26], a.Getter(7), a.Setter(7)),
+            new("Prefix", s[306], a.Getter(8), a.Setter(8)),
+            new("Delimiter", s[107], a.Getter(9), a.Setter(9)),
+            new("MaxKeys", s[238], a.Getter(10), a.Setter(10)),
+            new("CommonPrefixes", s[47], a.Getter(11), a.Setter(11)),
+            new("EncodingType", s[112], a.Getter(12), a.Setter(12)),
+        ];
+        a = new(ReadListObjectVersionsRequest, WriteListObjectVersionsRequest);
+        s[223].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Id", s[192], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "id", Required = true },
-            new("IntelligentTieringConfiguration", s[188], a.Getter(2), a.Setter(2)) { LocationName = "IntelligentTieringConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-        ];
-        a = new(ReadPutBucketLifecycleConfigurationRequest, WritePutBucketLifecycleConfigurationRequest);
-        s[303].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ChecksumAlgorithm", s[36], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("LifecycleConfiguration", s[22], a.Getter(2), a.Setter(2)) { LocationName = "LifecycleConfiguration", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("ExpectedBucketOwner", s[7], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadPutBucketLoggingRequest, WritePutBucketLoggingRequest);
-        s[304].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("BucketLoggingStatus", s[24], a.Getter(1), a.Setter(1)) { LocationName = "BucketLoggingStatus", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("ContentMD5", s[58], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadPutBucketNotificationConfigurationRequest, WritePutBucketNotificationConfigurationRequest);
-        s[305].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("NotificationConfiguration", s[259], a.Getter(1), a.Setter(1)) { LocationName = "NotificationConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("ExpectedBucketOwner", s[7], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("SkipDestinationValidation", s[356], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-skip-destination-validation" },
-        ];
-        a = new(ReadPutBucketOwnershipControlsRequest, WritePutBucketOwnershipControlsRequest);
-        s[306].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ExpectedBucketOwner", s[7], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("OwnershipControls", s[285], a.Getter(3), a.Setter(3)) { LocationName = "OwnershipControls", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-        ];
-        a = new(ReadPutBucketPolicyRequest, WritePutBucketPolicyRequest);
-        s[307].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("ConfirmRemoveSelfBucketAccess", s[53], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-confirm-remove-self-bucket-access" },
-            new("Policy", s[295], a.Getter(4), a.Setter(4)) { Required = true },
-            new("ExpectedBucketOwner", s[7], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadPutBucketTaggingRequest, WritePutBucketTaggingRequest);
-        s[308].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("Tagging", s[362], a.Getter(3), a.Setter(3)) { LocationName = "Tagging", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadPutBucketVersioningRequest, WritePutBucketVersioningRequest);
-        s[309].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("MFA", s[229], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mfa" },
-            new("VersioningConfiguration", s[390], a.Getter(4), a.Setter(4)) { LocationName = "VersioningConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("ExpectedBucketOwner", s[7], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadPutObjectAclOutput, WritePutObjectAclOutput);
-        s[310].Members =
-        [
-            new("RequestCharged", s[327], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("Delimiter", s[107], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
+            new("EncodingType", s[112], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
+            new("KeyMarker", s[207], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "key-marker" },
+            new("MaxKeys", s[238], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
+            new("Prefix", s[306], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
+            new("VersionIdMarker", s[398], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "version-id-marker" },
+            new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
     }
 }

@@ -5,690 +5,671 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static void LinkShapes5(global::Kiln.Core.Shapes.ShapeInfo[] s)
+    {
+        global::Kiln.Model.MemberAccess a;
+        a = new(ReadListObjectsOutput, WriteListObjectsOutput);
+        s[224].Members =
+        [
+            new("IsTruncated", s[201], a.Getter(0), a.Setter(0)),
+            new("Marker", s[236], a.Getter(1), a.Setter(1)),
+            new("NextMarker", s[252], a.Getter(2), a.Setter(2)),
+            new("Contents", s[274], a.Getter(3), a.Setter(3)),
+            new("Name", s[26], a.Getter(4), a.Setter(4)),
+            new("Prefix", s[306], a.Getter(5), a.Setter(5)),
+            new("Delimiter", s[107], a.Getter(6), a.Setter(6)),
+            new("MaxKeys", s[238], a.Getter(7), a.Setter(7)),
+            new("CommonPrefixes", s[47], a.Getter(8), a.Setter(8)),
+            new("EncodingType", s[112], a.Getter(9), a.Setter(9)),
+        ];
+        a = new(ReadListObjectsRequest, WriteListObjectsRequest);
+        s[225].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Delimiter", s[107], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
+            new("EncodingType", s[112], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
+            new("Marker", s[236], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "marker" },
+            new("MaxKeys", s[238], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
+            new("Prefix", s[306], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
+            new("RequestPayer", s[337], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ExpectedBucketOwner", s[7], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadListObjectsV2Output, WriteListObjectsV2Output);
+        s[226].Members =
+        [
+            new("IsTruncated", s[201], a.Getter(0), a.Setter(0)),
+            new("Contents", s[274], a.Getter(1), a.Setter(1)),
+            new("Name", s[26], a.Getter(2), a.Setter(2)),
+            new("Prefix", s[306], a.Getter(3), a.Setter(3)),
+            new("Delimiter", s[107], a.Getter(4), a.Setter(4)),
+            new("MaxKeys", s[238], a.Getter(5), a.Setter(5)),
+            new("CommonPrefixes", s[47], a.Getter(6), a.Setter(6)),
+            new("EncodingType", s[112], a.Getter(7), a.Setter(7)),
+            new("KeyCount", s[206], a.Getter(8), a.Setter(8)),
+            new("ContinuationToken", s[381], a.Getter(9), a.Setter(9)),
+            new("NextContinuationToken", s[254], a.Getter(10), a.Setter(10)),
+            new("StartAfter", s[366], a.Getter(11), a.Setter(11)),
+        ];
+        a = new(ReadListObjectsV2Request, WriteListObjectsV2Request);
+        s[227].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Delimiter", s[107], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "delimiter" },
+            new("EncodingType", s[112], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "encoding-type" },
+            new("MaxKeys", s[238], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-keys" },
+            new("Prefix", s[306], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "prefix" },
+            new("ContinuationToken", s[381], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "continuation-token" },
+            new("FetchOwner", s[127], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "fetch-owner" },
+            new("StartAfter", s[366], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "start-after" },
+            new("RequestPayer", s[337], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ExpectedBucketOwner", s[7], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadListPartsOutput, WriteListPartsOutput);
+        s[228].Members =
+        [
+            new("AbortDate", s[0], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-abort-date" },
+            new("AbortRuleId", s[4], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-abort-rule-id" },
+            new("Bucket", s[26], a.Getter(2), a.Setter(2)),
+            new("Key", s[273], a.Getter(3), a.Setter(3)),
+            new("UploadId", s[249], a.Getter(4), a.Setter(4)),
+            new("PartNumberMarker", s[299], a.Getter(5), a.Setter(5)),
+            new("NextPartNumberMarker", s[253], a.Getter(6), a.Setter(6)),
+            new("MaxParts", s[239], a.Getter(7), a.Setter(7)),
+            new("IsTruncated", s[201], a.Getter(8), a.Setter(8)),
+            new("Parts", s[300], a.Getter(9), a.Setter(9)) { LocationName = "Part" },
+            new("Initiator", s[188], a.Getter(10), a.Setter(10)),
+            new("Owner", s[292], a.Getter(11), a.Setter(11)),
+            new("StorageClass", s[367], a.Getter(12), a.Setter(12)),
+            new("RequestCharged", s[336], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("ChecksumAlgorithm", s[37], a.Getter(14), a.Setter(14)),
+        ];
+        a = new(ReadListPartsRequest, WriteListPartsRequest);
+        s[229].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Key", s[273], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("MaxParts", s[239], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "max-parts" },
+            new("PartNumberMarker", s[299], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "part-number-marker" },
+            new("UploadId", s[249], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
+            new("RequestPayer", s[337], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ExpectedBucketOwner", s[7], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[353], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+        ];
+        a = new(ReadLoggingEnabled, WriteLoggingEnabled);
+        s[232].Members =
+        [
+            new("TargetBucket", s[374], a.Getter(0), a.Setter(0)) { Required = true },
+            new("TargetGrants", s[376], a.Getter(1), a.Setter(1)),
+            new("TargetPrefix", s[377], a.Getter(2), a.Setter(2)) { Required = true },
+        ];
+        s[242].Key = new(s[245]);
+        s[242].Value = new(s[246]);
+        a = new(ReadMetadataEntry, WriteMetadataEntry);
+        s[244].Members =
+        [
+            new("Name", s[245], a.Getter(0), a.Setter(0)),
+            new("Value", s[246], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadMultipartUpload, WriteMultipartUpload);
+        s[248].Members =
+        [
+            new("UploadId", s[249], a.Getter(0), a.Setter(0)),
+            new("Key", s[273], a.Getter(1), a.Setter(1)),
+            new("Initiated", s[187], a.Getter(2), a.Setter(2)),
+            new("StorageClass", s[367], a.Getter(3), a.Setter(3)),
+            new("Owner", s[292], a.Getter(4), a.Setter(4)),
+            new("Initiator", s[188], a.Getter(5), a.Setter(5)),
+            new("ChecksumAlgorithm", s[37], a.Getter(6), a.Setter(6)),
+        ];
+        s[250].Member = new(s[248]);
+        a = new(ReadNoncurrentVersionExpiration, WriteNoncurrentVersionExpiration);
+        s[260].Members =
+        [
+            new("NoncurrentDays", s[83], a.Getter(0), a.Setter(0)),
+            new("NewerNoncurrentVersions", s[397], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadNoncurrentVersionTransition, WriteNoncurrentVersionTransition);
+        s[261].Members =
+        [
+            new("NoncurrentDays", s[83], a.Getter(0), a.Setter(0)),
+            new("StorageClass", s[387], a.Getter(1), a.Setter(1)),
+            new("NewerNoncurrentVersions", s[397], a.Getter(2), a.Setter(2)),
+        ];
+        s[262].Member = new(s[261]);
+        a = new(ReadNotificationConfiguration, WriteNotificationConfiguration);
+        s[263].Members =
+        [
+            new("TopicConfigurations", s[384], a.Getter(0), a.Setter(0)) { LocationName = "TopicConfiguration" },
+            new("QueueConfigurations", s[328], a.Getter(1), a.Setter(1)) { LocationName = "QueueConfiguration" },
+            new("LambdaFunctionConfigurations", s[210], a.Getter(2), a.Setter(2)) { LocationName = "CloudFunctionConfiguration" },
+            new("EventBridgeConfiguration", s[117], a.Getter(3), a.Setter(3)),
+        ];
+        a = new(ReadNotificationConfigurationFilter, WriteNotificationConfigurationFilter);
+        s[264].Members =
+        [
+            new("Key", s[350], a.Getter(0), a.Setter(0)) { LocationName = "S3Key" },
+        ];
+        a = new(ReadObject, WriteObject);
+        s[266].Members =
+        [
+            new("Key", s[273], a.Getter(0), a.Setter(0)),
+            new("LastModified", s[211], a.Getter(1), a.Setter(1)),
+            new("ETag", s[110], a.Getter(2), a.Setter(2)),
+            new("ChecksumAlgorithm", s[38], a.Getter(3), a.Setter(3)),
+            new("Size", s[364], a.Getter(4), a.Setter(4)),
+            new("StorageClass", s[285], a.Getter(5), a.Setter(5)),
+            new("Owner", s[292], a.Getter(6), a.Setter(6)),
+        ];
+        s[269].Member = new(s[268]);
+        a = new(ReadObjectIdentifier, WriteObjectIdentifier);
+        s[271].Members =
+        [
+            new("Key", s[273], a.Getter(0), a.Setter(0)) { Required = true },
+            new("VersionId", s[287], a.Getter(1), a.Setter(1)),
+        ];
+        s[272].Member = new(s[271]);
+        s[274].Member = new(s[266]);
+        a = new(ReadObjectPart, WriteObjectPart);
+        s[281].Members =
+        [
+            new("PartNumber", s[298], a.Getter(0), a.Setter(0)),
+            new("Size", s[364], a.Getter(1), a.Setter(1)),
+            new("ChecksumCRC32", s[39], a.Getter(2), a.Setter(2)),
+            new("ChecksumCRC32C", s[40], a.Getter(3), a.Setter(3)),
+            new("ChecksumSHA1", s[42], a.Getter(4), a.Setter(4)),
+            new("ChecksumSHA256", s[43], a.Getter(5), a.Setter(5)),
+        ];
+        a = new(ReadObjectVersion, WriteObjectVersion);
+        s[286].Members =
+        [
+            new("ETag", s[110], a.Getter(0), a.Setter(0)),
+            new("ChecksumAlgorithm", s[38], a.Getter(1), a.Setter(1)),
+            new("Size", s[364], a.Getter(2), a.Setter(2)),
+            new("StorageClass", s[289], a.Getter(3), a.Setter(3)),
+            new("Key", s[273], a.Getter(4), a.Setter(4)),
+            new("VersionId", s[287], a.Getter(5), a.Setter(5)),
+            new("IsLatest", s[199], a.Getter(6), a.Setter(6)),
+            new("LastModified", s[211], a.Getter(7), a.Setter(7)),
+            new("Owner", s[292], a.Getter(8), a.Setter(8)),
+        ];
+        s[288].Member = new(s[286]);
+        a = new(ReadOutputLocation, WriteOutputLocation);
+        s[290].Members =
+        [
+            new("S3", s[351], a.Getter(0), a.Setter(0)),
+        ];
+        a = new(ReadOutputSerialization, WriteOutputSerialization);
+        s[291].Members =
+        [
+            new("CSV", s[34], a.Getter(0), a.Setter(0)),
+            new("JSON", s[203], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadOwner, WriteOwner);
+        s[292].Members =
+        [
+            new("DisplayName", s[109], a.Getter(0), a.Setter(0)),
+            new("ID", s[182], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadOwnershipControls, WriteOwnershipControls);
+        s[293].Members =
+        [
+            new("Rules", s[295], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
+        ];
+        a = new(ReadOwnershipControlsRule, WriteOwnershipControlsRule);
+        s[294].Members =
+        [
+            new("ObjectOwnership", s[280], a.Getter(0), a.Setter(0)) { Required = true },
+        ];
+        s[295].Member = new(s[294]);
+        a = new(ReadPart, WritePart);
+        s[297].Members =
+        [
+            new("PartNumber", s[298], a.Getter(0), a.Setter(0)),
+            new("LastModified", s[211], a.Getter(1), a.Setter(1)),
+            new("ETag", s[110], a.Getter(2), a.Setter(2)),
+            new("Size", s[364], a.Getter(3), a.Setter(3)),
+            new("ChecksumCRC32", s[39], a.Getter(4), a.Setter(4)),
+            new("ChecksumCRC32C", s[40], a.Getter(5), a.Setter(5)),
+            new("ChecksumSHA1", s[42], a.Getter(6), a.Setter(6)),
+            new("ChecksumSHA256", s[43], a.Getter(7), a.Setter(7)),
+        ];
+        s[300].Member = new(s[297]);
+        s[302].Member = new(s[281]);
+        a = new(ReadPolicyStatus, WritePolicyStatus);
+        s[305].Members =
+        [
+            new("IsPublic", s[200], a.Getter(0), a.Setter(0)) { LocationName = "IsPublic" },
+        ];
+        a = new(ReadPublicAccessBlockConfiguration, WritePublicAccessBlockConfiguration);
+        s[307].Members =
+        [
+            new("BlockPublicAcls", s[363], a.Getter(0), a.Setter(0)) { LocationName = "BlockPublicAcls" },
+            new("IgnorePublicAcls", s[363], a.Getter(1), a.Setter(1)) { LocationName = "IgnorePublicAcls" },
+            new("BlockPublicPolicy", s[363], a.Getter(2), a.Setter(2)) { LocationName = "BlockPublicPolicy" },
+            new("RestrictPublicBuckets", s[363], a.Getter(3), a.Setter(3)) { LocationName = "RestrictPublicBuckets" },
+        ];
+    }
+
     private static void LinkShapes6(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
         global::Kiln.Model.MemberAccess a;
-        a = new(ReadPutObjectAclRequest, WritePutObjectAclRequest);
-        s[311].Members =
+        a = new(ReadPutBucketAclRequest, WritePutBucketAclRequest);
+        s[308].Members =
         [
-            new("ACL", s[264], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
+            new("ACL", s[20], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
             new("AccessControlPolicy", s[6], a.Getter(1), a.Setter(1)) { LocationName = "AccessControlPolicy", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
             new("Bucket", s[26], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContentMD5", s[58], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("GrantFullControl", s[168], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
-            new("GrantRead", s[169], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
-            new("GrantReadACP", s[170], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
-            new("GrantWrite", s[171], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write" },
-            new("GrantWriteACP", s[172], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
-            new("Key", s[267], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("RequestPayer", s[328], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("VersionId", s[279], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
-            new("ExpectedBucketOwner", s[7], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("ContentMD5", s[59], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("GrantFullControl", s[172], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
+            new("GrantRead", s[173], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
+            new("GrantReadACP", s[174], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
+            new("GrantWrite", s[175], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write" },
+            new("GrantWriteACP", s[176], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
+            new("ExpectedBucketOwner", s[7], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadPutObjectOutput, WritePutObjectOutput);
+        a = new(ReadPutBucketCorsRequest, WritePutBucketCorsRequest);
+        s[309].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("CORSConfiguration", s[30], a.Getter(1), a.Setter(1)) { LocationName = "CORSConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("ContentMD5", s[59], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadPutBucketEncryptionRequest, WritePutBucketEncryptionRequest);
+        s[310].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ContentMD5", s[59], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("ServerSideEncryptionConfiguration", s[360], a.Getter(3), a.Setter(3)) { LocationName = "ServerSideEncryptionConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadPutBucketIntelligentTieringConfigurationRequest, WritePutBucketIntelligentTieringConfigurationRequest);
+        s[311].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Id", s[196], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "id", Required = true },
+            new("IntelligentTieringConfiguration", s[192], a.Getter(2), a.Setter(2)) { LocationName = "IntelligentTieringConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+        ];
+        a = new(ReadPutBucketLifecycleConfigurationRequest, WritePutBucketLifecycleConfigurationRequest);
         s[312].Members =
         [
-            new("Expiration", s[118], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
-            new("ETag", s[109], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
-            new("ChecksumCRC32", s[38], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
-            new("ChecksumCRC32C", s[39], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
-            new("ChecksumSHA1", s[41], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
-            new("ChecksumSHA256", s[42], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("ServerSideEncryption", s[349], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("VersionId", s[279], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[347], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("SSEKMSEncryptionContext", s[346], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
-            new("BucketKeyEnabled", s[21], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[327], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ChecksumAlgorithm", s[37], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("LifecycleConfiguration", s[22], a.Getter(2), a.Setter(2)) { LocationName = "LifecycleConfiguration", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("ExpectedBucketOwner", s[7], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadPutObjectRequest, WritePutObjectRequest);
+        a = new(ReadPutBucketLoggingRequest, WritePutBucketLoggingRequest);
         s[313].Members =
         [
-            new("ACL", s[264], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
-            new("Body", s[16], a.Getter(1), a.Setter(1)),
-            new("Bucket", s[26], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("CacheControl", s[35], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
-            new("ContentDisposition", s[54], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Disposition" },
-            new("ContentEncoding", s[55], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Encoding" },
-            new("ContentLanguage", s[56], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Language" },
-            new("ContentLength", s[57], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Length" },
-            new("ContentMD5", s[58], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ContentType", s[60], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Type" },
-            new("ChecksumAlgorithm", s[36], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("ChecksumCRC32", s[38], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
-            new("ChecksumCRC32C", s[39], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
-            new("ChecksumSHA1", s[41], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
-            new("ChecksumSHA256", s[42], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("Expires", s[121], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
-            new("GrantFullControl", s[168], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
-            new("GrantRead", s[169], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
-            new("GrantReadACP", s[170], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
-            new("GrantWriteACP", s[172], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
-            new("Key", s[267], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("Metadata", s[238], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
-            new("ServerSideEncryption", s[349], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("StorageClass", s[358], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
-            new("WebsiteRedirectLocation", s[391], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[344], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[347], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("SSEKMSEncryptionContext", s[346], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
-            new("BucketKeyEnabled", s[21], a.Getter(30), a.Setter(30)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestPayer", s[328], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("Tagging", s[364], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging" },
-            new("ObjectLockMode", s[271], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
-            new("ObjectLockRetainUntilDate", s[272], a.Getter(34), a.Setter(34)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
-            new("ObjectLockLegalHoldStatus", s[270], a.Getter(35), a.Setter(35)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
-            new("ExpectedBucketOwner", s[7], a.Getter(36), a.Setter(36)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("BucketLoggingStatus", s[24], a.Getter(1), a.Setter(1)) { LocationName = "BucketLoggingStatus", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("ContentMD5", s[59], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        a = new(ReadPutObjectTaggingOutput, WritePutObjectTaggingOutput);
+        a = new(ReadPutBucketNotificationConfigurationRequest, WritePutBucketNotificationConfigurationRequest);
         s[314].Members =
         [
-            new("VersionId", s[279], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("NotificationConfiguration", s[263], a.Getter(1), a.Setter(1)) { LocationName = "NotificationConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("ExpectedBucketOwner", s[7], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("SkipDestinationValidation", s[365], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-skip-destination-validation" },
         ];
-        a = new(ReadPutObjectTaggingRequest, WritePutObjectTaggingRequest);
+        a = new(ReadPutBucketOwnershipControlsRequest, WritePutBucketOwnershipControlsRequest);
         s[315].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("VersionId", s[279], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
-            new("ContentMD5", s[58], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("Tagging", s[362], a.Getter(5), a.Setter(5)) { LocationName = "Tagging", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("ExpectedBucketOwner", s[7], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("RequestPayer", s[328], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ContentMD5", s[59], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ExpectedBucketOwner", s[7], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("OwnershipControls", s[293], a.Getter(3), a.Setter(3)) { LocationName = "OwnershipControls", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
         ];
-        a = new(ReadPutPublicAccessBlockRequest, WritePutPublicAccessBlockRequest);
+        a = new(ReadPutBucketPolicyRequest, WritePutBucketPolicyRequest);
         s[316].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContentMD5", s[58], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("PublicAccessBlockConfiguration", s[298], a.Getter(3), a.Setter(3)) { LocationName = "PublicAccessBlockConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("ContentMD5", s[59], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("ConfirmRemoveSelfBucketAccess", s[54], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-confirm-remove-self-bucket-access" },
+            new("Policy", s[304], a.Getter(4), a.Setter(4)) { Required = true },
+            new("ExpectedBucketOwner", s[7], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadPutBucketTaggingRequest, WritePutBucketTaggingRequest);
+        s[317].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ContentMD5", s[59], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("Tagging", s[371], a.Getter(3), a.Setter(3)) { LocationName = "Tagging", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadPutBucketVersioningRequest, WritePutBucketVersioningRequest);
+        s[318].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ContentMD5", s[59], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("MFA", s[233], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-mfa" },
+            new("VersioningConfiguration", s[399], a.Getter(4), a.Setter(4)) { LocationName = "VersioningConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("ExpectedBucketOwner", s[7], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadPutObjectAclOutput, WritePutObjectAclOutput);
+        s[319].Members =
+        [
+            new("RequestCharged", s[336], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+        ];
+        a = new(ReadPutObjectAclRequest, WritePutObjectAclRequest);
+        s[320].Members =
+        [
+            new("ACL", s[270], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
+            new("AccessControlPolicy", s[6], a.Getter(1), a.Setter(1)) { LocationName = "AccessControlPolicy", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("Bucket", s[26], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ContentMD5", s[59], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("GrantFullControl", s[172], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
+            new("GrantRead", s[173], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
+            new("GrantReadACP", s[174], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
+            new("GrantWrite", s[175], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write" },
+            new("GrantWriteACP", s[176], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
+            new("Key", s[273], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("RequestPayer", s[337], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("VersionId", s[287], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("ExpectedBucketOwner", s[7], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadPutObjectOutput, WritePutObjectOutput);
+        s[321].Members =
+        [
+            new("Expiration", s[119], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
+            new("ETag", s[110], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
+            new("ChecksumCRC32", s[39], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
+            new("ChecksumCRC32C", s[40], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
+            new("ChecksumSHA1", s[42], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
+            new("ChecksumSHA256", s[43], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
+            new("ServerSideEncryption", s[358], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("VersionId", s[287], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[356], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSEKMSEncryptionContext", s[355], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
+            new("BucketKeyEnabled", s[21], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
+            new("RequestCharged", s[336], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+        ];
+        a = new(ReadPutObjectRequest, WritePutObjectRequest);
+        s[322].Members =
+        [
+            new("ACL", s[270], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
+            new("Body", s[16], a.Getter(1), a.Setter(1)),
+            new("Bucket", s[26], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("CacheControl", s[35], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
+            new("ContentDisposition", s[55], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Disposition" },
+            new("ContentEncoding", s[56], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Encoding" },
+            new("ContentLanguage", s[57], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Language" },
+            new("ContentLength", s[58], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Length" },
+            new("ContentMD5", s[59], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ContentType", s[61], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Type" },
+            new("ChecksumAlgorithm", s[37], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("ChecksumCRC32", s[39], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
+            new("ChecksumCRC32C", s[40], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
+            new("ChecksumSHA1", s[42], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
+            new("ChecksumSHA256", s[43], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
+            new("Expires", s[122], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
+            new("GrantFullControl", s[172], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
+            new("GrantRead", s[173], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
+            new("GrantReadACP", s[174], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
+            new("GrantWriteACP", s[176], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
+            new("Key", s[273], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("Metadata", s[242], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
+            new("ServerSideEncryption", s[358], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("StorageClass", s[367], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
+            new("WebsiteRedirectLocation", s[400], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[353], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[356], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("SSEKMSEncryptionContext", s[355], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
+            new("BucketKeyEnabled", s[21], a.Getter(30), a.Setter(30)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
+            new("RequestPayer", s[337], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Tagging", s[373], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging" },
+            new("ObjectLockMode", s[277], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
+            new("ObjectLockRetainUntilDate", s[278], a.Getter(34), a.Setter(34)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
+            new("ObjectLockLegalHoldStatus", s[276], a.Getter(35), a.Setter(35)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
+            new("ExpectedBucketOwner", s[7], a.Getter(36), a.Setter(36)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadPutObjectTaggingOutput, WritePutObjectTaggingOutput);
+        s[323].Members =
+        [
+            new("VersionId", s[287], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
+        ];
+        a = new(ReadPutObjectTaggingRequest, WritePutObjectTaggingRequest);
+        s[324].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("Key", s[273], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("VersionId", s[287], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("ContentMD5", s[59], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("Tagging", s[371], a.Getter(5), a.Setter(5)) { LocationName = "Tagging", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("ExpectedBucketOwner", s[7], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+            new("RequestPayer", s[337], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+        ];
+        a = new(ReadPutPublicAccessBlockRequest, WritePutPublicAccessBlockRequest);
+        s[325].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("ContentMD5", s[59], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("PublicAccessBlockConfiguration", s[307], a.Getter(3), a.Setter(3)) { LocationName = "PublicAccessBlockConfiguration", Required = true, XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
             new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
         a = new(ReadQueueConfiguration, WriteQueueConfiguration);
-        s[318].Members =
+        s[327].Members =
         [
-            new("Id", s[261], a.Getter(0), a.Setter(0)),
-            new("QueueArn", s[317], a.Getter(1), a.Setter(1)) { LocationName = "Queue", Required = true },
-            new("Events", s[117], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
-            new("Filter", s[260], a.Getter(3), a.Setter(3)),
+            new("Id", s[265], a.Getter(0), a.Setter(0)),
+            new("QueueArn", s[326], a.Getter(1), a.Setter(1)) { LocationName = "Queue", Required = true },
+            new("Events", s[118], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
+            new("Filter", s[264], a.Getter(3), a.Setter(3)),
         ];
-        s[319].Member = new(s[318]);
+        s[328].Member = new(s[327]);
         a = new(ReadRestoreObjectOutput, WriteRestoreObjectOutput);
-        s[336].Members =
+        s[345].Members =
         [
-            new("RequestCharged", s[327], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-            new("RestoreOutputPath", s[338], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-restore-output-path" },
-        ];
-        a = new(ReadRestoreObjectRequest, WriteRestoreObjectRequest);
-        s[337].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("VersionId", s[279], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
-            new("RestoreRequest", s[339], a.Getter(3), a.Setter(3)) { LocationName = "RestoreRequest", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("RequestPayer", s[328], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("ChecksumAlgorithm", s[36], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("ExpectedBucketOwner", s[7], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadRestoreRequest, WriteRestoreRequest);
-        s[339].Members =
-        [
-            new("Days", s[82], a.Getter(0), a.Setter(0)),
-            new("GlacierJobParameters", s[166], a.Getter(1), a.Setter(1)),
-            new("Type", s[340], a.Getter(2), a.Setter(2)),
-            new("Tier", s[369], a.Getter(3), a.Setter(3)),
-            new("Description", s[107], a.Getter(4), a.Setter(4)),
-            new("SelectParameters", s[348], a.Getter(5), a.Setter(5)),
-            new("OutputLocation", s[282], a.Getter(6), a.Setter(6)),
-        ];
-        a = new(ReadS3KeyFilter, WriteS3KeyFilter);
-        s[341].Members =
-        [
-            new("FilterRules", s[130], a.Getter(0), a.Setter(0)) { LocationName = "FilterRule" },
-        ];
-        a = new(ReadS3Location, WriteS3Location);
-        s[342].Members =
-        [
-            new("BucketName", s[26], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Prefix", s[227], a.Getter(1), a.Setter(1)) { Required = true },
-            new("Encryption", s[112], a.Getter(2), a.Setter(2)),
-            new("CannedACL", s[264], a.Getter(3), a.Setter(3)),
-            new("AccessControlList", s[174], a.Getter(4), a.Setter(4)),
-            new("Tagging", s[362], a.Getter(5), a.Setter(5)),
-            new("UserMetadata", s[386], a.Getter(6), a.Setter(6)),
-            new("StorageClass", s[358], a.Getter(7), a.Setter(7)),
-        ];
-        a = new(ReadSelectParameters, WriteSelectParameters);
-        s[348].Members =
-        [
-            new("InputSerialization", s[185], a.Getter(0), a.Setter(0)) { Required = true },
-            new("ExpressionType", s[125], a.Getter(1), a.Setter(1)) { Required = true },
-            new("Expression", s[124], a.Getter(2), a.Setter(2)) { Required = true },
-            new("OutputSerialization", s[283], a.Getter(3), a.Setter(3)) { Required = true },
-        ];
-        a = new(ReadServerSideEncryptionByDefault, WriteServerSideEncryptionByDefault);
-        s[350].Members =
-        [
-            new("SSEAlgorithm", s[349], a.Getter(0), a.Setter(0)) { Required = true },
-            new("KMSMasterKeyID", s[347], a.Getter(1), a.Setter(1)),
-        ];
-        a = new(ReadServerSideEncryptionConfiguration, WriteServerSideEncryptionConfiguration);
-        s[351].Members =
-        [
-            new("Rules", s[353], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
-        ];
-        a = new(ReadServerSideEncryptionRule, WriteServerSideEncryptionRule);
-        s[352].Members =
-        [
-            new("ApplyServerSideEncryptionByDefault", s[350], a.Getter(0), a.Setter(0)),
-            new("BucketKeyEnabled", s[21], a.Getter(1), a.Setter(1)),
-        ];
-        s[353].Member = new(s[352]);
-        a = new(ReadTag, WriteTag);
-        s[359].Members =
-        [
-            new("Key", s[267], a.Getter(0), a.Setter(0)) { Required = true },
-            new("Value", s[387], a.Getter(1), a.Setter(1)) { Required = true },
-        ];
-        s[361].Member = new(s[359], "Tag");
-        a = new(ReadTagging, WriteTagging);
-        s[362].Members =
-        [
-            new("TagSet", s[361], a.Getter(0), a.Setter(0)) { Required = true },
-        ];
-        a = new(ReadTargetGrant, WriteTargetGrant);
-        s[366].Members =
-        [
-            new("Grantee", s[173], a.Getter(0), a.Setter(0)),
-            new("Permission", s[25], a.Getter(1), a.Setter(1)),
-        ];
-        s[367].Member = new(s[366], "Grant");
-        a = new(ReadTiering, WriteTiering);
-        s[370].Members =
-        [
-            new("Days", s[190], a.Getter(0), a.Setter(0)) { Required = true },
-            new("AccessTier", s[186], a.Getter(1), a.Setter(1)) { Required = true },
-        ];
-        s[371].Member = new(s[370]);
-        a = new(ReadTopicConfiguration, WriteTopicConfiguration);
-        s[374].Members =
-        [
-            new("Id", s[261], a.Getter(0), a.Setter(0)),
-            new("TopicArn", s[373], a.Getter(1), a.Setter(1)) { LocationName = "Topic", Required = true },
-            new("Events", s[117], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
-            new("Filter", s[260], a.Getter(3), a.Setter(3)),
-        ];
-        s[375].Member = new(s[374]);
-        a = new(ReadTransition, WriteTransition);
-        s[376].Members =
-        [
-            new("Date", s[81], a.Getter(0), a.Setter(0)),
-            new("Days", s[82], a.Getter(1), a.Setter(1)),
-            new("StorageClass", s[378], a.Getter(2), a.Setter(2)),
-        ];
-        s[377].Member = new(s[376]);
-        a = new(ReadUploadPartCopyOutput, WriteUploadPartCopyOutput);
-        s[382].Members =
-        [
-            new("CopySourceVersionId", s[74], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-version-id" },
-            new("CopyPartResult", s[64], a.Getter(1), a.Setter(1)),
-            new("ServerSideEncryption", s[349], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[347], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("BucketKeyEnabled", s[21], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[327], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("RequestCharged", s[336], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("RestoreOutputPath", s[347], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-restore-output-path" },
         ];
     }
 
     private static void LinkShapes7(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
         global::Kiln.Model.MemberAccess a;
-        a = new(ReadUploadPartCopyRequest, WriteUploadPartCopyRequest);
-        s[383].Members =
+        a = new(ReadRestoreObjectRequest, WriteRestoreObjectRequest);
+        s[346].Members =
         [
             new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("CopySource", s[65], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source", Required = true },
-            new("CopySourceIfMatch", s[66], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-match" },
-            new("CopySourceIfModifiedSince", s[67], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-modified-since" },
-            new("CopySourceIfNoneMatch", s[68], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-none-match" },
-            new("CopySourceIfUnmodifiedSince", s[69], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-unmodified-since" },
-            new("CopySourceRange", s[70], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-range" },
-            new("Key", s[267], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("PartNumber", s[290], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber", Required = true },
-            new("UploadId", s[245], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
-            new("SSECustomerAlgorithm", s[343], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[344], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("CopySourceSSECustomerAlgorithm", s[71], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-algorithm" },
-            new("CopySourceSSECustomerKey", s[72], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key" },
-            new("CopySourceSSECustomerKeyMD5", s[73], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key-MD5" },
-            new("RequestPayer", s[328], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("Key", s[273], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("VersionId", s[287], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "versionId" },
+            new("RestoreRequest", s[348], a.Getter(3), a.Setter(3)) { LocationName = "RestoreRequest", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
+            new("RequestPayer", s[337], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ChecksumAlgorithm", s[37], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("ExpectedBucketOwner", s[7], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
+        ];
+        a = new(ReadRestoreRequest, WriteRestoreRequest);
+        s[348].Members =
+        [
+            new("Days", s[83], a.Getter(0), a.Setter(0)),
+            new("GlacierJobParameters", s[170], a.Getter(1), a.Setter(1)),
+            new("Type", s[349], a.Getter(2), a.Setter(2)),
+            new("Tier", s[378], a.Getter(3), a.Setter(3)),
+            new("Description", s[108], a.Getter(4), a.Setter(4)),
+            new("SelectParameters", s[357], a.Getter(5), a.Setter(5)),
+            new("OutputLocation", s[290], a.Getter(6), a.Setter(6)),
+        ];
+        a = new(ReadS3KeyFilter, WriteS3KeyFilter);
+        s[350].Members =
+        [
+            new("FilterRules", s[131], a.Getter(0), a.Setter(0)) { LocationName = "FilterRule" },
+        ];
+        a = new(ReadS3Location, WriteS3Location);
+        s[351].Members =
+        [
+            new("BucketName", s[26], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Prefix", s[231], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Encryption", s[113], a.Getter(2), a.Setter(2)),
+            new("CannedACL", s[270], a.Getter(3), a.Setter(3)),
+            new("AccessControlList", s[178], a.Getter(4), a.Setter(4)),
+            new("Tagging", s[371], a.Getter(5), a.Setter(5)),
+            new("UserMetadata", s[395], a.Getter(6), a.Setter(6)),
+            new("StorageClass", s[367], a.Getter(7), a.Setter(7)),
+        ];
+        a = new(ReadSelectParameters, WriteSelectParameters);
+        s[357].Members =
+        [
+            new("InputSerialization", s[189], a.Getter(0), a.Setter(0)) { Required = true },
+            new("ExpressionType", s[126], a.Getter(1), a.Setter(1)) { Required = true },
+            new("Expression", s[125], a.Getter(2), a.Setter(2)) { Required = true },
+            new("OutputSerialization", s[291], a.Getter(3), a.Setter(3)) { Required = true },
+        ];
+        a = new(ReadServerSideEncryptionByDefault, WriteServerSideEncryptionByDefault);
+        s[359].Members =
+        [
+            new("SSEAlgorithm", s[358], a.Getter(0), a.Setter(0)) { Required = true },
+            new("KMSMasterKeyID", s[356], a.Getter(1), a.Setter(1)),
+        ];
+        a = new(ReadServerSideEncryptionConfiguration, WriteServerSideEncryptionConfiguration);
+        s[360].Members =
+        [
+            new("Rules", s[362], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
+        ];
+        a = new(ReadServerSideEncryptionRule, WriteServerSideEncryptionRule);
+        s[361].Members =
+        [
+            new("ApplyServerSideEncryptionByDefault", s[359], a.Getter(0), a.Setter(0)),
+            new("BucketKeyEnabled", s[21], a.Getter(1), a.Setter(1)),
+        ];
+        s[362].Member = new(s[361]);
+        a = new(ReadTag, WriteTag);
+        s[368].Members =
+        [
+            new("Key", s[273], a.Getter(0), a.Setter(0)) { Required = true },
+            new("Value", s[396], a.Getter(1), a.Setter(1)) { Required = true },
+        ];
+        s[370].Member = new(s[368], "Tag");
+        a = new(ReadTagging, WriteTagging);
+        s[371].Members =
+        [
+            new("TagSet", s[370], a.Getter(0), a.Setter(0)) { Required = true },
+        ];
+        a = new(ReadTargetGrant, WriteTargetGrant);
+        s[375].Members =
+        [
+            new("Grantee", s[177], a.Getter(0), a.Setter(0)),
+            new("Permission", s[25], a.Getter(1), a.Setter(1)),
+        ];
+        s[376].Member = new(s[375], "Grant");
+        a = new(ReadTiering, WriteTiering);
+        s[379].Members =
+        [
+            new("Days", s[194], a.Getter(0), a.Setter(0)) { Required = true },
+            new("AccessTier", s[190], a.Getter(1), a.Setter(1)) { Required = true },
+        ];
+        s[380].Member = new(s[379]);
+        a = new(ReadTopicConfiguration, WriteTopicConfiguration);
+        s[383].Members =
+        [
+            new("Id", s[265], a.Getter(0), a.Setter(0)),
+            new("TopicArn", s[382], a.Getter(1), a.Setter(1)) { LocationName = "Topic", Required = true },
+            new("Events", s[118], a.Getter(2), a.Setter(2)) { LocationName = "Event", Required = true },
+            new("Filter", s[264], a.Getter(3), a.Setter(3)),
+        ];
+        s[384].Member = new(s[383]);
+        a = new(ReadTransition, WriteTransition);
+        s[385].Members =
+        [
+            new("Date", s[82], a.Getter(0), a.Setter(0)),
+            new("Days", s[83], a.Getter(1), a.Setter(1)),
+            new("StorageClass", s[387], a.Getter(2), a.Setter(2)),
+        ];
+        s[386].Member = new(s[385]);
+        a = new(ReadUploadPartCopyOutput, WriteUploadPartCopyOutput);
+        s[391].Members =
+        [
+            new("CopySourceVersionId", s[75], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-version-id" },
+            new("CopyPartResult", s[65], a.Getter(1), a.Setter(1)),
+            new("ServerSideEncryption", s[358], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[356], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("BucketKeyEnabled", s[21], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
+            new("RequestCharged", s[336], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+        ];
+        a = new(ReadUploadPartCopyRequest, WriteUploadPartCopyRequest);
+        s[392].Members =
+        [
+            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
+            new("CopySource", s[66], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source", Required = true },
+            new("CopySourceIfMatch", s[67], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-match" },
+            new("CopySourceIfModifiedSince", s[68], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-modified-since" },
+            new("CopySourceIfNoneMatch", s[69], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-none-match" },
+            new("CopySourceIfUnmodifiedSince", s[70], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-unmodified-since" },
+            new("CopySourceRange", s[71], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-range" },
+            new("Key", s[273], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("PartNumber", s[298], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber", Required = true },
+            new("UploadId", s[249], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
+            new("SSECustomerAlgorithm", s[352], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[353], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("CopySourceSSECustomerAlgorithm", s[72], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-algorithm" },
+            new("CopySourceSSECustomerKey", s[73], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key" },
+            new("CopySourceSSECustomerKeyMD5", s[74], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key-MD5" },
+            new("RequestPayer", s[337], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("ExpectedBucketOwner", s[7], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
             new("ExpectedSourceBucketOwner", s[7], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-source-expected-bucket-owner" },
         ];
         a = new(ReadUploadPartOutput, WriteUploadPartOutput);
-        s[384].Members =
+        s[393].Members =
         [
-            new("ServerSideEncryption", s[349], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("ETag", s[109], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
-            new("ChecksumCRC32", s[38], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
-            new("ChecksumCRC32C", s[39], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
-            new("ChecksumSHA1", s[41], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
-            new("ChecksumSHA256", s[42], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[347], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
+            new("ServerSideEncryption", s[358], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
+            new("ETag", s[110], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "ETag" },
+            new("ChecksumCRC32", s[39], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
+            new("ChecksumCRC32C", s[40], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
+            new("ChecksumSHA1", s[42], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
+            new("ChecksumSHA256", s[43], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
+            new("SSECustomerAlgorithm", s[352], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("SSEKMSKeyId", s[356], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
             new("BucketKeyEnabled", s[21], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[327], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
+            new("RequestCharged", s[336], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
         ];
         a = new(ReadUploadPartRequest, WriteUploadPartRequest);
-        s[385].Members =
+        s[394].Members =
         [
             new("Body", s[16], a.Getter(0), a.Setter(0)),
             new("Bucket", s[26], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("ContentLength", s[57], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Length" },
-            new("ContentMD5", s[58], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
-            new("ChecksumAlgorithm", s[36], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
-            new("ChecksumCRC32", s[38], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
-            new("ChecksumCRC32C", s[39], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
-            new("ChecksumSHA1", s[41], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
-            new("ChecksumSHA256", s[42], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("Key", s[267], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("PartNumber", s[290], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber", Required = true },
-            new("UploadId", s[245], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
-            new("SSECustomerAlgorithm", s[343], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[344], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("RequestPayer", s[328], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
+            new("ContentLength", s[58], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Length" },
+            new("ContentMD5", s[59], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-MD5" },
+            new("ChecksumAlgorithm", s[37], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-sdk-checksum-algorithm" },
+            new("ChecksumCRC32", s[39], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
+            new("ChecksumCRC32C", s[40], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
+            new("ChecksumSHA1", s[42], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
+            new("ChecksumSHA256", s[43], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
+            new("Key", s[273], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
+            new("PartNumber", s[298], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "partNumber", Required = true },
+            new("UploadId", s[249], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
+            new("SSECustomerAlgorithm", s[352], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
+            new("SSECustomerKey", s[353], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
+            new("SSECustomerKeyMD5", s[354], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
+            new("RequestPayer", s[337], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
             new("ExpectedBucketOwner", s[7], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
         ];
-        s[386].Member = new(s[240], "MetadataEntry");
+        s[395].Member = new(s[244], "MetadataEntry");
         a = new(ReadVersioningConfiguration, WriteVersioningConfiguration);
-        s[390].Members =
+        s[399].Members =
         [
-            new("MFADelete", s[230], a.Getter(0), a.Setter(0)) { LocationName = "MfaDelete" },
+            new("MFADelete", s[234], a.Getter(0), a.Setter(0)) { LocationName = "MfaDelete" },
             new("Status", s[27], a.Getter(1), a.Setter(1)),
         ];
-    }
-
-    private static void AddOperations1(global::Kiln.Core.Shapes.ServiceInfo service, global::Kiln.Core.Shapes.ShapeInfo[] s, global::System.Collections.Generic.Dictionary<string, global::Kiln.Core.Shapes.OperationInfo> operations)
-    {
-        operations.Add("AbortMultipartUpload", new("AbortMultipartUpload", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}", ResponseCode = 204, Input = s[3], Output = s[2], Errors = [s[255]] });
-        operations.Add("CompleteMultipartUpload", new("CompleteMultipartUpload", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}", Input = s[48], Output = s[47] });
-        operations.Add("CopyObject", new("CopyObject", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[62], Output = s[61], Errors = [s[273]] });
-        operations.Add("CreateBucket", new("CreateBucket", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}", Input = s[77], Output = s[76], Errors = [s[18], s[19]] });
-        operations.Add("CreateMultipartUpload", new("CreateMultipartUpload", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}?uploads", Input = s[79], Output = s[78] });
-        operations.Add("DeleteBucket", new("DeleteBucket", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}", ResponseCode = 204, Input = s[91] });
-        operations.Add("DeleteBucketAnalyticsConfiguration", new("DeleteBucketAnalyticsConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?analytics", ResponseCode = 204 });
-        operations.Add("DeleteBucketCors", new("DeleteBucketCors", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?cors", ResponseCode = 204, Input = s[85] });
-        operations.Add("DeleteBucketEncryption", new("DeleteBucketEncryption", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?encryption", ResponseCode = 204, Input = s[86] });
-        operations.Add("DeleteBucketIntelligentTieringConfiguration", new("DeleteBucketIntelligentTieringConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?intelligent-tiering", ResponseCode = 204, Input = s[87] });
-        operations.Add("DeleteBucketInventoryConfiguration", new("DeleteBucketInventoryConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?inventory", ResponseCode = 204 });
-        operations.Add("DeleteBucketLifecycle", new("DeleteBucketLifecycle", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?lifecycle", ResponseCode = 204, Input = s[88] });
-        operations.Add("DeleteBucketMetricsConfiguration", new("DeleteBucketMetricsConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?metrics", ResponseCode = 204 });
-        operations.Add("DeleteBucketOwnershipControls", new("DeleteBucketOwnershipControls", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?ownershipControls", ResponseCode = 204, Input = s[89] });
-        operations.Add("DeleteBucketPolicy", new("DeleteBucketPolicy", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?policy", ResponseCode = 204, Input = s[90] });
-        operations.Add("DeleteBucketReplication", new("DeleteBucketReplication", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?replication", ResponseCode = 204 });
-        operations.Add("DeleteBucketTagging", new("DeleteBucketTagging", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?tagging", ResponseCode = 204, Input = s[92] });
-        operations.Add("DeleteBucketWebsite", new("DeleteBucketWebsite", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?website", ResponseCode = 204 });
-        operations.Add("DeleteObject", new("DeleteObject", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}", ResponseCode = 204, Input = s[98], Output = s[97] });
-        operations.Add("DeleteObjectTagging", new("DeleteObjectTagging", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}?tagging", ResponseCode = 204, Input = s[100], Output = s[99] });
-        operations.Add("DeleteObjects", new("DeleteObjects", service) { HttpMethod = "POST", RequestUri = "/{Bucket}?delete", Input = s[102], Output = s[101], HttpChecksumRequired = true });
-        operations.Add("DeletePublicAccessBlock", new("DeletePublicAccessBlock", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?publicAccessBlock", ResponseCode = 204, Input = s[103] });
-        operations.Add("GetBucketAccelerateConfiguration", new("GetBucketAccelerateConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?accelerate" });
-        operations.Add("GetBucketAcl", new("GetBucketAcl", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?acl", Input = s[134], Output = s[133] });
-        operations.Add("GetBucketAnalyticsConfiguration", new("GetBucketAnalyticsConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?analytics" });
-        operations.Add("GetBucketCors", new("GetBucketCors", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?cors", Input = s[136], Output = s[135] });
-        operations.Add("GetBucketEncryption", new("GetBucketEncryption", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?encryption", Input = s[138], Output = s[137] });
-        operations.Add("GetBucketIntelligentTieringConfiguration", new("GetBucketIntelligentTieringConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[140], Output = s[139] });
-        operations.Add("GetBucketInventoryConfiguration", new("GetBucketInventoryConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?inventory" });
-        operations.Add("GetBucketLifecycle", new("GetBucketLifecycle", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?lifecycle" });
-        operations.Add("GetBucketLifecycleConfiguration", new("GetBucketLifecycleConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?lifecycle", Input = s[142], Output = s[141] });
-        operations.Add("GetBucketLocation", new("GetBucketLocation", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?location", Input = s[144], Output = s[143] });
-        operations.Add("GetBucketLogging", new("GetBucketLogging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?logging", Input = s[146], Output = s[145] });
-        operations.Add("GetBucketMetricsConfiguration", new("GetBucketMetricsConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?metrics" });
-        operations.Add("GetBucketNotification", new("GetBucketNotification", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?notification" });
-        operations.Add("GetBucketNotificationConfiguration", new("GetBucketNotificationConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?notification", Input = s[147], Output = s[259] });
-        operations.Add("GetBucketOwnershipControls", new("GetBucketOwnershipControls", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?ownershipControls", Input = s[149], Output = s[148] });
-        operations.Add("GetBucketPolicy", new("GetBucketPolicy", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?policy", Input = s[151], Output = s[150] });
-        operations.Add("GetBucketPolicyStatus", new("GetBucketPolicyStatus", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?policyStatus", Input = s[153], Output = s[152] });
-        operations.Add("GetBucketReplication", new("GetBucketReplication", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?replication" });
-        operations.Add("GetBucketRequestPayment", new("GetBucketRequestPayment", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?requestPayment" });
-        operations.Add("GetBucketTagging", new("GetBucketTagging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?tagging", Input = s[155], Output = s[154] });
-        operations.Add("GetBucketVersioning", new("GetBucketVersioning", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?versioning", Input = s[157], Output = s[156] });
-        operations.Add("GetBucketWebsite", new("GetBucketWebsite", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?website" });
-        operations.Add("GetObject", new("GetObject", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}", Input = s[161], Output = s[160], Errors = [s[254], s[194]] });
-        operations.Add("GetObjectAcl", new("GetObjectAcl", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?acl", Input = s[159], Output = s[158], Errors = [s[254]] });
-        operations.Add("GetObjectAttributes", new("GetObjectAttributes", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?attributes" });
-        operations.Add("GetObjectLegalHold", new("GetObjectLegalHold", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?legal-hold" });
-        operations.Add("GetObjectLockConfiguration", new("GetObjectLockConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?object-lock" });
-        operations.Add("GetObjectRetention", new("GetObjectRetention", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?retention" });
-        operations.Add("GetObjectTagging", new("GetObjectTagging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?tagging", Input = s[163], Output = s[162] });
-        operations.Add("GetObjectTorrent", new("GetObjectTorrent", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?torrent" });
-        operations.Add("GetPublicAccessBlock", new("GetPublicAccessBlock", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?publicAccessBlock", Input = s[165], Output = s[164] });
-        operations.Add("HeadBucket", new("HeadBucket", service) { HttpMethod = "HEAD", RequestUri = "/{Bucket}", Input = s[175], Errors = [s[253]] });
-        operations.Add("HeadObject", new("HeadObject", service) { HttpMethod = "HEAD", RequestUri = "/{Bucket}/{Key+}", Input = s[177], Output = s[176], Errors = [s[254]] });
-        operations.Add("ListBucketAnalyticsConfigurations", new("ListBucketAnalyticsConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?analytics" });
-        operations.Add("ListBucketIntelligentTieringConfigurations", new("ListBucketIntelligentTieringConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[214], Output = s[213] });
-        operations.Add("ListBucketInventoryConfigurations", new("ListBucketInventoryConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?inventory" });
-        operations.Add("ListBucketMetricsConfigurations", new("ListBucketMetricsConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?metrics" });
-        operations.Add("ListBuckets", new("ListBuckets", service) { HttpMethod = "GET", RequestUri = "/", Output = s[215] });
-        operations.Add("ListMultipartUploads", new("ListMultipartUploads", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?uploads", Input = s[217], Output = s[216] });
-        operations.Add("ListObjectVersions", new("ListObjectVersions", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?versions", Input = s[219], Output = s[218] });
-        operations.Add("ListObjects", new("ListObjects", service) { HttpMethod = "GET", RequestUri = "/{Bucket}", Input = s[221], Output = s[220], Errors = [s[253]] });
-        operations.Add("ListObjectsV2", new("ListObjectsV2", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?list-type=2", Input = s[223], Output = s[222], Errors = [s[253]] });
-        operations.Add("ListParts", new("ListParts", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}", Input = s[225], Output = s[224] });
-        operations.Add("PutBucketAccelerateConfiguration", new("PutBucketAccelerateConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?accelerate" });
-        operations.Add("PutBucketAcl", new("PutBucketAcl", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?acl", Input = s[299], HttpChecksumRequired = true });
-        operations.Add("PutBucketAnalyticsConfiguration", new("PutBucketAnalyticsConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?analytics" });
-        operations.Add("PutBucketCors", new("PutBucketCors", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?cors", Input = s[300], HttpChecksumRequired = true });
-        operations.Add("PutBucketEncryption", new("PutBucketEncryption", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?encryption", Input = s[301], HttpChecksumRequired = true });
-        operations.Add("PutBucketIntelligentTieringConfiguration", new("PutBucketIntelligentTieringConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[302] });
-        operations.Add("PutBucketInventoryConfiguration", new("PutBucketInventoryConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?inventory" });
-        operations.Add("PutBucketLifecycle", new("PutBucketLifecycle", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?lifecycle", HttpChecksumRequired = true });
-        operations.Add("PutBucketLifecycleConfiguration", new("PutBucketLifecycleConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?lifecycle", Input = s[303], HttpChecksumRequired = true });
-        operations.Add("PutBucketLogging", new("PutBucketLogging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?logging", Input = s[304], HttpChecksumRequired = true });
-        operations.Add("PutBucketMetricsConfiguration", new("PutBucketMetricsConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?metrics" });
-        operations.Add("PutBucketNotification", new("PutBucketNotification", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?notification", HttpChecksumRequired = true });
-        operations.Add("PutBucketNotificationConfiguration", new("PutBucketNotificationConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?notification", Input = s[305] });
-        operations.Add("PutBucketOwnershipControls", new("PutBucketOwnershipControls", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?ownershipControls", Input = s[306], HttpChecksumRequired = true });
-        operations.Add("PutBucketPolicy", new("PutBucketPolicy", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?policy", Input = s[307], HttpChecksumRequired = true });
-        operations.Add("PutBucketReplication", new("PutBucketReplication", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?replication", HttpChecksumRequired = true });
-        operations.Add("PutBucketRequestPayment", new("PutBucketRequestPayment", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?requestPayment", HttpChecksumRequired = true });
-        operations.Add("PutBucketTagging", new("PutBucketTagging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?tagging", Input = s[308], HttpChecksumRequired = true });
-        operations.Add("PutBucketVersioning", new("PutBucketVersioning", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?versioning", Input = s[309], HttpChecksumRequired = true });
-        operations.Add("PutBucketWebsite", new("PutBucketWebsite", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?website", HttpChecksumRequired = true });
-        operations.Add("PutObject", new("PutObject", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[313], Output = s[312] });
-        operations.Add("PutObjectAcl", new("PutObjectAcl", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?acl", Input = s[311], Output = s[310], Errors = [s[254]], HttpChecksumRequired = true });
-        operations.Add("PutObjectLegalHold", new("PutObjectLegalHold", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?legal-hold", HttpChecksumRequired = true });
-        operations.Add("PutObjectLockConfiguration", new("PutObjectLockConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?object-lock", HttpChecksumRequired = true });
-        operations.Add("PutObjectRetention", new("PutObjectRetention", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?retention", HttpChecksumRequired = true });
-        operations.Add("PutObjectTagging", new("PutObjectTagging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?tagging", Input = s[315], Output = s[314], HttpChecksumRequired = true });
-        operations.Add("PutPublicAccessBlock", new("PutPublicAccessBlock", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?publicAccessBlock", Input = s[316], HttpChecksumRequired = true });
-        operations.Add("RestoreObject", new("RestoreObject", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}?restore", Input = s[337], Output = s[336], Errors = [s[263]] });
-        operations.Add("SelectObjectContent", new("SelectObjectContent", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}?select&select-type=2" });
-        operations.Add("UploadPart", new("UploadPart", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[385], Output = s[384] });
-        operations.Add("UploadPartCopy", new("UploadPartCopy", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[383], Output = s[382] });
-        operations.Add("WriteGetObjectResponse", new("WriteGetObjectResponse", service) { HttpMethod = "POST", RequestUri = "/WriteGetObjectResponse", AuthType = "v4-unsigned-body" });
-    }
-
-    private static object? ReadAbortIncompleteMultipartUpload(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.AbortIncompleteMultipartUpload)o;
-        switch (i)
-        {
-            case 0: return x.DaysAfterInitiation;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteAbortIncompleteMultipartUpload(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.AbortIncompleteMultipartUpload)o;
-        switch (i)
-        {
-            case 0: x.DaysAfterInitiation = (int?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadAbortMultipartUploadOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.AbortMultipartUploadOutput)o;
-        switch (i)
-        {
-            case 0: return x.RequestCharged;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteAbortMultipartUploadOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.AbortMultipartUploadOutput)o;
-        switch (i)
-        {
-            case 0: x.RequestCharged = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadAbortMultipartUploadRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.AbortMultipartUploadRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Key;
-            case 2: return x.UploadId;
-            case 3: return x.RequestPayer;
-            case 4: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteAbortMultipartUploadRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.AbortMultipartUploadRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Key = (string?)v; return;
-            case 2: x.UploadId = (string?)v; return;
-            case 3: x.RequestPayer = (string?)v; return;
-            case 4: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadAccessControlPolicy(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.AccessControlPolicy)o;
-        switch (i)
-        {
-            case 0: return x.Grants;
-            case 1: return x.Owner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteAccessControlPolicy(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.AccessControlPolicy)o;
-        switch (i)
-        {
-            case 0: x.Grants = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>?)v; return;
-            case 1: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadBucket(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.Bucket)o;
-        switch (i)
-        {
-            case 0: return x.Name;
-            case 1: return x.CreationDate;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteBucket(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.Bucket)o;
-        switch (i)
-        {
-            case 0: x.Name = (string?)v; return;
-            case 1: x.CreationDate = (global::System.DateTimeOffset?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadBucketLifecycleConfiguration(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.BucketLifecycleConfiguration)o;
-        switch (i)
-        {
-            case 0: return x.Rules;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteBucketLifecycleConfiguration(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.BucketLifecycleConfiguration)o;
-        switch (i)
-        {
-            case 0: x.Rules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.LifecycleRule>?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadBucketLoggingStatus(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.BucketLoggingStatus)o;
-        switch (i)
-        {
-            case 0: return x.LoggingEnabled;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteBucketLoggingStatus(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.BucketLoggingStatus)o;
-        switch (i)
-        {
-            case 0: x.LoggingEnabled = (global::Kiln.Model.S3.LoggingEnabled?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCORSConfiguration(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CORSConfiguration)o;
-        switch (i)
-        {
-            case 0: return x.CORSRules;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCORSConfiguration(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CORSConfiguration)o;
-        switch (i)
-        {
-            case 0: x.CORSRules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CORSRule>?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCORSRule(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CORSRule)o;
-        switch (i)
-        {
-            case 0: return x.ID;
-            case 1: return x.AllowedHeaders;
-            case 2: return x.AllowedMethods;
-            case 3: return x.AllowedOrigins;
-            case 4: return x.ExposeHeaders;
-            case 5: return x.MaxAgeSeconds;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCORSRule(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CORSRule)o;
-        switch (i)
-        {
-            case 0: x.ID = (string?)v; return;
-            case 1: x.AllowedHeaders = (global::System.Collections.Generic.List<string>?)v; return;
-            case 2: x.AllowedMethods = (global::System.Collections.Generic.List<string>?)v; return;
-            case 3: x.AllowedOrigins = (global::System.Collections.Generic.List<string>?)v; return;
-            case 4: x.ExposeHeaders = (global::System.Collections.Generic.List<string>?)v; return;
-            case 5: x.MaxAgeSeconds = (int?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCSVInput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CSVInput)o;
-        switch (i)
-        {
-            case 0: return x.FileHeaderInfo;
-            case 1: return x.Comments;
-            case 2: return x.QuoteEscapeCharacter;
-            case 3: return x.RecordDelimiter;
-            case 4: return x.FieldDelimiter;
-            case 5: return x.QuoteCharacter;
-            case 6: return x.AllowQuotedRecordDelimiter;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCSVInput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CSVInput)o;
-        switch (i)
-        {
-            case 0: x.FileHeaderInfo = (string?)v; return;
-            case 1: x.Comments = (string?)v; return;
-            case 2: x.QuoteEscapeCharacter = (string?)v; return;
-            case 3: x.RecordDelimiter = (string?)v; return;
-            case 4: x.FieldDelimiter = (string?)v; return;
-            case 5: x.QuoteCharacter = (string?)v; return;
-            case 6: x.AllowQuotedRecordDelimiter = (bool?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCSVOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CSVOutput)o;
-        switch (i)
-        {
-            case 0: return x.QuoteFields;
-            case 1: return x.QuoteEscapeCharacter;
-            case 2: return x.RecordDelimiter;
-            case 3: return x.FieldDelimiter;
-            case 4: return x.QuoteCharacter;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCSVOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CSVOutput)o;
-        switch (i)
-        {
-            case 0: x.QuoteFields = (string?)v; return;
-            case 1: x.QuoteEscapeCharacter = (string?)v; return;
-            case 2: x.RecordDelimiter = (string?)v; return;
-            case 3: x.FieldDelimiter = (string?)v; return;
-            case 4: x.QuoteCharacter = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCommonPrefix(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CommonPrefix)o;
-        switch (i)
-        {
-            case 0: return x.Prefix;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
     }
 }

@@ -5,6 +5,405 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static void AddOperations1(global::Kiln.Core.Shapes.ServiceInfo service, global::Kiln.Core.Shapes.ShapeInfo[] s, global::System.Collections.Generic.Dictionary<string, global::Kiln.Core.Shapes.OperationInfo> operations)
+    {
+        operations.Add("AbortMultipartUpload", new("AbortMultipartUpload", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}", ResponseCode = 204, Input = s[3], Output = s[2], Errors = [s[259]] });
+        operations.Add("CompleteMultipartUpload", new("CompleteMultipartUpload", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}", Input = s[49], Output = s[48] });
+        operations.Add("CopyObject", new("CopyObject", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[63], Output = s[62], Errors = [s[279]] });
+        operations.Add("CreateBucket", new("CreateBucket", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}", Input = s[78], Output = s[77], Errors = [s[18], s[19]] });
+        operations.Add("CreateMultipartUpload", new("CreateMultipartUpload", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}?uploads", Input = s[80], Output = s[79] });
+        operations.Add("DeleteBucket", new("DeleteBucket", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}", ResponseCode = 204, Input = s[92] });
+        operations.Add("DeleteBucketAnalyticsConfiguration", new("DeleteBucketAnalyticsConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?analytics", ResponseCode = 204 });
+        operations.Add("DeleteBucketCors", new("DeleteBucketCors", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?cors", ResponseCode = 204, Input = s[86] });
+        operations.Add("DeleteBucketEncryption", new("DeleteBucketEncryption", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?encryption", ResponseCode = 204, Input = s[87] });
+        operations.Add("DeleteBucketIntelligentTieringConfiguration", new("DeleteBucketIntelligentTieringConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?intelligent-tiering", ResponseCode = 204, Input = s[88] });
+        operations.Add("DeleteBucketInventoryConfiguration", new("DeleteBucketInventoryConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?inventory", ResponseCode = 204 });
+        operations.Add("DeleteBucketLifecycle", new("DeleteBucketLifecycle", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?lifecycle", ResponseCode = 204, Input = s[89] });
+        operations.Add("DeleteBucketMetricsConfiguration", new("DeleteBucketMetricsConfiguration", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?metrics", ResponseCode = 204 });
+        operations.Add("DeleteBucketOwnershipControls", new("DeleteBucketOwnershipControls", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?ownershipControls", ResponseCode = 204, Input = s[90] });
+        operations.Add("DeleteBucketPolicy", new("DeleteBucketPolicy", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?policy", ResponseCode = 204, Input = s[91] });
+        operations.Add("DeleteBucketReplication", new("DeleteBucketReplication", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?replication", ResponseCode = 204 });
+        operations.Add("DeleteBucketTagging", new("DeleteBucketTagging", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?tagging", ResponseCode = 204, Input = s[93] });
+        operations.Add("DeleteBucketWebsite", new("DeleteBucketWebsite", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?website", ResponseCode = 204 });
+        operations.Add("DeleteObject", new("DeleteObject", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}", ResponseCode = 204, Input = s[99], Output = s[98] });
+        operations.Add("DeleteObjectTagging", new("DeleteObjectTagging", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}/{Key+}?tagging", ResponseCode = 204, Input = s[101], Output = s[100] });
+        operations.Add("DeleteObjects", new("DeleteObjects", service) { HttpMethod = "POST", RequestUri = "/{Bucket}?delete", Input = s[103], Output = s[102], HttpChecksumRequired = true });
+        operations.Add("DeletePublicAccessBlock", new("DeletePublicAccessBlock", service) { HttpMethod = "DELETE", RequestUri = "/{Bucket}?publicAccessBlock", ResponseCode = 204, Input = s[104] });
+        operations.Add("GetBucketAccelerateConfiguration", new("GetBucketAccelerateConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?accelerate" });
+        operations.Add("GetBucketAcl", new("GetBucketAcl", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?acl", Input = s[135], Output = s[134] });
+        operations.Add("GetBucketAnalyticsConfiguration", new("GetBucketAnalyticsConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?analytics" });
+        operations.Add("GetBucketCors", new("GetBucketCors", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?cors", Input = s[137], Output = s[136] });
+        operations.Add("GetBucketEncryption", new("GetBucketEncryption", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?encryption", Input = s[139], Output = s[138] });
+        operations.Add("GetBucketIntelligentTieringConfiguration", new("GetBucketIntelligentTieringConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[141], Output = s[140] });
+        operations.Add("GetBucketInventoryConfiguration", new("GetBucketInventoryConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?inventory" });
+        operations.Add("GetBucketLifecycle", new("GetBucketLifecycle", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?lifecycle" });
+        operations.Add("GetBucketLifecycleConfiguration", new("GetBucketLifecycleConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?lifecycle", Input = s[143], Output = s[142] });
+        operations.Add("GetBucketLocation", new("GetBucketLocation", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?location", Input = s[145], Output = s[144] });
+        operations.Add("GetBucketLogging", new("GetBucketLogging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?logging", Input = s[147], Output = s[146] });
+        operations.Add("GetBucketMetricsConfiguration", new("GetBucketMetricsConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?metrics" });
+        operations.Add("GetBucketNotification", new("GetBucketNotification", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?notification" });
+        operations.Add("GetBucketNotificationConfiguration", new("GetBucketNotificationConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?notification", Input = s[148], Output = s[263] });
+        operations.Add("GetBucketOwnershipControls", new("GetBucketOwnershipControls", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?ownershipControls", Input = s[150], Output = s[149] });
+        operations.Add("GetBucketPolicy", new("GetBucketPolicy", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?policy", Input = s[152], Output = s[151] });
+        operations.Add("GetBucketPolicyStatus", new("GetBucketPolicyStatus", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?policyStatus", Input = s[154], Output = s[153] });
+        operations.Add("GetBucketReplication", new("GetBucketReplication", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?replication" });
+        operations.Add("GetBucketRequestPayment", new("GetBucketRequestPayment", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?requestPayment" });
+        operations.Add("GetBucketTagging", new("GetBucketTagging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?tagging", Input = s[156], Output = s[155] });
+        operations.Add("GetBucketVersioning", new("GetBucketVersioning", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?versioning", Input = s[158], Output = s[157] });
+        operations.Add("GetBucketWebsite", new("GetBucketWebsite", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?website" });
+        operations.Add("GetObject", new("GetObject", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}", Input = s[165], Output = s[164], Errors = [s[258], s[198]] });
+        operations.Add("GetObjectAcl", new("GetObjectAcl", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?acl", Input = s[160], Output = s[159], Errors = [s[258]] });
+        operations.Add("GetObjectAttributes", new("GetObjectAttributes", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?attributes", Input = s[163], Output = s[161], Errors = [s[258]] });
+        operations.Add("GetObjectLegalHold", new("GetObjectLegalHold", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?legal-hold" });
+        operations.Add("GetObjectLockConfiguration", new("GetObjectLockConfiguration", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?object-lock" });
+        operations.Add("GetObjectRetention", new("GetObjectRetention", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?retention" });
+        operations.Add("GetObjectTagging", new("GetObjectTagging", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?tagging", Input = s[167], Output = s[166] });
+        operations.Add("GetObjectTorrent", new("GetObjectTorrent", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}?torrent" });
+        operations.Add("GetPublicAccessBlock", new("GetPublicAccessBlock", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?publicAccessBlock", Input = s[169], Output = s[168] });
+        operations.Add("HeadBucket", new("HeadBucket", service) { HttpMethod = "HEAD", RequestUri = "/{Bucket}", Input = s[179], Errors = [s[257]] });
+        operations.Add("HeadObject", new("HeadObject", service) { HttpMethod = "HEAD", RequestUri = "/{Bucket}/{Key+}", Input = s[181], Output = s[180], Errors = [s[258]] });
+        operations.Add("ListBucketAnalyticsConfigurations", new("ListBucketAnalyticsConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?analytics" });
+        operations.Add("ListBucketIntelligentTieringConfigurations", new("ListBucketIntelligentTieringConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[218], Output = s[217] });
+        operations.Add("ListBucketInventoryConfigurations", new("ListBucketInventoryConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?inventory" });
+        operations.Add("ListBucketMetricsConfigurations", new("ListBucketMetricsConfigurations", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?metrics" });
+        operations.Add("ListBuckets", new("ListBuckets", service) { HttpMethod = "GET", RequestUri = "/", Output = s[219] });
+        operations.Add("ListMultipartUploads", new("ListMultipartUploads", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?uploads", Input = s[221], Output = s[220] });
+        operations.Add("ListObjectVersions", new("ListObjectVersions", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?versions", Input = s[223], Output = s[222] });
+        operations.Add("ListObjects", new("ListObjects", service) { HttpMethod = "GET", RequestUri = "/{Bucket}", Input = s[225], Output = s[224], Errors = [s[257]] });
+        operations.Add("ListObjectsV2", new("ListObjectsV2", service) { HttpMethod = "GET", RequestUri = "/{Bucket}?list-type=2", Input = s[227], Output = s[226], Errors = [s[257]] });
+        operations.Add("ListParts", new("ListParts", service) { HttpMethod = "GET", RequestUri = "/{Bucket}/{Key+}", Input = s[229], Output = s[228] });
+        operations.Add("PutBucketAccelerateConfiguration", new("PutBucketAccelerateConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?accelerate" });
+        operations.Add("PutBucketAcl", new("PutBucketAcl", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?acl", Input = s[308], HttpChecksumRequired = true });
+        operations.Add("PutBucketAnalyticsConfiguration", new("PutBucketAnalyticsConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?analytics" });
+        operations.Add("PutBucketCors", new("PutBucketCors", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?cors", Input = s[309], HttpChecksumRequired = true });
+        operations.Add("PutBucketEncryption", new("PutBucketEncryption", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?encryption", Input = s[310], HttpChecksumRequired = true });
+        operations.Add("PutBucketIntelligentTieringConfiguration", new("PutBucketIntelligentTieringConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?intelligent-tiering", Input = s[311] });
+        operations.Add("PutBucketInventoryConfiguration", new("PutBucketInventoryConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?inventory" });
+        operations.Add("PutBucketLifecycle", new("PutBucketLifecycle", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?lifecycle", HttpChecksumRequired = true });
+        operations.Add("PutBucketLifecycleConfiguration", new("PutBucketLifecycleConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?lifecycle", Input = s[312], HttpChecksumRequired = true });
+        operations.Add("PutBucketLogging", new("PutBucketLogging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?logging", Input = s[313], HttpChecksumRequired = true });
+        operations.Add("PutBucketMetricsConfiguration", new("PutBucketMetricsConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?metrics" });
+        operations.Add("PutBucketNotification", new("PutBucketNotification", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?notification", HttpChecksumRequired = true });
+        operations.Add("PutBucketNotificationConfiguration", new("PutBucketNotificationConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?notification", Input = s[314] });
+        operations.Add("PutBucketOwnershipControls", new("PutBucketOwnershipControls", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?ownershipControls", Input = s[315], HttpChecksumRequired = true });
+        operations.Add("PutBucketPolicy", new("PutBucketPolicy", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?policy", Input = s[316], HttpChecksumRequired = true });
+        operations.Add("PutBucketReplication", new("PutBucketReplication", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?replication", HttpChecksumRequired = true });
+        operations.Add("PutBucketRequestPayment", new("PutBucketRequestPayment", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?requestPayment", HttpChecksumRequired = true });
+        operations.Add("PutBucketTagging", new("PutBucketTagging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?tagging", Input = s[317], HttpChecksumRequired = true });
+        operations.Add("PutBucketVersioning", new("PutBucketVersioning", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?versioning", Input = s[318], HttpChecksumRequired = true });
+        operations.Add("PutBucketWebsite", new("PutBucketWebsite", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?website", HttpChecksumRequired = true });
+        operations.Add("PutObject", new("PutObject", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[322], Output = s[321] });
+        operations.Add("PutObjectAcl", new("PutObjectAcl", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?acl", Input = s[320], Output = s[319], Errors = [s[258]], HttpChecksumRequired = true });
+        operations.Add("PutObjectLegalHold", new("PutObjectLegalHold", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?legal-hold", HttpChecksumRequired = true });
+        operations.Add("PutObjectLockConfiguration", new("PutObjectLockConfiguration", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?object-lock", HttpChecksumRequired = true });
+        operations.Add("PutObjectRetention", new("PutObjectRetention", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?retention", HttpChecksumRequired = true });
+        operations.Add("PutObjectTagging", new("PutObjectTagging", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}?tagging", Input = s[324], Output = s[323], HttpChecksumRequired = true });
+        operations.Add("PutPublicAccessBlock", new("PutPublicAccessBlock", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}?publicAccessBlock", Input = s[325], HttpChecksumRequired = true });
+        operations.Add("RestoreObject", new("RestoreObject", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}?restore", Input = s[346], Output = s[345], Errors = [s[267]] });
+        operations.Add("SelectObjectContent", new("SelectObjectContent", service) { HttpMethod = "POST", RequestUri = "/{Bucket}/{Key+}?select&select-type=2" });
+        operations.Add("UploadPart", new("UploadPart", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[394], Output = s[393] });
+        operations.Add("UploadPartCopy", new("UploadPartCopy", service) { HttpMethod = "PUT", RequestUri = "/{Bucket}/{Key+}", Input = s[392], Output = s[391] });
+        operations.Add("WriteGetObjectResponse", new("WriteGetObjectResponse", service) { HttpMethod = "POST", RequestUri = "/WriteGetObjectResponse", AuthType = "v4-unsigned-body" });
+    }
+
+    private static object? ReadAbortIncompleteMultipartUpload(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.AbortIncompleteMultipartUpload)o;
+        switch (i)
+        {
+            case 0: return x.DaysAfterInitiation;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteAbortIncompleteMultipartUpload(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.AbortIncompleteMultipartUpload)o;
+        switch (i)
+        {
+            case 0: x.DaysAfterInitiation = (int?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadAbortMultipartUploadOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.AbortMultipartUploadOutput)o;
+        switch (i)
+        {
+            case 0: return x.RequestCharged;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteAbortMultipartUploadOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.AbortMultipartUploadOutput)o;
+        switch (i)
+        {
+            case 0: x.RequestCharged = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadAbortMultipartUploadRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.AbortMultipartUploadRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Key;
+            case 2: return x.UploadId;
+            case 3: return x.RequestPayer;
+            case 4: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteAbortMultipartUploadRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.AbortMultipartUploadRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Key = (string?)v; return;
+            case 2: x.UploadId = (string?)v; return;
+            case 3: x.RequestPayer = (string?)v; return;
+            case 4: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadAccessControlPolicy(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.AccessControlPolicy)o;
+        switch (i)
+        {
+            case 0: return x.Grants;
+            case 1: return x.Owner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteAccessControlPolicy(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.AccessControlPolicy)o;
+        switch (i)
+        {
+            case 0: x.Grants = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>?)v; return;
+            case 1: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadBucket(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Bucket)o;
+        switch (i)
+        {
+            case 0: return x.Name;
+            case 1: return x.CreationDate;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteBucket(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Bucket)o;
+        switch (i)
+        {
+            case 0: x.Name = (string?)v; return;
+            case 1: x.CreationDate = (global::System.DateTimeOffset?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadBucketLifecycleConfiguration(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.BucketLifecycleConfiguration)o;
+        switch (i)
+        {
+            case 0: return x.Rules;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteBucketLifecycleConfiguration(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.BucketLifecycleConfiguration)o;
+        switch (i)
+        {
+            case 0: x.Rules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.LifecycleRule>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadBucketLoggingStatus(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.BucketLoggingStatus)o;
+        switch (i)
+        {
+            case 0: return x.LoggingEnabled;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteBucketLoggingStatus(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.BucketLoggingStatus)o;
+        switch (i)
+        {
+            case 0: x.LoggingEnabled = (global::Kiln.Model.S3.LoggingEnabled?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCORSConfiguration(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CORSConfiguration)o;
+        switch (i)
+        {
+            case 0: return x.CORSRules;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCORSConfiguration(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CORSConfiguration)o;
+        switch (i)
+        {
+            case 0: x.CORSRules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CORSRule>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCORSRule(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CORSRule)o;
+        switch (i)
+        {
+            case 0: return x.ID;
+            case 1: return x.AllowedHeaders;
+            case 2: return x.AllowedMethods;
+            case 3: return x.AllowedOrigins;
+            case 4: return x.ExposeHeaders;
+            case 5: return x.MaxAgeSeconds;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCORSRule(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CORSRule)o;
+        switch (i)
+        {
+            case 0: x.ID = (string?)v; return;
+            case 1: x.AllowedHeaders = (global::System.Collections.Generic.List<string>?)v; return;
+            case 2: x.AllowedMethods = (global::System.Collections.Generic.List<string>?)v; return;
+            case 3: x.AllowedOrigins = (global::System.Collections.Generic.List<string>?)v; return;
+            case 4: x.ExposeHeaders = (global::System.Collections.Generic.List<string>?)v; return;
+            case 5: x.MaxAgeSeconds = (int?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCSVInput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CSVInput)o;
+        switch (i)
+        {
+            case 0: return x.FileHeaderInfo;
+            case 1: return x.Comments;
+            case 2: return x.QuoteEscapeCharacter;
+            case 3: return x.RecordDelimiter;
+            case 4: return x.FieldDelimiter;
+            case 5: return x.QuoteCharacter;
+            case 6: return x.AllowQuotedRecordDelimiter;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCSVInput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CSVInput)o;
+        switch (i)
+        {
+            case 0: x.FileHeaderInfo = (string?)v; return;
+            case 1: x.Comments = (string?)v; return;
+            case 2: x.QuoteEscapeCharacter = (string?)v; return;
+            case 3: x.RecordDelimiter = (string?)v; return;
+            case 4: x.FieldDelimiter = (string?)v; return;
+            case 5: x.QuoteCharacter = (string?)v; return;
+            case 6: x.AllowQuotedRecordDelimiter = (bool?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCSVOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CSVOutput)o;
+        switch (i)
+        {
+            case 0: return x.QuoteFields;
+            case 1: return x.QuoteEscapeCharacter;
+            case 2: return x.RecordDelimiter;
+            case 3: return x.FieldDelimiter;
+            case 4: return x.QuoteCharacter;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCSVOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CSVOutput)o;
+        switch (i)
+        {
+            case 0: x.QuoteFields = (string?)v; return;
+            case 1: x.QuoteEscapeCharacter = (string?)v; return;
+            case 2: x.RecordDelimiter = (string?)v; return;
+            case 3: x.FieldDelimiter = (string?)v; return;
+            case 4: x.QuoteCharacter = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadChecksum(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Checksum)o;
+        switch (i)
+        {
+            case 0: return x.ChecksumCRC32;
+            case 1: return x.ChecksumCRC32C;
+            case 2: return x.ChecksumSHA1;
+            case 3: return x.ChecksumSHA256;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteChecksum(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Checksum)o;
+        switch (i)
+        {
+            case 0: x.ChecksumCRC32 = (string?)v; return;
+            case 1: x.ChecksumCRC32C = (string?)v; return;
+            case 2: x.ChecksumSHA1 = (string?)v; return;
+            case 3: x.ChecksumSHA256 = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCommonPrefix(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CommonPrefix)o;
+        switch (i)
+        {
+            case 0: return x.Prefix;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static void WriteCommonPrefix(object o, int i, object? v)
     {
         var x = (global::Kiln.Model.S3.CommonPrefix)o;
@@ -291,409 +690,6 @@ public static partial class S3Model
             case 38: x.ObjectLockLegalHoldStatus = (string?)v; return;
             case 39: x.ExpectedBucketOwner = (string?)v; return;
             case 40: x.ExpectedSourceBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCopyObjectResult(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CopyObjectResult)o;
-        switch (i)
-        {
-            case 0: return x.ETag;
-            case 1: return x.LastModified;
-            case 2: return x.ChecksumCRC32;
-            case 3: return x.ChecksumCRC32C;
-            case 4: return x.ChecksumSHA1;
-            case 5: return x.ChecksumSHA256;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCopyObjectResult(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CopyObjectResult)o;
-        switch (i)
-        {
-            case 0: x.ETag = (string?)v; return;
-            case 1: x.LastModified = (global::System.DateTimeOffset?)v; return;
-            case 2: x.ChecksumCRC32 = (string?)v; return;
-            case 3: x.ChecksumCRC32C = (string?)v; return;
-            case 4: x.ChecksumSHA1 = (string?)v; return;
-            case 5: x.ChecksumSHA256 = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCopyPartResult(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CopyPartResult)o;
-        switch (i)
-        {
-            case 0: return x.ETag;
-            case 1: return x.LastModified;
-            case 2: return x.ChecksumCRC32;
-            case 3: return x.ChecksumCRC32C;
-            case 4: return x.ChecksumSHA1;
-            case 5: return x.ChecksumSHA256;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCopyPartResult(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CopyPartResult)o;
-        switch (i)
-        {
-            case 0: x.ETag = (string?)v; return;
-            case 1: x.LastModified = (global::System.DateTimeOffset?)v; return;
-            case 2: x.ChecksumCRC32 = (string?)v; return;
-            case 3: x.ChecksumCRC32C = (string?)v; return;
-            case 4: x.ChecksumSHA1 = (string?)v; return;
-            case 5: x.ChecksumSHA256 = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCreateBucketConfiguration(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CreateBucketConfiguration)o;
-        switch (i)
-        {
-            case 0: return x.LocationConstraint;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCreateBucketConfiguration(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CreateBucketConfiguration)o;
-        switch (i)
-        {
-            case 0: x.LocationConstraint = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCreateBucketOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CreateBucketOutput)o;
-        switch (i)
-        {
-            case 0: return x.Location;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCreateBucketOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CreateBucketOutput)o;
-        switch (i)
-        {
-            case 0: x.Location = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCreateBucketRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CreateBucketRequest)o;
-        switch (i)
-        {
-            case 0: return x.ACL;
-            case 1: return x.Bucket;
-            case 2: return x.CreateBucketConfiguration;
-            case 3: return x.GrantFullControl;
-            case 4: return x.GrantRead;
-            case 5: return x.GrantReadACP;
-            case 6: return x.GrantWrite;
-            case 7: return x.GrantWriteACP;
-            case 8: return x.ObjectLockEnabledForBucket;
-            case 9: return x.ObjectOwnership;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCreateBucketRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CreateBucketRequest)o;
-        switch (i)
-        {
-            case 0: x.ACL = (string?)v; return;
-            case 1: x.Bucket = (string?)v; return;
-            case 2: x.CreateBucketConfiguration = (global::Kiln.Model.S3.CreateBucketConfiguration?)v; return;
-            case 3: x.GrantFullControl = (string?)v; return;
-            case 4: x.GrantRead = (string?)v; return;
-            case 5: x.GrantReadACP = (string?)v; return;
-            case 6: x.GrantWrite = (string?)v; return;
-            case 7: x.GrantWriteACP = (string?)v; return;
-            case 8: x.ObjectLockEnabledForBucket = (bool?)v; return;
-            case 9: x.ObjectOwnership = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCreateMultipartUploadOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CreateMultipartUploadOutput)o;
-        switch (i)
-        {
-            case 0: return x.AbortDate;
-            case 1: return x.AbortRuleId;
-            case 2: return x.Bucket;
-            case 3: return x.Key;
-            case 4: return x.UploadId;
-            case 5: return x.ServerSideEncryption;
-            case 6: return x.SSECustomerAlgorithm;
-            case 7: return x.SSECustomerKeyMD5;
-            case 8: return x.SSEKMSKeyId;
-            case 9: return x.SSEKMSEncryptionContext;
-            case 10: return x.BucketKeyEnabled;
-            case 11: return x.RequestCharged;
-            case 12: return x.ChecksumAlgorithm;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCreateMultipartUploadOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CreateMultipartUploadOutput)o;
-        switch (i)
-        {
-            case 0: x.AbortDate = (global::System.DateTimeOffset?)v; return;
-            case 1: x.AbortRuleId = (string?)v; return;
-            case 2: x.Bucket = (string?)v; return;
-            case 3: x.Key = (string?)v; return;
-            case 4: x.UploadId = (string?)v; return;
-            case 5: x.ServerSideEncryption = (string?)v; return;
-            case 6: x.SSECustomerAlgorithm = (string?)v; return;
-            case 7: x.SSECustomerKeyMD5 = (string?)v; return;
-            case 8: x.SSEKMSKeyId = (string?)v; return;
-            case 9: x.SSEKMSEncryptionContext = (string?)v; return;
-            case 10: x.BucketKeyEnabled = (bool?)v; return;
-            case 11: x.RequestCharged = (string?)v; return;
-            case 12: x.ChecksumAlgorithm = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadCreateMultipartUploadRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.CreateMultipartUploadRequest)o;
-        switch (i)
-        {
-            case 0: return x.ACL;
-            case 1: return x.Bucket;
-            case 2: return x.CacheControl;
-            case 3: return x.ContentDisposition;
-            case 4: return x.ContentEncoding;
-            case 5: return x.ContentLanguage;
-            case 6: return x.ContentType;
-            case 7: return x.Expires;
-            case 8: return x.GrantFullControl;
-            case 9: return x.GrantRead;
-            case 10: return x.GrantReadACP;
-            case 11: return x.GrantWriteACP;
-            case 12: return x.Key;
-            case 13: return x.Metadata;
-            case 14: return x.ServerSideEncryption;
-            case 15: return x.StorageClass;
-            case 16: return x.WebsiteRedirectLocation;
-            case 17: return x.SSECustomerAlgorithm;
-            case 18: return x.SSECustomerKey;
-            case 19: return x.SSECustomerKeyMD5;
-            case 20: return x.SSEKMSKeyId;
-            case 21: return x.SSEKMSEncryptionContext;
-            case 22: return x.BucketKeyEnabled;
-            case 23: return x.RequestPayer;
-            case 24: return x.Tagging;
-            case 25: return x.ObjectLockMode;
-            case 26: return x.ObjectLockRetainUntilDate;
-            case 27: return x.ObjectLockLegalHoldStatus;
-            case 28: return x.ExpectedBucketOwner;
-            case 29: return x.ChecksumAlgorithm;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteCreateMultipartUploadRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.CreateMultipartUploadRequest)o;
-        switch (i)
-        {
-            case 0: x.ACL = (string?)v; return;
-            case 1: x.Bucket = (string?)v; return;
-            case 2: x.CacheControl = (string?)v; return;
-            case 3: x.ContentDisposition = (string?)v; return;
-            case 4: x.ContentEncoding = (string?)v; return;
-            case 5: x.ContentLanguage = (string?)v; return;
-            case 6: x.ContentType = (string?)v; return;
-            case 7: x.Expires = (global::System.DateTimeOffset?)v; return;
-            case 8: x.GrantFullControl = (string?)v; return;
-            case 9: x.GrantRead = (string?)v; return;
-            case 10: x.GrantReadACP = (string?)v; return;
-            case 11: x.GrantWriteACP = (string?)v; return;
-            case 12: x.Key = (string?)v; return;
-            case 13: x.Metadata = (global::System.Collections.Generic.Dictionary<string, string>?)v; return;
-            case 14: x.ServerSideEncryption = (string?)v; return;
-            case 15: x.StorageClass = (string?)v; return;
-            case 16: x.WebsiteRedirectLocation = (string?)v; return;
-            case 17: x.SSECustomerAlgorithm = (string?)v; return;
-            case 18: x.SSECustomerKey = (string?)v; return;
-            case 19: x.SSECustomerKeyMD5 = (string?)v; return;
-            case 20: x.SSEKMSKeyId = (string?)v; return;
-            case 21: x.SSEKMSEncryptionContext = (string?)v; return;
-            case 22: x.BucketKeyEnabled = (bool?)v; return;
-            case 23: x.RequestPayer = (string?)v; return;
-            case 24: x.Tagging = (string?)v; return;
-            case 25: x.ObjectLockMode = (string?)v; return;
-            case 26: x.ObjectLockRetainUntilDate = (global::System.DateTimeOffset?)v; return;
-            case 27: x.ObjectLockLegalHoldStatus = (string?)v; return;
-            case 28: x.ExpectedBucketOwner = (string?)v; return;
-            case 29: x.ChecksumAlgorithm = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadDelete(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.Delete)o;
-        switch (i)
-        {
-            case 0: return x.Objects;
-            case 1: return x.Quiet;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteDelete(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.Delete)o;
-        switch (i)
-        {
-            case 0: x.Objects = (global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectIdentifier>?)v; return;
-            case 1: x.Quiet = (bool?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadDeleteBucketCorsRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketCorsRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteDeleteBucketCorsRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketCorsRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadDeleteBucketEncryptionRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketEncryptionRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteDeleteBucketEncryptionRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketEncryptionRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadDeleteBucketIntelligentTieringConfigurationRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketIntelligentTieringConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Id;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteDeleteBucketIntelligentTieringConfigurationRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketIntelligentTieringConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Id = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadDeleteBucketLifecycleRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketLifecycleRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteDeleteBucketLifecycleRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketLifecycleRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadDeleteBucketOwnershipControlsRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteDeleteBucketOwnershipControlsRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadDeleteBucketPolicyRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.DeleteBucketPolicyRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

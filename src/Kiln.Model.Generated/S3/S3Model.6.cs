@@ -5,6 +5,409 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static object? ReadCopyObjectResult(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CopyObjectResult)o;
+        switch (i)
+        {
+            case 0: return x.ETag;
+            case 1: return x.LastModified;
+            case 2: return x.ChecksumCRC32;
+            case 3: return x.ChecksumCRC32C;
+            case 4: return x.ChecksumSHA1;
+            case 5: return x.ChecksumSHA256;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCopyObjectResult(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CopyObjectResult)o;
+        switch (i)
+        {
+            case 0: x.ETag = (string?)v; return;
+            case 1: x.LastModified = (global::System.DateTimeOffset?)v; return;
+            case 2: x.ChecksumCRC32 = (string?)v; return;
+            case 3: x.ChecksumCRC32C = (string?)v; return;
+            case 4: x.ChecksumSHA1 = (string?)v; return;
+            case 5: x.ChecksumSHA256 = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCopyPartResult(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CopyPartResult)o;
+        switch (i)
+        {
+            case 0: return x.ETag;
+            case 1: return x.LastModified;
+            case 2: return x.ChecksumCRC32;
+            case 3: return x.ChecksumCRC32C;
+            case 4: return x.ChecksumSHA1;
+            case 5: return x.ChecksumSHA256;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCopyPartResult(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CopyPartResult)o;
+        switch (i)
+        {
+            case 0: x.ETag = (string?)v; return;
+            case 1: x.LastModified = (global::System.DateTimeOffset?)v; return;
+            case 2: x.ChecksumCRC32 = (string?)v; return;
+            case 3: x.ChecksumCRC32C = (string?)v; return;
+            case 4: x.ChecksumSHA1 = (string?)v; return;
+            case 5: x.ChecksumSHA256 = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCreateBucketConfiguration(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CreateBucketConfiguration)o;
+        switch (i)
+        {
+            case 0: return x.LocationConstraint;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCreateBucketConfiguration(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CreateBucketConfiguration)o;
+        switch (i)
+        {
+            case 0: x.LocationConstraint = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCreateBucketOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CreateBucketOutput)o;
+        switch (i)
+        {
+            case 0: return x.Location;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCreateBucketOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CreateBucketOutput)o;
+        switch (i)
+        {
+            case 0: x.Location = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCreateBucketRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CreateBucketRequest)o;
+        switch (i)
+        {
+            case 0: return x.ACL;
+            case 1: return x.Bucket;
+            case 2: return x.CreateBucketConfiguration;
+            case 3: return x.GrantFullControl;
+            case 4: return x.GrantRead;
+            case 5: return x.GrantReadACP;
+            case 6: return x.GrantWrite;
+            case 7: return x.GrantWriteACP;
+            case 8: return x.ObjectLockEnabledForBucket;
+            case 9: return x.ObjectOwnership;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCreateBucketRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CreateBucketRequest)o;
+        switch (i)
+        {
+            case 0: x.ACL = (string?)v; return;
+            case 1: x.Bucket = (string?)v; return;
+            case 2: x.CreateBucketConfiguration = (global::Kiln.Model.S3.CreateBucketConfiguration?)v; return;
+            case 3: x.GrantFullControl = (string?)v; return;
+            case 4: x.GrantRead = (string?)v; return;
+            case 5: x.GrantReadACP = (string?)v; return;
+            case 6: x.GrantWrite = (string?)v; return;
+            case 7: x.GrantWriteACP = (string?)v; return;
+            case 8: x.ObjectLockEnabledForBucket = (bool?)v; return;
+            case 9: x.ObjectOwnership = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCreateMultipartUploadOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CreateMultipartUploadOutput)o;
+        switch (i)
+        {
+            case 0: return x.AbortDate;
+            case 1: return x.AbortRuleId;
+            case 2: return x.Bucket;
+            case 3: return x.Key;
+            case 4: return x.UploadId;
+            case 5: return x.ServerSideEncryption;
+            case 6: return x.SSECustomerAlgorithm;
+            case 7: return x.SSECustomerKeyMD5;
+            case 8: return x.SSEKMSKeyId;
+            case 9: return x.SSEKMSEncryptionContext;
+            case 10: return x.BucketKeyEnabled;
+            case 11: return x.RequestCharged;
+            case 12: return x.ChecksumAlgorithm;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCreateMultipartUploadOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CreateMultipartUploadOutput)o;
+        switch (i)
+        {
+            case 0: x.AbortDate = (global::System.DateTimeOffset?)v; return;
+            case 1: x.AbortRuleId = (string?)v; return;
+            case 2: x.Bucket = (string?)v; return;
+            case 3: x.Key = (string?)v; return;
+            case 4: x.UploadId = (string?)v; return;
+            case 5: x.ServerSideEncryption = (string?)v; return;
+            case 6: x.SSECustomerAlgorithm = (string?)v; return;
+            case 7: x.SSECustomerKeyMD5 = (string?)v; return;
+            case 8: x.SSEKMSKeyId = (string?)v; return;
+            case 9: x.SSEKMSEncryptionContext = (string?)v; return;
+            case 10: x.BucketKeyEnabled = (bool?)v; return;
+            case 11: x.RequestCharged = (string?)v; return;
+            case 12: x.ChecksumAlgorithm = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadCreateMultipartUploadRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.CreateMultipartUploadRequest)o;
+        switch (i)
+        {
+            case 0: return x.ACL;
+            case 1: return x.Bucket;
+            case 2: return x.CacheControl;
+            case 3: return x.ContentDisposition;
+            case 4: return x.ContentEncoding;
+            case 5: return x.ContentLanguage;
+            case 6: return x.ContentType;
+            case 7: return x.Expires;
+            case 8: return x.GrantFullControl;
+            case 9: return x.GrantRead;
+            case 10: return x.GrantReadACP;
+            case 11: return x.GrantWriteACP;
+            case 12: return x.Key;
+            case 13: return x.Metadata;
+            case 14: return x.ServerSideEncryption;
+            case 15: return x.StorageClass;
+            case 16: return x.WebsiteRedirectLocation;
+            case 17: return x.SSECustomerAlgorithm;
+            case 18: return x.SSECustomerKey;
+            case 19: return x.SSECustomerKeyMD5;
+            case 20: return x.SSEKMSKeyId;
+            case 21: return x.SSEKMSEncryptionContext;
+            case 22: return x.BucketKeyEnabled;
+            case 23: return x.RequestPayer;
+            case 24: return x.Tagging;
+            case 25: return x.ObjectLockMode;
+            case 26: return x.ObjectLockRetainUntilDate;
+            case 27: return x.ObjectLockLegalHoldStatus;
+            case 28: return x.ExpectedBucketOwner;
+            case 29: return x.ChecksumAlgorithm;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteCreateMultipartUploadRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.CreateMultipartUploadRequest)o;
+        switch (i)
+        {
+            case 0: x.ACL = (string?)v; return;
+            case 1: x.Bucket = (string?)v; return;
+            case 2: x.CacheControl = (string?)v; return;
+            case 3: x.ContentDisposition = (string?)v; return;
+            case 4: x.ContentEncoding = (string?)v; return;
+            case 5: x.ContentLanguage = (string?)v; return;
+            case 6: x.ContentType = (string?)v; return;
+            case 7: x.Expires = (global::System.DateTimeOffset?)v; return;
+            case 8: x.GrantFullControl = (string?)v; return;
+            case 9: x.GrantRead = (string?)v; return;
+            case 10: x.GrantReadACP = (string?)v; return;
+            case 11: x.GrantWriteACP = (string?)v; return;
+            case 12: x.Key = (string?)v; return;
+            case 13: x.Metadata = (global::System.Collections.Generic.Dictionary<string, string>?)v; return;
+            case 14: x.ServerSideEncryption = (string?)v; return;
+            case 15: x.StorageClass = (string?)v; return;
+            case 16: x.WebsiteRedirectLocation = (string?)v; return;
+            case 17: x.SSECustomerAlgorithm = (string?)v; return;
+            case 18: x.SSECustomerKey = (string?)v; return;
+            case 19: x.SSECustomerKeyMD5 = (string?)v; return;
+            case 20: x.SSEKMSKeyId = (string?)v; return;
+            case 21: x.SSEKMSEncryptionContext = (string?)v; return;
+            case 22: x.BucketKeyEnabled = (bool?)v; return;
+            case 23: x.RequestPayer = (string?)v; return;
+            case 24: x.Tagging = (string?)v; return;
+            case 25: x.ObjectLockMode = (string?)v; return;
+            case 26: x.ObjectLockRetainUntilDate = (global::System.DateTimeOffset?)v; return;
+            case 27: x.ObjectLockLegalHoldStatus = (string?)v; return;
+            case 28: x.ExpectedBucketOwner = (string?)v; return;
+            case 29: x.ChecksumAlgorithm = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDelete(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Delete)o;
+        switch (i)
+        {
+            case 0: return x.Objects;
+            case 1: return x.Quiet;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDelete(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Delete)o;
+        switch (i)
+        {
+            case 0: x.Objects = (global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectIdentifier>?)v; return;
+            case 1: x.Quiet = (bool?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDeleteBucketCorsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketCorsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteBucketCorsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketCorsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDeleteBucketEncryptionRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketEncryptionRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteBucketEncryptionRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketEncryptionRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDeleteBucketIntelligentTieringConfigurationRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketIntelligentTieringConfigurationRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Id;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteBucketIntelligentTieringConfigurationRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketIntelligentTieringConfigurationRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Id = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDeleteBucketLifecycleRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketLifecycleRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteBucketLifecycleRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketLifecycleRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDeleteBucketOwnershipControlsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteDeleteBucketOwnershipControlsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadDeleteBucketPolicyRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.DeleteBucketPolicyRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static void WriteDeleteBucketPolicyRequest(object o, int i, object? v)
     {
         var x = (global::Kiln.Model.S3.DeleteBucketPolicyRequest)o;
@@ -290,406 +693,6 @@ public static partial class S3Model
             case 1: x.VersionId = (string?)v; return;
             case 2: x.DeleteMarker = (bool?)v; return;
             case 3: x.DeleteMarkerVersionId = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadEncryption(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.Encryption)o;
-        switch (i)
-        {
-            case 0: return x.EncryptionType;
-            case 1: return x.KMSKeyId;
-            case 2: return x.KMSContext;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteEncryption(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.Encryption)o;
-        switch (i)
-        {
-            case 0: x.EncryptionType = (string?)v; return;
-            case 1: x.KMSKeyId = (string?)v; return;
-            case 2: x.KMSContext = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadError(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.Error)o;
-        switch (i)
-        {
-            case 0: return x.Key;
-            case 1: return x.VersionId;
-            case 2: return x.Code;
-            case 3: return x.Message;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteError(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.Error)o;
-        switch (i)
-        {
-            case 0: x.Key = (string?)v; return;
-            case 1: x.VersionId = (string?)v; return;
-            case 2: x.Code = (string?)v; return;
-            case 3: x.Message = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadFilterRule(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.FilterRule)o;
-        switch (i)
-        {
-            case 0: return x.Name;
-            case 1: return x.Value;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteFilterRule(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.FilterRule)o;
-        switch (i)
-        {
-            case 0: x.Name = (string?)v; return;
-            case 1: x.Value = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketAclOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketAclOutput)o;
-        switch (i)
-        {
-            case 0: return x.Owner;
-            case 1: return x.Grants;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketAclOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketAclOutput)o;
-        switch (i)
-        {
-            case 0: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
-            case 1: x.Grants = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketAclRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketAclRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketAclRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketAclRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketCorsOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketCorsOutput)o;
-        switch (i)
-        {
-            case 0: return x.CORSRules;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketCorsOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketCorsOutput)o;
-        switch (i)
-        {
-            case 0: x.CORSRules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CORSRule>?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketCorsRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketCorsRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketCorsRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketCorsRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketEncryptionOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketEncryptionOutput)o;
-        switch (i)
-        {
-            case 0: return x.ServerSideEncryptionConfiguration;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketEncryptionOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketEncryptionOutput)o;
-        switch (i)
-        {
-            case 0: x.ServerSideEncryptionConfiguration = (global::Kiln.Model.S3.ServerSideEncryptionConfiguration?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketEncryptionRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketEncryptionRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketEncryptionRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketEncryptionRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketIntelligentTieringConfigurationOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationOutput)o;
-        switch (i)
-        {
-            case 0: return x.IntelligentTieringConfiguration;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketIntelligentTieringConfigurationOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationOutput)o;
-        switch (i)
-        {
-            case 0: x.IntelligentTieringConfiguration = (global::Kiln.Model.S3.IntelligentTieringConfiguration?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketIntelligentTieringConfigurationRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Id;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketIntelligentTieringConfigurationRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Id = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketLifecycleConfigurationOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLifecycleConfigurationOutput)o;
-        switch (i)
-        {
-            case 0: return x.Rules;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketLifecycleConfigurationOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLifecycleConfigurationOutput)o;
-        switch (i)
-        {
-            case 0: x.Rules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.LifecycleRule>?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketLifecycleConfigurationRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLifecycleConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketLifecycleConfigurationRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLifecycleConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketLocationOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLocationOutput)o;
-        switch (i)
-        {
-            case 0: return x.LocationConstraint;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketLocationOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLocationOutput)o;
-        switch (i)
-        {
-            case 0: x.LocationConstraint = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketLocationRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLocationRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketLocationRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLocationRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketLoggingOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLoggingOutput)o;
-        switch (i)
-        {
-            case 0: return x.LoggingEnabled;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketLoggingOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLoggingOutput)o;
-        switch (i)
-        {
-            case 0: x.LoggingEnabled = (global::Kiln.Model.S3.LoggingEnabled?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketLoggingRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLoggingRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketLoggingRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketLoggingRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketNotificationConfigurationRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketNotificationConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetBucketNotificationConfigurationRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketNotificationConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetBucketOwnershipControlsOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetBucketOwnershipControlsOutput)o;
-        switch (i)
-        {
-            case 0: return x.OwnershipControls;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

@@ -5,6 +5,406 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static object? ReadEncryption(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Encryption)o;
+        switch (i)
+        {
+            case 0: return x.EncryptionType;
+            case 1: return x.KMSKeyId;
+            case 2: return x.KMSContext;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteEncryption(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Encryption)o;
+        switch (i)
+        {
+            case 0: x.EncryptionType = (string?)v; return;
+            case 1: x.KMSKeyId = (string?)v; return;
+            case 2: x.KMSContext = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadError(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Error)o;
+        switch (i)
+        {
+            case 0: return x.Key;
+            case 1: return x.VersionId;
+            case 2: return x.Code;
+            case 3: return x.Message;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteError(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Error)o;
+        switch (i)
+        {
+            case 0: x.Key = (string?)v; return;
+            case 1: x.VersionId = (string?)v; return;
+            case 2: x.Code = (string?)v; return;
+            case 3: x.Message = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadFilterRule(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.FilterRule)o;
+        switch (i)
+        {
+            case 0: return x.Name;
+            case 1: return x.Value;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteFilterRule(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.FilterRule)o;
+        switch (i)
+        {
+            case 0: x.Name = (string?)v; return;
+            case 1: x.Value = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketAclOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketAclOutput)o;
+        switch (i)
+        {
+            case 0: return x.Owner;
+            case 1: return x.Grants;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketAclOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketAclOutput)o;
+        switch (i)
+        {
+            case 0: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
+            case 1: x.Grants = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketAclRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketAclRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketAclRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketAclRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketCorsOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketCorsOutput)o;
+        switch (i)
+        {
+            case 0: return x.CORSRules;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketCorsOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketCorsOutput)o;
+        switch (i)
+        {
+            case 0: x.CORSRules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CORSRule>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketCorsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketCorsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketCorsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketCorsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketEncryptionOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketEncryptionOutput)o;
+        switch (i)
+        {
+            case 0: return x.ServerSideEncryptionConfiguration;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketEncryptionOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketEncryptionOutput)o;
+        switch (i)
+        {
+            case 0: x.ServerSideEncryptionConfiguration = (global::Kiln.Model.S3.ServerSideEncryptionConfiguration?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketEncryptionRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketEncryptionRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketEncryptionRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketEncryptionRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketIntelligentTieringConfigurationOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationOutput)o;
+        switch (i)
+        {
+            case 0: return x.IntelligentTieringConfiguration;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketIntelligentTieringConfigurationOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationOutput)o;
+        switch (i)
+        {
+            case 0: x.IntelligentTieringConfiguration = (global::Kiln.Model.S3.IntelligentTieringConfiguration?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketIntelligentTieringConfigurationRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Id;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketIntelligentTieringConfigurationRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Id = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketLifecycleConfigurationOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLifecycleConfigurationOutput)o;
+        switch (i)
+        {
+            case 0: return x.Rules;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketLifecycleConfigurationOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLifecycleConfigurationOutput)o;
+        switch (i)
+        {
+            case 0: x.Rules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.LifecycleRule>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketLifecycleConfigurationRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLifecycleConfigurationRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketLifecycleConfigurationRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLifecycleConfigurationRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketLocationOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLocationOutput)o;
+        switch (i)
+        {
+            case 0: return x.LocationConstraint;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketLocationOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLocationOutput)o;
+        switch (i)
+        {
+            case 0: x.LocationConstraint = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketLocationRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLocationRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketLocationRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLocationRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketLoggingOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLoggingOutput)o;
+        switch (i)
+        {
+            case 0: return x.LoggingEnabled;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketLoggingOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLoggingOutput)o;
+        switch (i)
+        {
+            case 0: x.LoggingEnabled = (global::Kiln.Model.S3.LoggingEnabled?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketLoggingRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLoggingRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketLoggingRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketLoggingRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketNotificationConfigurationRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketNotificationConfigurationRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetBucketNotificationConfigurationRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketNotificationConfigurationRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetBucketOwnershipControlsOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetBucketOwnershipControlsOutput)o;
+        switch (i)
+        {
+            case 0: return x.OwnershipControls;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static void WriteGetBucketOwnershipControlsOutput(object o, int i, object? v)
     {
         var x = (global::Kiln.Model.S3.GetBucketOwnershipControlsOutput)o;
@@ -259,422 +659,38 @@ public static partial class S3Model
         }
     }
 
-    private static object? ReadGetObjectOutput(object o, int i)
+    private static object? ReadGetObjectAttributesOutput(object o, int i)
     {
-        var x = (global::Kiln.Model.S3.GetObjectOutput)o;
-        switch (i)
-        {
-            case 0: return x.Body;
-            case 1: return x.DeleteMarker;
-            case 2: return x.AcceptRanges;
-            case 3: return x.Expiration;
-            case 4: return x.Restore;
-            case 5: return x.LastModified;
-            case 6: return x.ContentLength;
-            case 7: return x.ETag;
-            case 8: return x.ChecksumCRC32;
-            case 9: return x.ChecksumCRC32C;
-            case 10: return x.ChecksumSHA1;
-            case 11: return x.ChecksumSHA256;
-            case 12: return x.MissingMeta;
-            case 13: return x.VersionId;
-            case 14: return x.CacheControl;
-            case 15: return x.ContentDisposition;
-            case 16: return x.ContentEncoding;
-            case 17: return x.ContentLanguage;
-            case 18: return x.ContentRange;
-            case 19: return x.ContentType;
-            case 20: return x.Expires;
-            case 21: return x.WebsiteRedirectLocation;
-            case 22: return x.ServerSideEncryption;
-            case 23: return x.Metadata;
-            case 24: return x.SSECustomerAlgorithm;
-            case 25: return x.SSECustomerKeyMD5;
-            case 26: return x.SSEKMSKeyId;
-            case 27: return x.BucketKeyEnabled;
-            case 28: return x.StorageClass;
-            case 29: return x.RequestCharged;
-            case 30: return x.ReplicationStatus;
-            case 31: return x.PartsCount;
-            case 32: return x.TagCount;
-            case 33: return x.ObjectLockMode;
-            case 34: return x.ObjectLockRetainUntilDate;
-            case 35: return x.ObjectLockLegalHoldStatus;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetObjectOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetObjectOutput)o;
-        switch (i)
-        {
-            case 0: x.Body = (global::System.IO.Stream?)v; return;
-            case 1: x.DeleteMarker = (bool?)v; return;
-            case 2: x.AcceptRanges = (string?)v; return;
-            case 3: x.Expiration = (string?)v; return;
-            case 4: x.Restore = (string?)v; return;
-            case 5: x.LastModified = (global::System.DateTimeOffset?)v; return;
-            case 6: x.ContentLength = (long?)v; return;
-            case 7: x.ETag = (string?)v; return;
-            case 8: x.ChecksumCRC32 = (string?)v; return;
-            case 9: x.ChecksumCRC32C = (string?)v; return;
-            case 10: x.ChecksumSHA1 = (string?)v; return;
-            case 11: x.ChecksumSHA256 = (string?)v; return;
-            case 12: x.MissingMeta = (int?)v; return;
-            case 13: x.VersionId = (string?)v; return;
-            case 14: x.CacheControl = (string?)v; return;
-            case 15: x.ContentDisposition = (string?)v; return;
-            case 16: x.ContentEncoding = (string?)v; return;
-            case 17: x.ContentLanguage = (string?)v; return;
-            case 18: x.ContentRange = (string?)v; return;
-            case 19: x.ContentType = (string?)v; return;
-            case 20: x.Expires = (global::System.DateTimeOffset?)v; return;
-            case 21: x.WebsiteRedirectLocation = (string?)v; return;
-            case 22: x.ServerSideEncryption = (string?)v; return;
-            case 23: x.Metadata = (global::System.Collections.Generic.Dictionary<string, string>?)v; return;
-            case 24: x.SSECustomerAlgorithm = (string?)v; return;
-            case 25: x.SSECustomerKeyMD5 = (string?)v; return;
-            case 26: x.SSEKMSKeyId = (string?)v; return;
-            case 27: x.BucketKeyEnabled = (bool?)v; return;
-            case 28: x.StorageClass = (string?)v; return;
-            case 29: x.RequestCharged = (string?)v; return;
-            case 30: x.ReplicationStatus = (string?)v; return;
-            case 31: x.PartsCount = (int?)v; return;
-            case 32: x.TagCount = (int?)v; return;
-            case 33: x.ObjectLockMode = (string?)v; return;
-            case 34: x.ObjectLockRetainUntilDate = (global::System.DateTimeOffset?)v; return;
-            case 35: x.ObjectLockLegalHoldStatus = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetObjectRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetObjectRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.IfMatch;
-            case 2: return x.IfModifiedSince;
-            case 3: return x.IfNoneMatch;
-            case 4: return x.IfUnmodifiedSince;
-            case 5: return x.Key;
-            case 6: return x.Range;
-            case 7: return x.ResponseCacheControl;
-            case 8: return x.ResponseContentDisposition;
-            case 9: return x.ResponseContentEncoding;
-            case 10: return x.ResponseContentLanguage;
-            case 11: return x.ResponseContentType;
-            case 12: return x.ResponseExpires;
-            case 13: return x.VersionId;
-            case 14: return x.SSECustomerAlgorithm;
-            case 15: return x.SSECustomerKey;
-            case 16: return x.SSECustomerKeyMD5;
-            case 17: return x.RequestPayer;
-            case 18: return x.PartNumber;
-            case 19: return x.ExpectedBucketOwner;
-            case 20: return x.ChecksumMode;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetObjectRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetObjectRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.IfMatch = (string?)v; return;
-            case 2: x.IfModifiedSince = (global::System.DateTimeOffset?)v; return;
-            case 3: x.IfNoneMatch = (string?)v; return;
-            case 4: x.IfUnmodifiedSince = (global::System.DateTimeOffset?)v; return;
-            case 5: x.Key = (string?)v; return;
-            case 6: x.Range = (string?)v; return;
-            case 7: x.ResponseCacheControl = (string?)v; return;
-            case 8: x.ResponseContentDisposition = (string?)v; return;
-            case 9: x.ResponseContentEncoding = (string?)v; return;
-            case 10: x.ResponseContentLanguage = (string?)v; return;
-            case 11: x.ResponseContentType = (string?)v; return;
-            case 12: x.ResponseExpires = (global::System.DateTimeOffset?)v; return;
-            case 13: x.VersionId = (string?)v; return;
-            case 14: x.SSECustomerAlgorithm = (string?)v; return;
-            case 15: x.SSECustomerKey = (string?)v; return;
-            case 16: x.SSECustomerKeyMD5 = (string?)v; return;
-            case 17: x.RequestPayer = (string?)v; return;
-            case 18: x.PartNumber = (int?)v; return;
-            case 19: x.ExpectedBucketOwner = (string?)v; return;
-            case 20: x.ChecksumMode = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetObjectTaggingOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetObjectTaggingOutput)o;
-        switch (i)
-        {
-            case 0: return x.VersionId;
-            case 1: return x.TagSet;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetObjectTaggingOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetObjectTaggingOutput)o;
-        switch (i)
-        {
-            case 0: x.VersionId = (string?)v; return;
-            case 1: x.TagSet = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetObjectTaggingRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetObjectTaggingRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Key;
-            case 2: return x.VersionId;
-            case 3: return x.ExpectedBucketOwner;
-            case 4: return x.RequestPayer;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetObjectTaggingRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetObjectTaggingRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Key = (string?)v; return;
-            case 2: x.VersionId = (string?)v; return;
-            case 3: x.ExpectedBucketOwner = (string?)v; return;
-            case 4: x.RequestPayer = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetPublicAccessBlockOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetPublicAccessBlockOutput)o;
-        switch (i)
-        {
-            case 0: return x.PublicAccessBlockConfiguration;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetPublicAccessBlockOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetPublicAccessBlockOutput)o;
-        switch (i)
-        {
-            case 0: x.PublicAccessBlockConfiguration = (global::Kiln.Model.S3.PublicAccessBlockConfiguration?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGetPublicAccessBlockRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GetPublicAccessBlockRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGetPublicAccessBlockRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GetPublicAccessBlockRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGlacierJobParameters(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.GlacierJobParameters)o;
-        switch (i)
-        {
-            case 0: return x.Tier;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGlacierJobParameters(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.GlacierJobParameters)o;
-        switch (i)
-        {
-            case 0: x.Tier = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGrant(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.Grant)o;
-        switch (i)
-        {
-            case 0: return x.Grantee;
-            case 1: return x.Permission;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGrant(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.Grant)o;
-        switch (i)
-        {
-            case 0: x.Grantee = (global::Kiln.Model.S3.Grantee?)v; return;
-            case 1: x.Permission = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadGrantee(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.Grantee)o;
-        switch (i)
-        {
-            case 0: return x.DisplayName;
-            case 1: return x.EmailAddress;
-            case 2: return x.ID;
-            case 3: return x.Type;
-            case 4: return x.URI;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteGrantee(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.Grantee)o;
-        switch (i)
-        {
-            case 0: x.DisplayName = (string?)v; return;
-            case 1: x.EmailAddress = (string?)v; return;
-            case 2: x.ID = (string?)v; return;
-            case 3: x.Type = (string?)v; return;
-            case 4: x.URI = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadHeadBucketRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.HeadBucketRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteHeadBucketRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.HeadBucketRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadHeadObjectOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.HeadObjectOutput)o;
+        var x = (global::Kiln.Model.S3.GetObjectAttributesOutput)o;
         switch (i)
         {
             case 0: return x.DeleteMarker;
-            case 1: return x.AcceptRanges;
-            case 2: return x.Expiration;
-            case 3: return x.Restore;
-            case 4: return x.ArchiveStatus;
-            case 5: return x.LastModified;
-            case 6: return x.ContentLength;
-            case 7: return x.ChecksumCRC32;
-            case 8: return x.ChecksumCRC32C;
-            case 9: return x.ChecksumSHA1;
-            case 10: return x.ChecksumSHA256;
-            case 11: return x.ETag;
-            case 12: return x.MissingMeta;
-            case 13: return x.VersionId;
-            case 14: return x.CacheControl;
-            case 15: return x.ContentDisposition;
-            case 16: return x.ContentEncoding;
-            case 17: return x.ContentLanguage;
-            case 18: return x.ContentType;
-            case 19: return x.Expires;
-            case 20: return x.WebsiteRedirectLocation;
-            case 21: return x.ServerSideEncryption;
-            case 22: return x.Metadata;
-            case 23: return x.SSECustomerAlgorithm;
-            case 24: return x.SSECustomerKeyMD5;
-            case 25: return x.SSEKMSKeyId;
-            case 26: return x.BucketKeyEnabled;
-            case 27: return x.StorageClass;
-            case 28: return x.RequestCharged;
-            case 29: return x.ReplicationStatus;
-            case 30: return x.PartsCount;
-            case 31: return x.ObjectLockMode;
-            case 32: return x.ObjectLockRetainUntilDate;
-            case 33: return x.ObjectLockLegalHoldStatus;
+            case 1: return x.LastModified;
+            case 2: return x.VersionId;
+            case 3: return x.RequestCharged;
+            case 4: return x.ETag;
+            case 5: return x.Checksum;
+            case 6: return x.ObjectParts;
+            case 7: return x.StorageClass;
+            case 8: return x.ObjectSize;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }
 
-    private static void WriteHeadObjectOutput(object o, int i, object? v)
+    private static void WriteGetObjectAttributesOutput(object o, int i, object? v)
     {
-        var x = (global::Kiln.Model.S3.HeadObjectOutput)o;
+        var x = (global::Kiln.Model.S3.GetObjectAttributesOutput)o;
         switch (i)
         {
             case 0: x.DeleteMarker = (bool?)v; return;
-            case 1: x.AcceptRanges = (string?)v; return;
-            case 2: x.Expiration = (string?)v; return;
-            case 3: x.Restore = (string?)v; return;
-            case 4: x.ArchiveStatus = (string?)v; return;
-            case 5: x.LastModified = (global::System.DateTimeOffset?)v; return;
-            case 6: x.ContentLength = (long?)v; return;
-            case 7: x.ChecksumCRC32 = (string?)v; return;
-            case 8: x.ChecksumCRC32C = (string?)v; return;
-            case 9: x.ChecksumSHA1 = (string?)v; return;
-            case 10: x.ChecksumSHA256 = (string?)v; return;
-            case 11: x.ETag = (string?)v; return;
-            case 12: x.MissingMeta = (int?)v; return;
-            case 13: x.VersionId = (string?)v; return;
-            case 14: x.CacheControl = (string?)v; return;
-            case 15: x.ContentDisposition = (string?)v; return;
-            case 16: x.ContentEncoding = (string?)v; return;
-            case 17: x.ContentLanguage = (string?)v; return;
-            case 18: x.ContentType = (string?)v; return;
-            case 19: x.Expires = (global::System.DateTimeOffset?)v; return;
-            case 20: x.WebsiteRedirectLocation = (string?)v; return;
-            case 21: x.ServerSideEncryption = (string?)v; return;
-            case 22: x.Metadata = (global::System.Collections.Generic.Dictionary<string, string>?)v; return;
-            case 23: x.SSECustomerAlgorithm = (string?)v; return;
-            case 24: x.SSECustomerKeyMD5 = (string?)v; return;
-            case 25: x.SSEKMSKeyId = (string?)v; return;
-            case 26: x.BucketKeyEnabled = (bool?)v; return;
-            case 27: x.StorageClass = (string?)v; return;
-            case 28: x.RequestCharged = (string?)v; return;
-            case 29: x.ReplicationStatus = (string?)v; return;
-            case 30: x.PartsCount = (int?)v; return;
-            case 31: x.ObjectLockMode = (string?)v; return;
-            case 32: x.ObjectLockRetainUntilDate = (global::System.DateTimeOffset?)v; return;
-            case 33: x.ObjectLockLegalHoldStatus = (string?)v; return;
+            case 1: x.LastModified = (global::System.DateTimeOffset?)v; return;
+            case 2: x.VersionId = (string?)v; return;
+            case 3: x.RequestCharged = (string?)v; return;
+            case 4: x.ETag = (string?)v; return;
+            case 5: x.Checksum = (global::Kiln.Model.S3.Checksum?)v; return;
+            case 6: x.ObjectParts = (global::Kiln.Model.S3.GetObjectAttributesParts?)v; return;
+            case 7: x.StorageClass = (string?)v; return;
+            case 8: x.ObjectSize = (long?)v; return;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

@@ -5,6 +5,496 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static object? ReadGetObjectAttributesParts(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectAttributesParts)o;
+        switch (i)
+        {
+            case 0: return x.TotalPartsCount;
+            case 1: return x.PartNumberMarker;
+            case 2: return x.NextPartNumberMarker;
+            case 3: return x.MaxParts;
+            case 4: return x.IsTruncated;
+            case 5: return x.Parts;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetObjectAttributesParts(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectAttributesParts)o;
+        switch (i)
+        {
+            case 0: x.TotalPartsCount = (int?)v; return;
+            case 1: x.PartNumberMarker = (int?)v; return;
+            case 2: x.NextPartNumberMarker = (int?)v; return;
+            case 3: x.MaxParts = (int?)v; return;
+            case 4: x.IsTruncated = (bool?)v; return;
+            case 5: x.Parts = (global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectPart>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetObjectAttributesRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectAttributesRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Key;
+            case 2: return x.VersionId;
+            case 3: return x.MaxParts;
+            case 4: return x.PartNumberMarker;
+            case 5: return x.SSECustomerAlgorithm;
+            case 6: return x.SSECustomerKey;
+            case 7: return x.SSECustomerKeyMD5;
+            case 8: return x.RequestPayer;
+            case 9: return x.ExpectedBucketOwner;
+            case 10: return x.ObjectAttributes;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetObjectAttributesRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectAttributesRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Key = (string?)v; return;
+            case 2: x.VersionId = (string?)v; return;
+            case 3: x.MaxParts = (int?)v; return;
+            case 4: x.PartNumberMarker = (int?)v; return;
+            case 5: x.SSECustomerAlgorithm = (string?)v; return;
+            case 6: x.SSECustomerKey = (string?)v; return;
+            case 7: x.SSECustomerKeyMD5 = (string?)v; return;
+            case 8: x.RequestPayer = (string?)v; return;
+            case 9: x.ExpectedBucketOwner = (string?)v; return;
+            case 10: x.ObjectAttributes = (global::System.Collections.Generic.List<string>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetObjectOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectOutput)o;
+        switch (i)
+        {
+            case 0: return x.Body;
+            case 1: return x.DeleteMarker;
+            case 2: return x.AcceptRanges;
+            case 3: return x.Expiration;
+            case 4: return x.Restore;
+            case 5: return x.LastModified;
+            case 6: return x.ContentLength;
+            case 7: return x.ETag;
+            case 8: return x.ChecksumCRC32;
+            case 9: return x.ChecksumCRC32C;
+            case 10: return x.ChecksumSHA1;
+            case 11: return x.ChecksumSHA256;
+            case 12: return x.MissingMeta;
+            case 13: return x.VersionId;
+            case 14: return x.CacheControl;
+            case 15: return x.ContentDisposition;
+            case 16: return x.ContentEncoding;
+            case 17: return x.ContentLanguage;
+            case 18: return x.ContentRange;
+            case 19: return x.ContentType;
+            case 20: return x.Expires;
+            case 21: return x.WebsiteRedirectLocation;
+            case 22: return x.ServerSideEncryption;
+            case 23: return x.Metadata;
+            case 24: return x.SSECustomerAlgorithm;
+            case 25: return x.SSECustomerKeyMD5;
+            case 26: return x.SSEKMSKeyId;
+            case 27: return x.BucketKeyEnabled;
+            case 28: return x.StorageClass;
+            case 29: return x.RequestCharged;
+            case 30: return x.ReplicationStatus;
+            case 31: return x.PartsCount;
+            case 32: return x.TagCount;
+            case 33: return x.ObjectLockMode;
+            case 34: return x.ObjectLockRetainUntilDate;
+            case 35: return x.ObjectLockLegalHoldStatus;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetObjectOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectOutput)o;
+        switch (i)
+        {
+            case 0: x.Body = (global::System.IO.Stream?)v; return;
+            case 1: x.DeleteMarker = (bool?)v; return;
+            case 2: x.AcceptRanges = (string?)v; return;
+            case 3: x.Expiration = (string?)v; return;
+            case 4: x.Restore = (string?)v; return;
+            case 5: x.LastModified = (global::System.DateTimeOffset?)v; return;
+            case 6: x.ContentLength = (long?)v; return;
+            case 7: x.ETag = (string?)v; return;
+            case 8: x.ChecksumCRC32 = (string?)v; return;
+            case 9: x.ChecksumCRC32C = (string?)v; return;
+            case 10: x.ChecksumSHA1 = (string?)v; return;
+            case 11: x.ChecksumSHA256 = (string?)v; return;
+            case 12: x.MissingMeta = (int?)v; return;
+            case 13: x.VersionId = (string?)v; return;
+            case 14: x.CacheControl = (string?)v; return;
+            case 15: x.ContentDisposition = (string?)v; return;
+            case 16: x.ContentEncoding = (string?)v; return;
+            case 17: x.ContentLanguage = (string?)v; return;
+            case 18: x.ContentRange = (string?)v; return;
+            case 19: x.ContentType = (string?)v; return;
+            case 20: x.Expires = (global::System.DateTimeOffset?)v; return;
+            case 21: x.WebsiteRedirectLocation = (string?)v; return;
+            case 22: x.ServerSideEncryption = (string?)v; return;
+            case 23: x.Metadata = (global::System.Collections.Generic.Dictionary<string, string>?)v; return;
+            case 24: x.SSECustomerAlgorithm = (string?)v; return;
+            case 25: x.SSECustomerKeyMD5 = (string?)v; return;
+            case 26: x.SSEKMSKeyId = (string?)v; return;
+            case 27: x.BucketKeyEnabled = (bool?)v; return;
+            case 28: x.StorageClass = (string?)v; return;
+            case 29: x.RequestCharged = (string?)v; return;
+            case 30: x.ReplicationStatus = (string?)v; return;
+            case 31: x.PartsCount = (int?)v; return;
+            case 32: x.TagCount = (int?)v; return;
+            case 33: x.ObjectLockMode = (string?)v; return;
+            case 34: x.ObjectLockRetainUntilDate = (global::System.DateTimeOffset?)v; return;
+            case 35: x.ObjectLockLegalHoldStatus = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetObjectRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.IfMatch;
+            case 2: return x.IfModifiedSince;
+            case 3: return x.IfNoneMatch;
+            case 4: return x.IfUnmodifiedSince;
+            case 5: return x.Key;
+            case 6: return x.Range;
+            case 7: return x.ResponseCacheControl;
+            case 8: return x.ResponseContentDisposition;
+            case 9: return x.ResponseContentEncoding;
+            case 10: return x.ResponseContentLanguage;
+            case 11: return x.ResponseContentType;
+            case 12: return x.ResponseExpires;
+            case 13: return x.VersionId;
+            case 14: return x.SSECustomerAlgorithm;
+            case 15: return x.SSECustomerKey;
+            case 16: return x.SSECustomerKeyMD5;
+            case 17: return x.RequestPayer;
+            case 18: return x.PartNumber;
+            case 19: return x.ExpectedBucketOwner;
+            case 20: return x.ChecksumMode;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetObjectRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.IfMatch = (string?)v; return;
+            case 2: x.IfModifiedSince = (global::System.DateTimeOffset?)v; return;
+            case 3: x.IfNoneMatch = (string?)v; return;
+            case 4: x.IfUnmodifiedSince = (global::System.DateTimeOffset?)v; return;
+            case 5: x.Key = (string?)v; return;
+            case 6: x.Range = (string?)v; return;
+            case 7: x.ResponseCacheControl = (string?)v; return;
+            case 8: x.ResponseContentDisposition = (string?)v; return;
+            case 9: x.ResponseContentEncoding = (string?)v; return;
+            case 10: x.ResponseContentLanguage = (string?)v; return;
+            case 11: x.ResponseContentType = (string?)v; return;
+            case 12: x.ResponseExpires = (global::System.DateTimeOffset?)v; return;
+            case 13: x.VersionId = (string?)v; return;
+            case 14: x.SSECustomerAlgorithm = (string?)v; return;
+            case 15: x.SSECustomerKey = (string?)v; return;
+            case 16: x.SSECustomerKeyMD5 = (string?)v; return;
+            case 17: x.RequestPayer = (string?)v; return;
+            case 18: x.PartNumber = (int?)v; return;
+            case 19: x.ExpectedBucketOwner = (string?)v; return;
+            case 20: x.ChecksumMode = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetObjectTaggingOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectTaggingOutput)o;
+        switch (i)
+        {
+            case 0: return x.VersionId;
+            case 1: return x.TagSet;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetObjectTaggingOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectTaggingOutput)o;
+        switch (i)
+        {
+            case 0: x.VersionId = (string?)v; return;
+            case 1: x.TagSet = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetObjectTaggingRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectTaggingRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Key;
+            case 2: return x.VersionId;
+            case 3: return x.ExpectedBucketOwner;
+            case 4: return x.RequestPayer;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetObjectTaggingRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetObjectTaggingRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Key = (string?)v; return;
+            case 2: x.VersionId = (string?)v; return;
+            case 3: x.ExpectedBucketOwner = (string?)v; return;
+            case 4: x.RequestPayer = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetPublicAccessBlockOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetPublicAccessBlockOutput)o;
+        switch (i)
+        {
+            case 0: return x.PublicAccessBlockConfiguration;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetPublicAccessBlockOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetPublicAccessBlockOutput)o;
+        switch (i)
+        {
+            case 0: x.PublicAccessBlockConfiguration = (global::Kiln.Model.S3.PublicAccessBlockConfiguration?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGetPublicAccessBlockRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GetPublicAccessBlockRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGetPublicAccessBlockRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GetPublicAccessBlockRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGlacierJobParameters(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.GlacierJobParameters)o;
+        switch (i)
+        {
+            case 0: return x.Tier;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGlacierJobParameters(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.GlacierJobParameters)o;
+        switch (i)
+        {
+            case 0: x.Tier = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGrant(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Grant)o;
+        switch (i)
+        {
+            case 0: return x.Grantee;
+            case 1: return x.Permission;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGrant(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Grant)o;
+        switch (i)
+        {
+            case 0: x.Grantee = (global::Kiln.Model.S3.Grantee?)v; return;
+            case 1: x.Permission = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadGrantee(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.Grantee)o;
+        switch (i)
+        {
+            case 0: return x.DisplayName;
+            case 1: return x.EmailAddress;
+            case 2: return x.ID;
+            case 3: return x.Type;
+            case 4: return x.URI;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteGrantee(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.Grantee)o;
+        switch (i)
+        {
+            case 0: x.DisplayName = (string?)v; return;
+            case 1: x.EmailAddress = (string?)v; return;
+            case 2: x.ID = (string?)v; return;
+            case 3: x.Type = (string?)v; return;
+            case 4: x.URI = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadHeadBucketRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.HeadBucketRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteHeadBucketRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.HeadBucketRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadHeadObjectOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.HeadObjectOutput)o;
+        switch (i)
+        {
+            case 0: return x.DeleteMarker;
+            case 1: return x.AcceptRanges;
+            case 2: return x.Expiration;
+            case 3: return x.Restore;
+            case 4: return x.ArchiveStatus;
+            case 5: return x.LastModified;
+            case 6: return x.ContentLength;
+            case 7: return x.ChecksumCRC32;
+            case 8: return x.ChecksumCRC32C;
+            case 9: return x.ChecksumSHA1;
+            case 10: return x.ChecksumSHA256;
+            case 11: return x.ETag;
+            case 12: return x.MissingMeta;
+            case 13: return x.VersionId;
+            case 14: return x.CacheControl;
+            case 15: return x.ContentDisposition;
+            case 16: return x.ContentEncoding;
+            case 17: return x.ContentLanguage;
+            case 18: return x.ContentType;
+            case 19: return x.Expires;
+            case 20: return x.WebsiteRedirectLocation;
+            case 21: return x.ServerSideEncryption;
+            case 22: return x.Metadata;
+            case 23: return x.SSECustomerAlgorithm;
+            case 24: return x.SSECustomerKeyMD5;
+            case 25: return x.SSEKMSKeyId;
+            case 26: return x.BucketKeyEnabled;
+            case 27: return x.StorageClass;
+            case 28: return x.RequestCharged;
+            case 29: return x.ReplicationStatus;
+            case 30: return x.PartsCount;
+            case 31: return x.ObjectLockMode;
+            case 32: return x.ObjectLockRetainUntilDate;
+            case 33: return x.ObjectLockLegalHoldStatus;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteHeadObjectOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.HeadObjectOutput)o;
+        switch (i)
+        {
+            case 0: x.DeleteMarker = (bool?)v; return;
+            case 1: x.AcceptRanges = (string?)v; return;
+            case 2: x.Expiration = (string?)v; return;
+            case 3: x.Restore = (string?)v; return;
+            case 4: x.ArchiveStatus = (string?)v; return;
+            case 5: x.LastModified = (global::System.DateTimeOffset?)v; return;
+            case 6: x.ContentLength = (long?)v; return;
+            case 7: x.ChecksumCRC32 = (string?)v; return;
+            case 8: x.ChecksumCRC32C = (string?)v; return;
+            case 9: x.ChecksumSHA1 = (string?)v; return;
+            case 10: x.ChecksumSHA256 = (string?)v; return;
+            case 11: x.ETag = (string?)v; return;
+            case 12: x.MissingMeta = (int?)v; return;
+            case 13: x.VersionId = (string?)v; return;
+            case 14: x.CacheControl = (string?)v; return;
+            case 15: x.ContentDisposition = (string?)v; return;
+            case 16: x.ContentEncoding = (string?)v; return;
+            case 17: x.ContentLanguage = (string?)v; return;
+            case 18: x.ContentType = (string?)v; return;
+            case 19: x.Expires = (global::System.DateTimeOffset?)v; return;
+            case 20: x.WebsiteRedirectLocation = (string?)v; return;
+            case 21: x.ServerSideEncryption = (string?)v; return;
+            case 22: x.Metadata = (global::System.Collections.Generic.Dictionary<string, string>?)v; return;
+            case 23: x.SSECustomerAlgorithm = (string?)v; return;
+            case 24: x.SSECustomerKeyMD5 = (string?)v; return;
+            case 25: x.SSEKMSKeyId = (string?)v; return;
+            case 26: x.BucketKeyEnabled = (bool?)v; return;
+            case 27: x.StorageClass = (string?)v; return;
+            case 28: x.RequestCharged = (string?)v; return;
+            case 29: x.ReplicationStatus = (string?)v; return;
+            case 30: x.PartsCount = (int?)v; return;
+            case 31: x.ObjectLockMode = (string?)v; return;
+            case 32: x.ObjectLockRetainUntilDate = (global::System.DateTimeOffset?)v; return;
+            case 33: x.ObjectLockLegalHoldStatus = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadHeadObjectRequest(object o, int i)
     {
         var x = (global::Kiln.Model.S3.HeadObjectRequest)o;
@@ -199,494 +689,6 @@ public static partial class S3Model
         switch (i)
         {
             case 0: return x.RecordDelimiter;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteJSONOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.JSONOutput)o;
-        switch (i)
-        {
-            case 0: x.RecordDelimiter = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadLambdaFunctionConfiguration(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.LambdaFunctionConfiguration)o;
-        switch (i)
-        {
-            case 0: return x.Id;
-            case 1: return x.LambdaFunctionArn;
-            case 2: return x.Events;
-            case 3: return x.Filter;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteLambdaFunctionConfiguration(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.LambdaFunctionConfiguration)o;
-        switch (i)
-        {
-            case 0: x.Id = (string?)v; return;
-            case 1: x.LambdaFunctionArn = (string?)v; return;
-            case 2: x.Events = (global::System.Collections.Generic.List<string>?)v; return;
-            case 3: x.Filter = (global::Kiln.Model.S3.NotificationConfigurationFilter?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadLifecycleExpiration(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.LifecycleExpiration)o;
-        switch (i)
-        {
-            case 0: return x.Date;
-            case 1: return x.Days;
-            case 2: return x.ExpiredObjectDeleteMarker;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteLifecycleExpiration(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.LifecycleExpiration)o;
-        switch (i)
-        {
-            case 0: x.Date = (global::System.DateTimeOffset?)v; return;
-            case 1: x.Days = (int?)v; return;
-            case 2: x.ExpiredObjectDeleteMarker = (bool?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadLifecycleRule(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.LifecycleRule)o;
-        switch (i)
-        {
-            case 0: return x.Expiration;
-            case 1: return x.ID;
-            case 2: return x.Prefix;
-            case 3: return x.Filter;
-            case 4: return x.Status;
-            case 5: return x.Transitions;
-            case 6: return x.NoncurrentVersionTransitions;
-            case 7: return x.NoncurrentVersionExpiration;
-            case 8: return x.AbortIncompleteMultipartUpload;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteLifecycleRule(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.LifecycleRule)o;
-        switch (i)
-        {
-            case 0: x.Expiration = (global::Kiln.Model.S3.LifecycleExpiration?)v; return;
-            case 1: x.ID = (string?)v; return;
-            case 2: x.Prefix = (string?)v; return;
-            case 3: x.Filter = (global::Kiln.Model.S3.LifecycleRuleFilter?)v; return;
-            case 4: x.Status = (string?)v; return;
-            case 5: x.Transitions = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Transition>?)v; return;
-            case 6: x.NoncurrentVersionTransitions = (global::System.Collections.Generic.List<global::Kiln.Model.S3.NoncurrentVersionTransition>?)v; return;
-            case 7: x.NoncurrentVersionExpiration = (global::Kiln.Model.S3.NoncurrentVersionExpiration?)v; return;
-            case 8: x.AbortIncompleteMultipartUpload = (global::Kiln.Model.S3.AbortIncompleteMultipartUpload?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadLifecycleRuleAndOperator(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.LifecycleRuleAndOperator)o;
-        switch (i)
-        {
-            case 0: return x.Prefix;
-            case 1: return x.Tags;
-            case 2: return x.ObjectSizeGreaterThan;
-            case 3: return x.ObjectSizeLessThan;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteLifecycleRuleAndOperator(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.LifecycleRuleAndOperator)o;
-        switch (i)
-        {
-            case 0: x.Prefix = (string?)v; return;
-            case 1: x.Tags = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>?)v; return;
-            case 2: x.ObjectSizeGreaterThan = (long?)v; return;
-            case 3: x.ObjectSizeLessThan = (long?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadLifecycleRuleFilter(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.LifecycleRuleFilter)o;
-        switch (i)
-        {
-            case 0: return x.Prefix;
-            case 1: return x.Tag;
-            case 2: return x.ObjectSizeGreaterThan;
-            case 3: return x.ObjectSizeLessThan;
-            case 4: return x.And;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteLifecycleRuleFilter(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.LifecycleRuleFilter)o;
-        switch (i)
-        {
-            case 0: x.Prefix = (string?)v; return;
-            case 1: x.Tag = (global::Kiln.Model.S3.Tag?)v; return;
-            case 2: x.ObjectSizeGreaterThan = (long?)v; return;
-            case 3: x.ObjectSizeLessThan = (long?)v; return;
-            case 4: x.And = (global::Kiln.Model.S3.LifecycleRuleAndOperator?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListBucketIntelligentTieringConfigurationsOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsOutput)o;
-        switch (i)
-        {
-            case 0: return x.IsTruncated;
-            case 1: return x.ContinuationToken;
-            case 2: return x.NextContinuationToken;
-            case 3: return x.IntelligentTieringConfigurationList;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListBucketIntelligentTieringConfigurationsOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsOutput)o;
-        switch (i)
-        {
-            case 0: x.IsTruncated = (bool?)v; return;
-            case 1: x.ContinuationToken = (string?)v; return;
-            case 2: x.NextContinuationToken = (string?)v; return;
-            case 3: x.IntelligentTieringConfigurationList = (global::System.Collections.Generic.List<global::Kiln.Model.S3.IntelligentTieringConfiguration>?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListBucketIntelligentTieringConfigurationsRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ContinuationToken;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListBucketIntelligentTieringConfigurationsRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ContinuationToken = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListBucketsOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListBucketsOutput)o;
-        switch (i)
-        {
-            case 0: return x.Buckets;
-            case 1: return x.Owner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListBucketsOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListBucketsOutput)o;
-        switch (i)
-        {
-            case 0: x.Buckets = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Bucket>?)v; return;
-            case 1: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListMultipartUploadsOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListMultipartUploadsOutput)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.KeyMarker;
-            case 2: return x.UploadIdMarker;
-            case 3: return x.NextKeyMarker;
-            case 4: return x.Prefix;
-            case 5: return x.Delimiter;
-            case 6: return x.NextUploadIdMarker;
-            case 7: return x.MaxUploads;
-            case 8: return x.IsTruncated;
-            case 9: return x.Uploads;
-            case 10: return x.CommonPrefixes;
-            case 11: return x.EncodingType;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListMultipartUploadsOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListMultipartUploadsOutput)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.KeyMarker = (string?)v; return;
-            case 2: x.UploadIdMarker = (string?)v; return;
-            case 3: x.NextKeyMarker = (string?)v; return;
-            case 4: x.Prefix = (string?)v; return;
-            case 5: x.Delimiter = (string?)v; return;
-            case 6: x.NextUploadIdMarker = (string?)v; return;
-            case 7: x.MaxUploads = (int?)v; return;
-            case 8: x.IsTruncated = (bool?)v; return;
-            case 9: x.Uploads = (global::System.Collections.Generic.List<global::Kiln.Model.S3.MultipartUpload>?)v; return;
-            case 10: x.CommonPrefixes = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>?)v; return;
-            case 11: x.EncodingType = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListMultipartUploadsRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListMultipartUploadsRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Delimiter;
-            case 2: return x.EncodingType;
-            case 3: return x.KeyMarker;
-            case 4: return x.MaxUploads;
-            case 5: return x.Prefix;
-            case 6: return x.UploadIdMarker;
-            case 7: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListMultipartUploadsRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListMultipartUploadsRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Delimiter = (string?)v; return;
-            case 2: x.EncodingType = (string?)v; return;
-            case 3: x.KeyMarker = (string?)v; return;
-            case 4: x.MaxUploads = (int?)v; return;
-            case 5: x.Prefix = (string?)v; return;
-            case 6: x.UploadIdMarker = (string?)v; return;
-            case 7: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListObjectVersionsOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectVersionsOutput)o;
-        switch (i)
-        {
-            case 0: return x.IsTruncated;
-            case 1: return x.KeyMarker;
-            case 2: return x.VersionIdMarker;
-            case 3: return x.NextKeyMarker;
-            case 4: return x.NextVersionIdMarker;
-            case 5: return x.Versions;
-            case 6: return x.DeleteMarkers;
-            case 7: return x.Name;
-            case 8: return x.Prefix;
-            case 9: return x.Delimiter;
-            case 10: return x.MaxKeys;
-            case 11: return x.CommonPrefixes;
-            case 12: return x.EncodingType;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListObjectVersionsOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectVersionsOutput)o;
-        switch (i)
-        {
-            case 0: x.IsTruncated = (bool?)v; return;
-            case 1: x.KeyMarker = (string?)v; return;
-            case 2: x.VersionIdMarker = (string?)v; return;
-            case 3: x.NextKeyMarker = (string?)v; return;
-            case 4: x.NextVersionIdMarker = (string?)v; return;
-            case 5: x.Versions = (global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectVersion>?)v; return;
-            case 6: x.DeleteMarkers = (global::System.Collections.Generic.List<global::Kiln.Model.S3.DeleteMarkerEntry>?)v; return;
-            case 7: x.Name = (string?)v; return;
-            case 8: x.Prefix = (string?)v; return;
-            case 9: x.Delimiter = (string?)v; return;
-            case 10: x.MaxKeys = (int?)v; return;
-            case 11: x.CommonPrefixes = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>?)v; return;
-            case 12: x.EncodingType = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListObjectVersionsRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectVersionsRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Delimiter;
-            case 2: return x.EncodingType;
-            case 3: return x.KeyMarker;
-            case 4: return x.MaxKeys;
-            case 5: return x.Prefix;
-            case 6: return x.VersionIdMarker;
-            case 7: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListObjectVersionsRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectVersionsRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Delimiter = (string?)v; return;
-            case 2: x.EncodingType = (string?)v; return;
-            case 3: x.KeyMarker = (string?)v; return;
-            case 4: x.MaxKeys = (int?)v; return;
-            case 5: x.Prefix = (string?)v; return;
-            case 6: x.VersionIdMarker = (string?)v; return;
-            case 7: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListObjectsOutput(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectsOutput)o;
-        switch (i)
-        {
-            case 0: return x.IsTruncated;
-            case 1: return x.Marker;
-            case 2: return x.NextMarker;
-            case 3: return x.Contents;
-            case 4: return x.Name;
-            case 5: return x.Prefix;
-            case 6: return x.Delimiter;
-            case 7: return x.MaxKeys;
-            case 8: return x.CommonPrefixes;
-            case 9: return x.EncodingType;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListObjectsOutput(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectsOutput)o;
-        switch (i)
-        {
-            case 0: x.IsTruncated = (bool?)v; return;
-            case 1: x.Marker = (string?)v; return;
-            case 2: x.NextMarker = (string?)v; return;
-            case 3: x.Contents = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Object>?)v; return;
-            case 4: x.Name = (string?)v; return;
-            case 5: x.Prefix = (string?)v; return;
-            case 6: x.Delimiter = (string?)v; return;
-            case 7: x.MaxKeys = (int?)v; return;
-            case 8: x.CommonPrefixes = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>?)v; return;
-            case 9: x.EncodingType = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListObjectsRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectsRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Delimiter;
-            case 2: return x.EncodingType;
-            case 3: return x.Marker;
-            case 4: return x.MaxKeys;
-            case 5: return x.Prefix;
-            case 6: return x.RequestPayer;
-            case 7: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListObjectsRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectsRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Delimiter = (string?)v; return;
-            case 2: x.EncodingType = (string?)v; return;
-            case 3: x.Marker = (string?)v; return;
-            case 4: x.MaxKeys = (int?)v; return;
-            case 5: x.Prefix = (string?)v; return;
-            case 6: x.RequestPayer = (string?)v; return;
-            case 7: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadListObjectsV2Output(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectsV2Output)o;
-        switch (i)
-        {
-            case 0: return x.IsTruncated;
-            case 1: return x.Contents;
-            case 2: return x.Name;
-            case 3: return x.Prefix;
-            case 4: return x.Delimiter;
-            case 5: return x.MaxKeys;
-            case 6: return x.CommonPrefixes;
-            case 7: return x.EncodingType;
-            case 8: return x.KeyCount;
-            case 9: return x.ContinuationToken;
-            case 10: return x.NextContinuationToken;
-            case 11: return x.StartAfter;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteListObjectsV2Output(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ListObjectsV2Output)o;
-        switch (i)
-        {
-            case 0: x.IsTruncated = (bool?)v; return;
-            case 1: x.Contents = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Object>?)v; return;
-            case 2: x.Name = (string?)v; return;
-            case 3: x.Prefix = (string?)v; return;
-            case 4: x.Delimiter = (string?)v; return;
-            case 5: x.MaxKeys = (int?)v; return;
-            case 6: x.CommonPrefixes = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>?)v; return;
-            case 7: x.EncodingType = (string?)v; return;
-            case 8: x.KeyCount = (int?)v; return;
-            case 9: x.ContinuationToken = (string?)v; return;
-            case 10: x.NextContinuationToken = (string?)v; return;
-            case 11: x.StartAfter = (string?)v; return;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

@@ -5,6 +5,494 @@ namespace Kiln.Model.S3;
 
 public static partial class S3Model
 {
+    private static void WriteJSONOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.JSONOutput)o;
+        switch (i)
+        {
+            case 0: x.RecordDelimiter = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadLambdaFunctionConfiguration(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.LambdaFunctionConfiguration)o;
+        switch (i)
+        {
+            case 0: return x.Id;
+            case 1: return x.LambdaFunctionArn;
+            case 2: return x.Events;
+            case 3: return x.Filter;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteLambdaFunctionConfiguration(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.LambdaFunctionConfiguration)o;
+        switch (i)
+        {
+            case 0: x.Id = (string?)v; return;
+            case 1: x.LambdaFunctionArn = (string?)v; return;
+            case 2: x.Events = (global::System.Collections.Generic.List<string>?)v; return;
+            case 3: x.Filter = (global::Kiln.Model.S3.NotificationConfigurationFilter?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadLifecycleExpiration(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.LifecycleExpiration)o;
+        switch (i)
+        {
+            case 0: return x.Date;
+            case 1: return x.Days;
+            case 2: return x.ExpiredObjectDeleteMarker;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteLifecycleExpiration(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.LifecycleExpiration)o;
+        switch (i)
+        {
+            case 0: x.Date = (global::System.DateTimeOffset?)v; return;
+            case 1: x.Days = (int?)v; return;
+            case 2: x.ExpiredObjectDeleteMarker = (bool?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadLifecycleRule(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.LifecycleRule)o;
+        switch (i)
+        {
+            case 0: return x.Expiration;
+            case 1: return x.ID;
+            case 2: return x.Prefix;
+            case 3: return x.Filter;
+            case 4: return x.Status;
+            case 5: return x.Transitions;
+            case 6: return x.NoncurrentVersionTransitions;
+            case 7: return x.NoncurrentVersionExpiration;
+            case 8: return x.AbortIncompleteMultipartUpload;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteLifecycleRule(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.LifecycleRule)o;
+        switch (i)
+        {
+            case 0: x.Expiration = (global::Kiln.Model.S3.LifecycleExpiration?)v; return;
+            case 1: x.ID = (string?)v; return;
+            case 2: x.Prefix = (string?)v; return;
+            case 3: x.Filter = (global::Kiln.Model.S3.LifecycleRuleFilter?)v; return;
+            case 4: x.Status = (string?)v; return;
+            case 5: x.Transitions = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Transition>?)v; return;
+            case 6: x.NoncurrentVersionTransitions = (global::System.Collections.Generic.List<global::Kiln.Model.S3.NoncurrentVersionTransition>?)v; return;
+            case 7: x.NoncurrentVersionExpiration = (global::Kiln.Model.S3.NoncurrentVersionExpiration?)v; return;
+            case 8: x.AbortIncompleteMultipartUpload = (global::Kiln.Model.S3.AbortIncompleteMultipartUpload?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadLifecycleRuleAndOperator(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.LifecycleRuleAndOperator)o;
+        switch (i)
+        {
+            case 0: return x.Prefix;
+            case 1: return x.Tags;
+            case 2: return x.ObjectSizeGreaterThan;
+            case 3: return x.ObjectSizeLessThan;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteLifecycleRuleAndOperator(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.LifecycleRuleAndOperator)o;
+        switch (i)
+        {
+            case 0: x.Prefix = (string?)v; return;
+            case 1: x.Tags = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>?)v; return;
+            case 2: x.ObjectSizeGreaterThan = (long?)v; return;
+            case 3: x.ObjectSizeLessThan = (long?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadLifecycleRuleFilter(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.LifecycleRuleFilter)o;
+        switch (i)
+        {
+            case 0: return x.Prefix;
+            case 1: return x.Tag;
+            case 2: return x.ObjectSizeGreaterThan;
+            case 3: return x.ObjectSizeLessThan;
+            case 4: return x.And;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteLifecycleRuleFilter(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.LifecycleRuleFilter)o;
+        switch (i)
+        {
+            case 0: x.Prefix = (string?)v; return;
+            case 1: x.Tag = (global::Kiln.Model.S3.Tag?)v; return;
+            case 2: x.ObjectSizeGreaterThan = (long?)v; return;
+            case 3: x.ObjectSizeLessThan = (long?)v; return;
+            case 4: x.And = (global::Kiln.Model.S3.LifecycleRuleAndOperator?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListBucketIntelligentTieringConfigurationsOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsOutput)o;
+        switch (i)
+        {
+            case 0: return x.IsTruncated;
+            case 1: return x.ContinuationToken;
+            case 2: return x.NextContinuationToken;
+            case 3: return x.IntelligentTieringConfigurationList;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListBucketIntelligentTieringConfigurationsOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsOutput)o;
+        switch (i)
+        {
+            case 0: x.IsTruncated = (bool?)v; return;
+            case 1: x.ContinuationToken = (string?)v; return;
+            case 2: x.NextContinuationToken = (string?)v; return;
+            case 3: x.IntelligentTieringConfigurationList = (global::System.Collections.Generic.List<global::Kiln.Model.S3.IntelligentTieringConfiguration>?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListBucketIntelligentTieringConfigurationsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.ContinuationToken;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListBucketIntelligentTieringConfigurationsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.ContinuationToken = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListBucketsOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListBucketsOutput)o;
+        switch (i)
+        {
+            case 0: return x.Buckets;
+            case 1: return x.Owner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListBucketsOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListBucketsOutput)o;
+        switch (i)
+        {
+            case 0: x.Buckets = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Bucket>?)v; return;
+            case 1: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListMultipartUploadsOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListMultipartUploadsOutput)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.KeyMarker;
+            case 2: return x.UploadIdMarker;
+            case 3: return x.NextKeyMarker;
+            case 4: return x.Prefix;
+            case 5: return x.Delimiter;
+            case 6: return x.NextUploadIdMarker;
+            case 7: return x.MaxUploads;
+            case 8: return x.IsTruncated;
+            case 9: return x.Uploads;
+            case 10: return x.CommonPrefixes;
+            case 11: return x.EncodingType;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListMultipartUploadsOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListMultipartUploadsOutput)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.KeyMarker = (string?)v; return;
+            case 2: x.UploadIdMarker = (string?)v; return;
+            case 3: x.NextKeyMarker = (string?)v; return;
+            case 4: x.Prefix = (string?)v; return;
+            case 5: x.Delimiter = (string?)v; return;
+            case 6: x.NextUploadIdMarker = (string?)v; return;
+            case 7: x.MaxUploads = (int?)v; return;
+            case 8: x.IsTruncated = (bool?)v; return;
+            case 9: x.Uploads = (global::System.Collections.Generic.List<global::Kiln.Model.S3.MultipartUpload>?)v; return;
+            case 10: x.CommonPrefixes = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>?)v; return;
+            case 11: x.EncodingType = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListMultipartUploadsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListMultipartUploadsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Delimiter;
+            case 2: return x.EncodingType;
+            case 3: return x.KeyMarker;
+            case 4: return x.MaxUploads;
+            case 5: return x.Prefix;
+            case 6: return x.UploadIdMarker;
+            case 7: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListMultipartUploadsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListMultipartUploadsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Delimiter = (string?)v; return;
+            case 2: x.EncodingType = (string?)v; return;
+            case 3: x.KeyMarker = (string?)v; return;
+            case 4: x.MaxUploads = (int?)v; return;
+            case 5: x.Prefix = (string?)v; return;
+            case 6: x.UploadIdMarker = (string?)v; return;
+            case 7: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListObjectVersionsOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectVersionsOutput)o;
+        switch (i)
+        {
+            case 0: return x.IsTruncated;
+            case 1: return x.KeyMarker;
+            case 2: return x.VersionIdMarker;
+            case 3: return x.NextKeyMarker;
+            case 4: return x.NextVersionIdMarker;
+            case 5: return x.Versions;
+            case 6: return x.DeleteMarkers;
+            case 7: return x.Name;
+            case 8: return x.Prefix;
+            case 9: return x.Delimiter;
+            case 10: return x.MaxKeys;
+            case 11: return x.CommonPrefixes;
+            case 12: return x.EncodingType;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListObjectVersionsOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectVersionsOutput)o;
+        switch (i)
+        {
+            case 0: x.IsTruncated = (bool?)v; return;
+            case 1: x.KeyMarker = (string?)v; return;
+            case 2: x.VersionIdMarker = (string?)v; return;
+            case 3: x.NextKeyMarker = (string?)v; return;
+            case 4: x.NextVersionIdMarker = (string?)v; return;
+            case 5: x.Versions = (global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectVersion>?)v; return;
+            case 6: x.DeleteMarkers = (global::System.Collections.Generic.List<global::Kiln.Model.S3.DeleteMarkerEntry>?)v; return;
+            case 7: x.Name = (string?)v; return;
+            case 8: x.Prefix = (string?)v; return;
+            case 9: x.Delimiter = (string?)v; return;
+            case 10: x.MaxKeys = (int?)v; return;
+            case 11: x.CommonPrefixes = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>?)v; return;
+            case 12: x.EncodingType = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListObjectVersionsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectVersionsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Delimiter;
+            case 2: return x.EncodingType;
+            case 3: return x.KeyMarker;
+            case 4: return x.MaxKeys;
+            case 5: return x.Prefix;
+            case 6: return x.VersionIdMarker;
+            case 7: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListObjectVersionsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectVersionsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Delimiter = (string?)v; return;
+            case 2: x.EncodingType = (string?)v; return;
+            case 3: x.KeyMarker = (string?)v; return;
+            case 4: x.MaxKeys = (int?)v; return;
+            case 5: x.Prefix = (string?)v; return;
+            case 6: x.VersionIdMarker = (string?)v; return;
+            case 7: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListObjectsOutput(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectsOutput)o;
+        switch (i)
+        {
+            case 0: return x.IsTruncated;
+            case 1: return x.Marker;
+            case 2: return x.NextMarker;
+            case 3: return x.Contents;
+            case 4: return x.Name;
+            case 5: return x.Prefix;
+            case 6: return x.Delimiter;
+            case 7: return x.MaxKeys;
+            case 8: return x.CommonPrefixes;
+            case 9: return x.EncodingType;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListObjectsOutput(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectsOutput)o;
+        switch (i)
+        {
+            case 0: x.IsTruncated = (bool?)v; return;
+            case 1: x.Marker = (string?)v; return;
+            case 2: x.NextMarker = (string?)v; return;
+            case 3: x.Contents = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Object>?)v; return;
+            case 4: x.Name = (string?)v; return;
+            case 5: x.Prefix = (string?)v; return;
+            case 6: x.Delimiter = (string?)v; return;
+            case 7: x.MaxKeys = (int?)v; return;
+            case 8: x.CommonPrefixes = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>?)v; return;
+            case 9: x.EncodingType = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListObjectsRequest(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectsRequest)o;
+        switch (i)
+        {
+            case 0: return x.Bucket;
+            case 1: return x.Delimiter;
+            case 2: return x.EncodingType;
+            case 3: return x.Marker;
+            case 4: return x.MaxKeys;
+            case 5: return x.Prefix;
+            case 6: return x.RequestPayer;
+            case 7: return x.ExpectedBucketOwner;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListObjectsRequest(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectsRequest)o;
+        switch (i)
+        {
+            case 0: x.Bucket = (string?)v; return;
+            case 1: x.Delimiter = (string?)v; return;
+            case 2: x.EncodingType = (string?)v; return;
+            case 3: x.Marker = (string?)v; return;
+            case 4: x.MaxKeys = (int?)v; return;
+            case 5: x.Prefix = (string?)v; return;
+            case 6: x.RequestPayer = (string?)v; return;
+            case 7: x.ExpectedBucketOwner = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static object? ReadListObjectsV2Output(object o, int i)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectsV2Output)o;
+        switch (i)
+        {
+            case 0: return x.IsTruncated;
+            case 1: return x.Contents;
+            case 2: return x.Name;
+            case 3: return x.Prefix;
+            case 4: return x.Delimiter;
+            case 5: return x.MaxKeys;
+            case 6: return x.CommonPrefixes;
+            case 7: return x.EncodingType;
+            case 8: return x.KeyCount;
+            case 9: return x.ContinuationToken;
+            case 10: return x.NextContinuationToken;
+            case 11: return x.StartAfter;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
+    private static void WriteListObjectsV2Output(object o, int i, object? v)
+    {
+        var x = (global::Kiln.Model.S3.ListObjectsV2Output)o;
+        switch (i)
+        {
+            case 0: x.IsTruncated = (bool?)v; return;
+            case 1: x.Contents = (global::System.Collections.Generic.List<global::Kiln.Model.S3.Object>?)v; return;
+            case 2: x.Name = (string?)v; return;
+            case 3: x.Prefix = (string?)v; return;
+            case 4: x.Delimiter = (string?)v; return;
+            case 5: x.MaxKeys = (int?)v; return;
+            case 6: x.CommonPrefixes = (global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>?)v; return;
+            case 7: x.EncodingType = (string?)v; return;
+            case 8: x.KeyCount = (int?)v; return;
+            case 9: x.ContinuationToken = (string?)v; return;
+            case 10: x.NextContinuationToken = (string?)v; return;
+            case 11: x.StartAfter = (string?)v; return;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
+        }
+    }
+
     private static object? ReadListObjectsV2Request(object o, int i)
     {
         var x = (global::Kiln.Model.S3.ListObjectsV2Request)o;
@@ -203,492 +691,6 @@ public static partial class S3Model
             case 4: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
             case 5: x.Initiator = (global::Kiln.Model.S3.Initiator?)v; return;
             case 6: x.ChecksumAlgorithm = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadNoncurrentVersionExpiration(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.NoncurrentVersionExpiration)o;
-        switch (i)
-        {
-            case 0: return x.NoncurrentDays;
-            case 1: return x.NewerNoncurrentVersions;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteNoncurrentVersionExpiration(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.NoncurrentVersionExpiration)o;
-        switch (i)
-        {
-            case 0: x.NoncurrentDays = (int?)v; return;
-            case 1: x.NewerNoncurrentVersions = (int?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadNoncurrentVersionTransition(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.NoncurrentVersionTransition)o;
-        switch (i)
-        {
-            case 0: return x.NoncurrentDays;
-            case 1: return x.StorageClass;
-            case 2: return x.NewerNoncurrentVersions;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteNoncurrentVersionTransition(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.NoncurrentVersionTransition)o;
-        switch (i)
-        {
-            case 0: x.NoncurrentDays = (int?)v; return;
-            case 1: x.StorageClass = (string?)v; return;
-            case 2: x.NewerNoncurrentVersions = (int?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadNotificationConfiguration(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.NotificationConfiguration)o;
-        switch (i)
-        {
-            case 0: return x.TopicConfigurations;
-            case 1: return x.QueueConfigurations;
-            case 2: return x.LambdaFunctionConfigurations;
-            case 3: return x.EventBridgeConfiguration;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteNotificationConfiguration(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.NotificationConfiguration)o;
-        switch (i)
-        {
-            case 0: x.TopicConfigurations = (global::System.Collections.Generic.List<global::Kiln.Model.S3.TopicConfiguration>?)v; return;
-            case 1: x.QueueConfigurations = (global::System.Collections.Generic.List<global::Kiln.Model.S3.QueueConfiguration>?)v; return;
-            case 2: x.LambdaFunctionConfigurations = (global::System.Collections.Generic.List<global::Kiln.Model.S3.LambdaFunctionConfiguration>?)v; return;
-            case 3: x.EventBridgeConfiguration = (global::Kiln.Model.S3.EventBridgeConfiguration?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadNotificationConfigurationFilter(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.NotificationConfigurationFilter)o;
-        switch (i)
-        {
-            case 0: return x.Key;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteNotificationConfigurationFilter(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.NotificationConfigurationFilter)o;
-        switch (i)
-        {
-            case 0: x.Key = (global::Kiln.Model.S3.S3KeyFilter?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadObject(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.Object)o;
-        switch (i)
-        {
-            case 0: return x.Key;
-            case 1: return x.LastModified;
-            case 2: return x.ETag;
-            case 3: return x.ChecksumAlgorithm;
-            case 4: return x.Size;
-            case 5: return x.StorageClass;
-            case 6: return x.Owner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteObject(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.Object)o;
-        switch (i)
-        {
-            case 0: x.Key = (string?)v; return;
-            case 1: x.LastModified = (global::System.DateTimeOffset?)v; return;
-            case 2: x.ETag = (string?)v; return;
-            case 3: x.ChecksumAlgorithm = (global::System.Collections.Generic.List<string>?)v; return;
-            case 4: x.Size = (int?)v; return;
-            case 5: x.StorageClass = (string?)v; return;
-            case 6: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadObjectIdentifier(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ObjectIdentifier)o;
-        switch (i)
-        {
-            case 0: return x.Key;
-            case 1: return x.VersionId;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteObjectIdentifier(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ObjectIdentifier)o;
-        switch (i)
-        {
-            case 0: x.Key = (string?)v; return;
-            case 1: x.VersionId = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadObjectVersion(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.ObjectVersion)o;
-        switch (i)
-        {
-            case 0: return x.ETag;
-            case 1: return x.ChecksumAlgorithm;
-            case 2: return x.Size;
-            case 3: return x.StorageClass;
-            case 4: return x.Key;
-            case 5: return x.VersionId;
-            case 6: return x.IsLatest;
-            case 7: return x.LastModified;
-            case 8: return x.Owner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteObjectVersion(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.ObjectVersion)o;
-        switch (i)
-        {
-            case 0: x.ETag = (string?)v; return;
-            case 1: x.ChecksumAlgorithm = (global::System.Collections.Generic.List<string>?)v; return;
-            case 2: x.Size = (int?)v; return;
-            case 3: x.StorageClass = (string?)v; return;
-            case 4: x.Key = (string?)v; return;
-            case 5: x.VersionId = (string?)v; return;
-            case 6: x.IsLatest = (bool?)v; return;
-            case 7: x.LastModified = (global::System.DateTimeOffset?)v; return;
-            case 8: x.Owner = (global::Kiln.Model.S3.Owner?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadOutputLocation(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.OutputLocation)o;
-        switch (i)
-        {
-            case 0: return x.S3;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteOutputLocation(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.OutputLocation)o;
-        switch (i)
-        {
-            case 0: x.S3 = (global::Kiln.Model.S3.S3Location?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadOutputSerialization(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.OutputSerialization)o;
-        switch (i)
-        {
-            case 0: return x.CSV;
-            case 1: return x.JSON;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteOutputSerialization(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.OutputSerialization)o;
-        switch (i)
-        {
-            case 0: x.CSV = (global::Kiln.Model.S3.CSVOutput?)v; return;
-            case 1: x.JSON = (global::Kiln.Model.S3.JSONOutput?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadOwner(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.Owner)o;
-        switch (i)
-        {
-            case 0: return x.DisplayName;
-            case 1: return x.ID;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteOwner(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.Owner)o;
-        switch (i)
-        {
-            case 0: x.DisplayName = (string?)v; return;
-            case 1: x.ID = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadOwnershipControls(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.OwnershipControls)o;
-        switch (i)
-        {
-            case 0: return x.Rules;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteOwnershipControls(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.OwnershipControls)o;
-        switch (i)
-        {
-            case 0: x.Rules = (global::System.Collections.Generic.List<global::Kiln.Model.S3.OwnershipControlsRule>?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadOwnershipControlsRule(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.OwnershipControlsRule)o;
-        switch (i)
-        {
-            case 0: return x.ObjectOwnership;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WriteOwnershipControlsRule(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.OwnershipControlsRule)o;
-        switch (i)
-        {
-            case 0: x.ObjectOwnership = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPart(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.Part)o;
-        switch (i)
-        {
-            case 0: return x.PartNumber;
-            case 1: return x.LastModified;
-            case 2: return x.ETag;
-            case 3: return x.Size;
-            case 4: return x.ChecksumCRC32;
-            case 5: return x.ChecksumCRC32C;
-            case 6: return x.ChecksumSHA1;
-            case 7: return x.ChecksumSHA256;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePart(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.Part)o;
-        switch (i)
-        {
-            case 0: x.PartNumber = (int?)v; return;
-            case 1: x.LastModified = (global::System.DateTimeOffset?)v; return;
-            case 2: x.ETag = (string?)v; return;
-            case 3: x.Size = (int?)v; return;
-            case 4: x.ChecksumCRC32 = (string?)v; return;
-            case 5: x.ChecksumCRC32C = (string?)v; return;
-            case 6: x.ChecksumSHA1 = (string?)v; return;
-            case 7: x.ChecksumSHA256 = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPolicyStatus(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PolicyStatus)o;
-        switch (i)
-        {
-            case 0: return x.IsPublic;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePolicyStatus(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PolicyStatus)o;
-        switch (i)
-        {
-            case 0: x.IsPublic = (bool?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPublicAccessBlockConfiguration(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PublicAccessBlockConfiguration)o;
-        switch (i)
-        {
-            case 0: return x.BlockPublicAcls;
-            case 1: return x.IgnorePublicAcls;
-            case 2: return x.BlockPublicPolicy;
-            case 3: return x.RestrictPublicBuckets;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePublicAccessBlockConfiguration(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PublicAccessBlockConfiguration)o;
-        switch (i)
-        {
-            case 0: x.BlockPublicAcls = (bool?)v; return;
-            case 1: x.IgnorePublicAcls = (bool?)v; return;
-            case 2: x.BlockPublicPolicy = (bool?)v; return;
-            case 3: x.RestrictPublicBuckets = (bool?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketAclRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketAclRequest)o;
-        switch (i)
-        {
-            case 0: return x.ACL;
-            case 1: return x.AccessControlPolicy;
-            case 2: return x.Bucket;
-            case 3: return x.ContentMD5;
-            case 4: return x.ChecksumAlgorithm;
-            case 5: return x.GrantFullControl;
-            case 6: return x.GrantRead;
-            case 7: return x.GrantReadACP;
-            case 8: return x.GrantWrite;
-            case 9: return x.GrantWriteACP;
-            case 10: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketAclRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketAclRequest)o;
-        switch (i)
-        {
-            case 0: x.ACL = (string?)v; return;
-            case 1: x.AccessControlPolicy = (global::Kiln.Model.S3.AccessControlPolicy?)v; return;
-            case 2: x.Bucket = (string?)v; return;
-            case 3: x.ContentMD5 = (string?)v; return;
-            case 4: x.ChecksumAlgorithm = (string?)v; return;
-            case 5: x.GrantFullControl = (string?)v; return;
-            case 6: x.GrantRead = (string?)v; return;
-            case 7: x.GrantReadACP = (string?)v; return;
-            case 8: x.GrantWrite = (string?)v; return;
-            case 9: x.GrantWriteACP = (string?)v; return;
-            case 10: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketCorsRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketCorsRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.CORSConfiguration;
-            case 2: return x.ContentMD5;
-            case 3: return x.ChecksumAlgorithm;
-            case 4: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketCorsRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketCorsRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.CORSConfiguration = (global::Kiln.Model.S3.CORSConfiguration?)v; return;
-            case 2: x.ContentMD5 = (string?)v; return;
-            case 3: x.ChecksumAlgorithm = (string?)v; return;
-            case 4: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketEncryptionRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketEncryptionRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.ContentMD5;
-            case 2: return x.ChecksumAlgorithm;
-            case 3: return x.ServerSideEncryptionConfiguration;
-            case 4: return x.ExpectedBucketOwner;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketEncryptionRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketEncryptionRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.ContentMD5 = (string?)v; return;
-            case 2: x.ChecksumAlgorithm = (string?)v; return;
-            case 3: x.ServerSideEncryptionConfiguration = (global::Kiln.Model.S3.ServerSideEncryptionConfiguration?)v; return;
-            case 4: x.ExpectedBucketOwner = (string?)v; return;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static object? ReadPutBucketIntelligentTieringConfigurationRequest(object o, int i)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketIntelligentTieringConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: return x.Bucket;
-            case 1: return x.Id;
-            case 2: return x.IntelligentTieringConfiguration;
-            default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
-        }
-    }
-
-    private static void WritePutBucketIntelligentTieringConfigurationRequest(object o, int i, object? v)
-    {
-        var x = (global::Kiln.Model.S3.PutBucketIntelligentTieringConfigurationRequest)o;
-        switch (i)
-        {
-            case 0: x.Bucket = (string?)v; return;
-            case 1: x.Id = (string?)v; return;
-            case 2: x.IntelligentTieringConfiguration = (global::Kiln.Model.S3.IntelligentTieringConfiguration?)v; return;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(i));
         }
     }

@@ -7,7 +7,7 @@ namespace Kiln.Model.S3;
 /// operation, and the shapes of the operations listed in api-coverage.json.</summary>
 public static partial class S3Model
 {
-    private const int ShapeCount = 392;
+    private const int ShapeCount = 401;
 
     private static readonly global::System.Lazy<global::Kiln.Core.Shapes.ServiceInfo> LazyService = new(Build);
 
@@ -19,6 +19,7 @@ public static partial class S3Model
         var s = new global::Kiln.Core.Shapes.ShapeInfo[ShapeCount];
         CreateShapes1(s);
         CreateShapes2(s);
+        CreateShapes3(s);
         LinkShapes1(s);
         LinkShapes2(s);
         LinkShapes3(s);
@@ -44,12 +45,12 @@ public static partial class S3Model
         {
             ["BucketAlreadyExists"] = s[18],
             ["BucketAlreadyOwnedByYou"] = s[19],
-            ["InvalidObjectState"] = s[194],
-            ["NoSuchBucket"] = s[253],
-            ["NoSuchKey"] = s[254],
-            ["NoSuchUpload"] = s[255],
-            ["ObjectAlreadyInActiveTierError"] = s[263],
-            ["ObjectNotInActiveTierError"] = s[273],
+            ["InvalidObjectState"] = s[198],
+            ["NoSuchBucket"] = s[257],
+            ["NoSuchKey"] = s[258],
+            ["NoSuchUpload"] = s[259],
+            ["ObjectAlreadyInActiveTierError"] = s[267],
+            ["ObjectNotInActiveTierError"] = s[279],
         };
         return service;
     }
@@ -92,599 +93,378 @@ public static partial class S3Model
         s[33] = new("CSVInput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CSVInput() };
         s[34] = new("CSVOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CSVOutput() };
         s[35] = new("CacheControl", global::Kiln.Core.Shapes.ShapeType.String);
-        s[36] = new("ChecksumAlgorithm", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["CRC32", "CRC32C", "SHA1", "SHA256"] };
-        s[37] = new("ChecksumAlgorithmList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<string>() };
-        s[38] = new("ChecksumCRC32", global::Kiln.Core.Shapes.ShapeType.String);
-        s[39] = new("ChecksumCRC32C", global::Kiln.Core.Shapes.ShapeType.String);
-        s[40] = new("ChecksumMode", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ENABLED"] };
-        s[41] = new("ChecksumSHA1", global::Kiln.Core.Shapes.ShapeType.String);
-        s[42] = new("ChecksumSHA256", global::Kiln.Core.Shapes.ShapeType.String);
-        s[43] = new("Code", global::Kiln.Core.Shapes.ShapeType.String);
-        s[44] = new("Comments", global::Kiln.Core.Shapes.ShapeType.String);
-        s[45] = new("CommonPrefix", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CommonPrefix() };
-        s[46] = new("CommonPrefixList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>() };
-        s[47] = new("CompleteMultipartUploadOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CompleteMultipartUploadOutput() };
-        s[48] = new("CompleteMultipartUploadRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CompleteMultipartUploadRequest(), Payload = "MultipartUpload" };
-        s[49] = new("CompletedMultipartUpload", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CompletedMultipartUpload() };
-        s[50] = new("CompletedPart", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CompletedPart() };
-        s[51] = new("CompletedPartList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.CompletedPart>() };
-        s[52] = new("CompressionType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["NONE", "GZIP", "BZIP2"] };
-        s[53] = new("ConfirmRemoveSelfBucketAccess", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[54] = new("ContentDisposition", global::Kiln.Core.Shapes.ShapeType.String);
-        s[55] = new("ContentEncoding", global::Kiln.Core.Shapes.ShapeType.String);
-        s[56] = new("ContentLanguage", global::Kiln.Core.Shapes.ShapeType.String);
-        s[57] = new("ContentLength", global::Kiln.Core.Shapes.ShapeType.Long);
-        s[58] = new("ContentMD5", global::Kiln.Core.Shapes.ShapeType.String);
-        s[59] = new("ContentRange", global::Kiln.Core.Shapes.ShapeType.String);
-        s[60] = new("ContentType", global::Kiln.Core.Shapes.ShapeType.String);
-        s[61] = new("CopyObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CopyObjectOutput(), Payload = "CopyObjectResult" };
-        s[62] = new("CopyObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CopyObjectRequest() };
-        s[63] = new("CopyObjectResult", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CopyObjectResult() };
-        s[64] = new("CopyPartResult", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CopyPartResult() };
-        s[65] = new("CopySource", global::Kiln.Core.Shapes.ShapeType.String) { Pattern = "\\/.+\\/.+" };
-        s[66] = new("CopySourceIfMatch", global::Kiln.Core.Shapes.ShapeType.String);
-        s[67] = new("CopySourceIfModifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[68] = new("CopySourceIfNoneMatch", global::Kiln.Core.Shapes.ShapeType.String);
-        s[69] = new("CopySourceIfUnmodifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[70] = new("CopySourceRange", global::Kiln.Core.Shapes.ShapeType.String);
-        s[71] = new("CopySourceSSECustomerAlgorithm", global::Kiln.Core.Shapes.ShapeType.String);
-        s[72] = new("CopySourceSSECustomerKey", global::Kiln.Core.Shapes.ShapeType.String);
-        s[73] = new("CopySourceSSECustomerKeyMD5", global::Kiln.Core.Shapes.ShapeType.String);
-        s[74] = new("CopySourceVersionId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[75] = new("CreateBucketConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CreateBucketConfiguration() };
-        s[76] = new("CreateBucketOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CreateBucketOutput() };
-        s[77] = new("CreateBucketRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CreateBucketRequest(), Payload = "CreateBucketConfiguration" };
-        s[78] = new("CreateMultipartUploadOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CreateMultipartUploadOutput() };
-        s[79] = new("CreateMultipartUploadRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CreateMultipartUploadRequest() };
-        s[80] = new("CreationDate", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[81] = new("Date", global::Kiln.Core.Shapes.ShapeType.Timestamp) { TimestampFormat = "iso8601" };
-        s[82] = new("Days", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[83] = new("DaysAfterInitiation", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[84] = new("Delete", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Delete() };
-        s[85] = new("DeleteBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketCorsRequest() };
-        s[86] = new("DeleteBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketEncryptionRequest() };
-        s[87] = new("DeleteBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketIntelligentTieringConfigurationRequest() };
-        s[88] = new("DeleteBucketLifecycleRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketLifecycleRequest() };
-        s[89] = new("DeleteBucketOwnershipControlsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest() };
-        s[90] = new("DeleteBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketPolicyRequest() };
-        s[91] = new("DeleteBucketRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketRequest() };
-        s[92] = new("DeleteBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketTaggingRequest() };
-        s[93] = new("DeleteMarker", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[94] = new("DeleteMarkerEntry", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteMarkerEntry() };
-        s[95] = new("DeleteMarkerVersionId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[96] = new("DeleteMarkers", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.DeleteMarkerEntry>() };
-        s[97] = new("DeleteObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectOutput() };
-        s[98] = new("DeleteObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectRequest() };
-        s[99] = new("DeleteObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectTaggingOutput() };
-        s[100] = new("DeleteObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectTaggingRequest() };
-        s[101] = new("DeleteObjectsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectsOutput() };
-        s[102] = new("DeleteObjectsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectsRequest(), Payload = "Delete" };
-        s[103] = new("DeletePublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeletePublicAccessBlockRequest() };
-        s[104] = new("DeletedObject", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeletedObject() };
-        s[105] = new("DeletedObjects", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.DeletedObject>() };
-        s[106] = new("Delimiter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[107] = new("Description", global::Kiln.Core.Shapes.ShapeType.String);
-        s[108] = new("DisplayName", global::Kiln.Core.Shapes.ShapeType.String);
-        s[109] = new("ETag", global::Kiln.Core.Shapes.ShapeType.String);
-        s[110] = new("EmailAddress", global::Kiln.Core.Shapes.ShapeType.String);
-        s[111] = new("EncodingType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["url"] };
-        s[112] = new("Encryption", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Encryption() };
-        s[113] = new("Error", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Error() };
-        s[114] = new("Errors", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Error>() };
-        s[115] = new("Event", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*", "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:Replication:*", "s3:Replication:OperationFailedReplication", "s3:Replication:OperationNotTracked", "s3:Replication:OperationMissedThreshold", "s3:Replication:OperationReplicatedAfterThreshold", "s3:ObjectRestore:Delete", "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectAcl:Put", "s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated", "s3:ObjectTagging:*", "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete"] };
-        s[116] = new("EventBridgeConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.EventBridgeConfiguration() };
-        s[117] = new("EventList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<string>() };
-        s[118] = new("Expiration", global::Kiln.Core.Shapes.ShapeType.String);
-        s[119] = new("ExpirationStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
-        s[120] = new("ExpiredObjectDeleteMarker", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[121] = new("Expires", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[122] = new("ExposeHeader", global::Kiln.Core.Shapes.ShapeType.String);
-        s[123] = new("ExposeHeaders", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<string>() };
-        s[124] = new("Expression", global::Kiln.Core.Shapes.ShapeType.String);
-        s[125] = new("ExpressionType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["SQL"] };
-        s[126] = new("FetchOwner", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[127] = new("FieldDelimiter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[128] = new("FileHeaderInfo", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["USE", "IGNORE", "NONE"] };
-        s[129] = new("FilterRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.FilterRule() };
-        s[130] = new("FilterRuleList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.FilterRule>() };
-        s[131] = new("FilterRuleName", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["prefix", "suffix"] };
-        s[132] = new("FilterRuleValue", global::Kiln.Core.Shapes.ShapeType.String);
-        s[133] = new("GetBucketAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketAclOutput() };
-        s[134] = new("GetBucketAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketAclRequest() };
-        s[135] = new("GetBucketCorsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketCorsOutput() };
-        s[136] = new("GetBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketCorsRequest() };
-        s[137] = new("GetBucketEncryptionOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketEncryptionOutput(), Payload = "ServerSideEncryptionConfiguration" };
-        s[138] = new("GetBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketEncryptionRequest() };
-        s[139] = new("GetBucketIntelligentTieringConfigurationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationOutput(), Payload = "IntelligentTieringConfiguration" };
-        s[140] = new("GetBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationRequest() };
-        s[141] = new("GetBucketLifecycleConfigurationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLifecycleConfigurationOutput() };
-        s[142] = new("GetBucketLifecycleConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLifecycleConfigurationRequest() };
-        s[143] = new("GetBucketLocationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLocationOutput() };
-        s[144] = new("GetBucketLocationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLocationRequest() };
-        s[145] = new("GetBucketLoggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLoggingOutput() };
-        s[146] = new("GetBucketLoggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLoggingRequest() };
-        s[147] = new("GetBucketNotificationConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketNotificationConfigurationRequest() };
-        s[148] = new("GetBucketOwnershipControlsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketOwnershipControlsOutput(), Payload = "OwnershipControls" };
-        s[149] = new("GetBucketOwnershipControlsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketOwnershipControlsRequest() };
-        s[150] = new("GetBucketPolicyOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyOutput(), Payload = "Policy" };
-        s[151] = new("GetBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyRequest() };
-        s[152] = new("GetBucketPolicyStatusOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyStatusOutput(), Payload = "PolicyStatus" };
-        s[153] = new("GetBucketPolicyStatusRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyStatusRequest() };
-        s[154] = new("GetBucketTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketTaggingOutput() };
-        s[155] = new("GetBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketTaggingRequest() };
-        s[156] = new("GetBucketVersioningOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketVersioningOutput() };
-        s[157] = new("GetBucketVersioningRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketVersioningRequest() };
-        s[158] = new("GetObjectAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAclOutput() };
-        s[159] = new("GetObjectAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAclRequest() };
-        s[160] = new("GetObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectOutput(), Payload = "Body" };
-        s[161] = new("GetObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectRequest() };
-        s[162] = new("GetObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectTaggingOutput() };
-        s[163] = new("GetObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectTaggingRequest() };
-        s[164] = new("GetPublicAccessBlockOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetPublicAccessBlockOutput(), Payload = "PublicAccessBlockConfiguration" };
-        s[165] = new("GetPublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetPublicAccessBlockRequest() };
-        s[166] = new("GlacierJobParameters", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GlacierJobParameters() };
-        s[167] = new("Grant", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Grant() };
-        s[168] = new("GrantFullControl", global::Kiln.Core.Shapes.ShapeType.String);
-        s[169] = new("GrantRead", global::Kiln.Core.Shapes.ShapeType.String);
-        s[170] = new("GrantReadACP", global::Kiln.Core.Shapes.ShapeType.String);
-        s[171] = new("GrantWrite", global::Kiln.Core.Shapes.ShapeType.String);
-        s[172] = new("GrantWriteACP", global::Kiln.Core.Shapes.ShapeType.String);
-        s[173] = new("Grantee", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Grantee(), XmlNamespace = "http://www.w3.org/2001/XMLSchema-instance" };
-        s[174] = new("Grants", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>() };
-        s[175] = new("HeadBucketRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadBucketRequest() };
-        s[176] = new("HeadObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadObjectOutput() };
-        s[177] = new("HeadObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadObjectRequest() };
-        s[178] = new("ID", global::Kiln.Core.Shapes.ShapeType.String);
-        s[179] = new("IfMatch", global::Kiln.Core.Shapes.ShapeType.String);
-        s[180] = new("IfModifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[181] = new("IfNoneMatch", global::Kiln.Core.Shapes.ShapeType.String);
-        s[182] = new("IfUnmodifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[183] = new("Initiated", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[184] = new("Initiator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Initiator() };
-        s[185] = new("InputSerialization", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.InputSerialization() };
-        s[186] = new("IntelligentTieringAccessTier", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"] };
-        s[187] = new("IntelligentTieringAndOperator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringAndOperator() };
-        s[188] = new("IntelligentTieringConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringConfiguration() };
-        s[189] = new("IntelligentTieringConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.IntelligentTieringConfiguration>() };
-        s[190] = new("IntelligentTieringDays", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[191] = new("IntelligentTieringFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringFilter() };
-        s[192] = new("IntelligentTieringId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[193] = new("IntelligentTieringStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
-        s[194] = new("InvalidObjectState", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("InvalidObjectState", 400, true) };
-        s[195] = new("IsLatest", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[196] = new("IsPublic", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[197] = new("IsTruncated", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[198] = new("JSONInput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.JSONInput() };
-        s[199] = new("JSONOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.JSONOutput() };
+        s[36] = new("Checksum", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Checksum() };
+        s[37] = new("ChecksumAlgorithm", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["CRC32", "CRC32C", "SHA1", "SHA256"] };
+        s[38] = new("ChecksumAlgorithmList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<string>() };
+        s[39] = new("ChecksumCRC32", global::Kiln.Core.Shapes.ShapeType.String);
+        s[40] = new("ChecksumCRC32C", global::Kiln.Core.Shapes.ShapeType.String);
+        s[41] = new("ChecksumMode", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ENABLED"] };
+        s[42] = new("ChecksumSHA1", global::Kiln.Core.Shapes.ShapeType.String);
+        s[43] = new("ChecksumSHA256", global::Kiln.Core.Shapes.ShapeType.String);
+        s[44] = new("Code", global::Kiln.Core.Shapes.ShapeType.String);
+        s[45] = new("Comments", global::Kiln.Core.Shapes.ShapeType.String);
+        s[46] = new("CommonPrefix", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CommonPrefix() };
+        s[47] = new("CommonPrefixList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>() };
+        s[48] = new("CompleteMultipartUploadOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CompleteMultipartUploadOutput() };
+        s[49] = new("CompleteMultipartUploadRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CompleteMultipartUploadRequest(), Payload = "MultipartUpload" };
+        s[50] = new("CompletedMultipartUpload", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CompletedMultipartUpload() };
+        s[51] = new("CompletedPart", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CompletedPart() };
+        s[52] = new("CompletedPartList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.CompletedPart>() };
+        s[53] = new("CompressionType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["NONE", "GZIP", "BZIP2"] };
+        s[54] = new("ConfirmRemoveSelfBucketAccess", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[55] = new("ContentDisposition", global::Kiln.Core.Shapes.ShapeType.String);
+        s[56] = new("ContentEncoding", global::Kiln.Core.Shapes.ShapeType.String);
+        s[57] = new("ContentLanguage", global::Kiln.Core.Shapes.ShapeType.String);
+        s[58] = new("ContentLength", global::Kiln.Core.Shapes.ShapeType.Long);
+        s[59] = new("ContentMD5", global::Kiln.Core.Shapes.ShapeType.String);
+        s[60] = new("ContentRange", global::Kiln.Core.Shapes.ShapeType.String);
+        s[61] = new("ContentType", global::Kiln.Core.Shapes.ShapeType.String);
+        s[62] = new("CopyObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CopyObjectOutput(), Payload = "CopyObjectResult" };
+        s[63] = new("CopyObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CopyObjectRequest() };
+        s[64] = new("CopyObjectResult", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CopyObjectResult() };
+        s[65] = new("CopyPartResult", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CopyPartResult() };
+        s[66] = new("CopySource", global::Kiln.Core.Shapes.ShapeType.String) { Pattern = "\\/.+\\/.+" };
+        s[67] = new("CopySourceIfMatch", global::Kiln.Core.Shapes.ShapeType.String);
+        s[68] = new("CopySourceIfModifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[69] = new("CopySourceIfNoneMatch", global::Kiln.Core.Shapes.ShapeType.String);
+        s[70] = new("CopySourceIfUnmodifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[71] = new("CopySourceRange", global::Kiln.Core.Shapes.ShapeType.String);
+        s[72] = new("CopySourceSSECustomerAlgorithm", global::Kiln.Core.Shapes.ShapeType.String);
+        s[73] = new("CopySourceSSECustomerKey", global::Kiln.Core.Shapes.ShapeType.String);
+        s[74] = new("CopySourceSSECustomerKeyMD5", global::Kiln.Core.Shapes.ShapeType.String);
+        s[75] = new("CopySourceVersionId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[76] = new("CreateBucketConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CreateBucketConfiguration() };
+        s[77] = new("CreateBucketOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CreateBucketOutput() };
+        s[78] = new("CreateBucketRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CreateBucketRequest(), Payload = "CreateBucketConfiguration" };
+        s[79] = new("CreateMultipartUploadOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CreateMultipartUploadOutput() };
+        s[80] = new("CreateMultipartUploadRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.CreateMultipartUploadRequest() };
+        s[81] = new("CreationDate", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[82] = new("Date", global::Kiln.Core.Shapes.ShapeType.Timestamp) { TimestampFormat = "iso8601" };
+        s[83] = new("Days", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[84] = new("DaysAfterInitiation", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[85] = new("Delete", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Delete() };
+        s[86] = new("DeleteBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketCorsRequest() };
+        s[87] = new("DeleteBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketEncryptionRequest() };
+        s[88] = new("DeleteBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketIntelligentTieringConfigurationRequest() };
+        s[89] = new("DeleteBucketLifecycleRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketLifecycleRequest() };
+        s[90] = new("DeleteBucketOwnershipControlsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketOwnershipControlsRequest() };
+        s[91] = new("DeleteBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketPolicyRequest() };
+        s[92] = new("DeleteBucketRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketRequest() };
+        s[93] = new("DeleteBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteBucketTaggingRequest() };
+        s[94] = new("DeleteMarker", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[95] = new("DeleteMarkerEntry", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteMarkerEntry() };
+        s[96] = new("DeleteMarkerVersionId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[97] = new("DeleteMarkers", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.DeleteMarkerEntry>() };
+        s[98] = new("DeleteObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectOutput() };
+        s[99] = new("DeleteObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectRequest() };
+        s[100] = new("DeleteObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectTaggingOutput() };
+        s[101] = new("DeleteObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectTaggingRequest() };
+        s[102] = new("DeleteObjectsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectsOutput() };
+        s[103] = new("DeleteObjectsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeleteObjectsRequest(), Payload = "Delete" };
+        s[104] = new("DeletePublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeletePublicAccessBlockRequest() };
+        s[105] = new("DeletedObject", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.DeletedObject() };
+        s[106] = new("DeletedObjects", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.DeletedObject>() };
+        s[107] = new("Delimiter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[108] = new("Description", global::Kiln.Core.Shapes.ShapeType.String);
+        s[109] = new("DisplayName", global::Kiln.Core.Shapes.ShapeType.String);
+        s[110] = new("ETag", global::Kiln.Core.Shapes.ShapeType.String);
+        s[111] = new("EmailAddress", global::Kiln.Core.Shapes.ShapeType.String);
+        s[112] = new("EncodingType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["url"] };
+        s[113] = new("Encryption", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Encryption() };
+        s[114] = new("Error", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Error() };
+        s[115] = new("Errors", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Error>() };
+        s[116] = new("Event", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["s3:ReducedRedundancyLostObject", "s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy", "s3:ObjectCreated:CompleteMultipartUpload", "s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete", "s3:ObjectRemoved:DeleteMarkerCreated", "s3:ObjectRestore:*", "s3:ObjectRestore:Post", "s3:ObjectRestore:Completed", "s3:Replication:*", "s3:Replication:OperationFailedReplication", "s3:Replication:OperationNotTracked", "s3:Replication:OperationMissedThreshold", "s3:Replication:OperationReplicatedAfterThreshold", "s3:ObjectRestore:Delete", "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectAcl:Put", "s3:LifecycleExpiration:*", "s3:LifecycleExpiration:Delete", "s3:LifecycleExpiration:DeleteMarkerCreated", "s3:ObjectTagging:*", "s3:ObjectTagging:Put", "s3:ObjectTagging:Delete"] };
+        s[117] = new("EventBridgeConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.EventBridgeConfiguration() };
+        s[118] = new("EventList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<string>() };
+        s[119] = new("Expiration", global::Kiln.Core.Shapes.ShapeType.String);
+        s[120] = new("ExpirationStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
+        s[121] = new("ExpiredObjectDeleteMarker", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[122] = new("Expires", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[123] = new("ExposeHeader", global::Kiln.Core.Shapes.ShapeType.String);
+        s[124] = new("ExposeHeaders", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<string>() };
+        s[125] = new("Expression", global::Kiln.Core.Shapes.ShapeType.String);
+        s[126] = new("ExpressionType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["SQL"] };
+        s[127] = new("FetchOwner", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[128] = new("FieldDelimiter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[129] = new("FileHeaderInfo", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["USE", "IGNORE", "NONE"] };
+        s[130] = new("FilterRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.FilterRule() };
+        s[131] = new("FilterRuleList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.FilterRule>() };
+        s[132] = new("FilterRuleName", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["prefix", "suffix"] };
+        s[133] = new("FilterRuleValue", global::Kiln.Core.Shapes.ShapeType.String);
+        s[134] = new("GetBucketAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketAclOutput() };
+        s[135] = new("GetBucketAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketAclRequest() };
+        s[136] = new("GetBucketCorsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketCorsOutput() };
+        s[137] = new("GetBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketCorsRequest() };
+        s[138] = new("GetBucketEncryptionOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketEncryptionOutput(), Payload = "ServerSideEncryptionConfiguration" };
+        s[139] = new("GetBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketEncryptionRequest() };
+        s[140] = new("GetBucketIntelligentTieringConfigurationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationOutput(), Payload = "IntelligentTieringConfiguration" };
+        s[141] = new("GetBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketIntelligentTieringConfigurationRequest() };
+        s[142] = new("GetBucketLifecycleConfigurationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLifecycleConfigurationOutput() };
+        s[143] = new("GetBucketLifecycleConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLifecycleConfigurationRequest() };
+        s[144] = new("GetBucketLocationOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLocationOutput() };
+        s[145] = new("GetBucketLocationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLocationRequest() };
+        s[146] = new("GetBucketLoggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLoggingOutput() };
+        s[147] = new("GetBucketLoggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketLoggingRequest() };
+        s[148] = new("GetBucketNotificationConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketNotificationConfigurationRequest() };
+        s[149] = new("GetBucketOwnershipControlsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketOwnershipControlsOutput(), Payload = "OwnershipControls" };
+        s[150] = new("GetBucketOwnershipControlsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketOwnershipControlsRequest() };
+        s[151] = new("GetBucketPolicyOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyOutput(), Payload = "Policy" };
+        s[152] = new("GetBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyRequest() };
+        s[153] = new("GetBucketPolicyStatusOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyStatusOutput(), Payload = "PolicyStatus" };
+        s[154] = new("GetBucketPolicyStatusRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketPolicyStatusRequest() };
+        s[155] = new("GetBucketTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketTaggingOutput() };
+        s[156] = new("GetBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketTaggingRequest() };
+        s[157] = new("GetBucketVersioningOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketVersioningOutput() };
+        s[158] = new("GetBucketVersioningRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetBucketVersioningRequest() };
+        s[159] = new("GetObjectAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAclOutput() };
+        s[160] = new("GetObjectAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAclRequest() };
+        s[161] = new("GetObjectAttributesOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAttributesOutput() };
+        s[162] = new("GetObjectAttributesParts", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAttributesParts() };
+        s[163] = new("GetObjectAttributesRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectAttributesRequest() };
+        s[164] = new("GetObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectOutput(), Payload = "Body" };
+        s[165] = new("GetObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectRequest() };
+        s[166] = new("GetObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectTaggingOutput() };
+        s[167] = new("GetObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetObjectTaggingRequest() };
+        s[168] = new("GetPublicAccessBlockOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetPublicAccessBlockOutput(), Payload = "PublicAccessBlockConfiguration" };
+        s[169] = new("GetPublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GetPublicAccessBlockRequest() };
+        s[170] = new("GlacierJobParameters", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.GlacierJobParameters() };
+        s[171] = new("Grant", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Grant() };
+        s[172] = new("GrantFullControl", global::Kiln.Core.Shapes.ShapeType.String);
+        s[173] = new("GrantRead", global::Kiln.Core.Shapes.ShapeType.String);
+        s[174] = new("GrantReadACP", global::Kiln.Core.Shapes.ShapeType.String);
+        s[175] = new("GrantWrite", global::Kiln.Core.Shapes.ShapeType.String);
+        s[176] = new("GrantWriteACP", global::Kiln.Core.Shapes.ShapeType.String);
+        s[177] = new("Grantee", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Grantee(), XmlNamespace = "http://www.w3.org/2001/XMLSchema-instance" };
+        s[178] = new("Grants", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Grant>() };
+        s[179] = new("HeadBucketRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadBucketRequest() };
+        s[180] = new("HeadObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadObjectOutput() };
+        s[181] = new("HeadObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.HeadObjectRequest() };
+        s[182] = new("ID", global::Kiln.Core.Shapes.ShapeType.String);
+        s[183] = new("IfMatch", global::Kiln.Core.Shapes.ShapeType.String);
+        s[184] = new("IfModifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[185] = new("IfNoneMatch", global::Kiln.Core.Shapes.ShapeType.String);
+        s[186] = new("IfUnmodifiedSince", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[187] = new("Initiated", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[188] = new("Initiator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Initiator() };
+        s[189] = new("InputSerialization", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.InputSerialization() };
+        s[190] = new("IntelligentTieringAccessTier", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"] };
+        s[191] = new("IntelligentTieringAndOperator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringAndOperator() };
+        s[192] = new("IntelligentTieringConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringConfiguration() };
+        s[193] = new("IntelligentTieringConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.IntelligentTieringConfiguration>() };
+        s[194] = new("IntelligentTieringDays", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[195] = new("IntelligentTieringFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.IntelligentTieringFilter() };
+        s[196] = new("IntelligentTieringId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[197] = new("IntelligentTieringStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
+        s[198] = new("InvalidObjectState", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("InvalidObjectState", 400, true) };
+        s[199] = new("IsLatest", global::Kiln.Core.Shapes.ShapeType.Boolean);
     }
 
     private static void CreateShapes2(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
-        s[200] = new("JSONType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["DOCUMENT", "LINES"] };
-        s[201] = new("KMSContext", global::Kiln.Core.Shapes.ShapeType.String);
-        s[202] = new("KeyCount", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[203] = new("KeyMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[204] = new("LambdaFunctionArn", global::Kiln.Core.Shapes.ShapeType.String);
-        s[205] = new("LambdaFunctionConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LambdaFunctionConfiguration() };
-        s[206] = new("LambdaFunctionConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.LambdaFunctionConfiguration>() };
-        s[207] = new("LastModified", global::Kiln.Core.Shapes.ShapeType.Timestamp);
-        s[208] = new("LifecycleExpiration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleExpiration() };
-        s[209] = new("LifecycleRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRule() };
-        s[210] = new("LifecycleRuleAndOperator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRuleAndOperator() };
-        s[211] = new("LifecycleRuleFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRuleFilter() };
-        s[212] = new("LifecycleRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.LifecycleRule>() };
-        s[213] = new("ListBucketIntelligentTieringConfigurationsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsOutput() };
-        s[214] = new("ListBucketIntelligentTieringConfigurationsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsRequest() };
-        s[215] = new("ListBucketsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketsOutput() };
-        s[216] = new("ListMultipartUploadsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListMultipartUploadsOutput() };
-        s[217] = new("ListMultipartUploadsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListMultipartUploadsRequest() };
-        s[218] = new("ListObjectVersionsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectVersionsOutput() };
-        s[219] = new("ListObjectVersionsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectVersionsRequest() };
-        s[220] = new("ListObjectsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsOutput() };
-        s[221] = new("ListObjectsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsRequest() };
-        s[222] = new("ListObjectsV2Output", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsV2Output() };
-        s[223] = new("ListObjectsV2Request", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsV2Request() };
-        s[224] = new("ListPartsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListPartsOutput() };
-        s[225] = new("ListPartsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListPartsRequest() };
-        s[226] = new("Location", global::Kiln.Core.Shapes.ShapeType.String);
-        s[227] = new("LocationPrefix", global::Kiln.Core.Shapes.ShapeType.String);
-        s[228] = new("LoggingEnabled", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LoggingEnabled() };
-        s[229] = new("MFA", global::Kiln.Core.Shapes.ShapeType.String);
-        s[230] = new("MFADelete", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
-        s[231] = new("MFADeleteStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
-        s[232] = new("Marker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[233] = new("MaxAgeSeconds", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[234] = new("MaxKeys", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[235] = new("MaxParts", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[236] = new("MaxUploads", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[237] = new("Message", global::Kiln.Core.Shapes.ShapeType.String);
-        s[238] = new("Metadata", global::Kiln.Core.Shapes.ShapeType.Map) { CreateMap = static () => new global::System.Collections.Generic.Dictionary<string, string>() };
-        s[239] = new("MetadataDirective", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COPY", "REPLACE"] };
-        s[240] = new("MetadataEntry", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.MetadataEntry() };
-        s[241] = new("MetadataKey", global::Kiln.Core.Shapes.ShapeType.String);
-        s[242] = new("MetadataValue", global::Kiln.Core.Shapes.ShapeType.String);
-        s[243] = new("MissingMeta", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[244] = new("MultipartUpload", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.MultipartUpload() };
-        s[245] = new("MultipartUploadId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[246] = new("MultipartUploadList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.MultipartUpload>() };
-        s[247] = new("NextKeyMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[248] = new("NextMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[249] = new("NextPartNumberMarker", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[250] = new("NextToken", global::Kiln.Core.Shapes.ShapeType.String);
-        s[251] = new("NextUploadIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[252] = new("NextVersionIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[253] = new("NoSuchBucket", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchBucket", 400, true) };
-        s[254] = new("NoSuchKey", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchKey", 400, true) };
-        s[255] = new("NoSuchUpload", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchUpload", 400, true) };
-        s[256] = new("NoncurrentVersionExpiration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NoncurrentVersionExpiration() };
-        s[257] = new("NoncurrentVersionTransition", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NoncurrentVersionTransition() };
-        s[258] = new("NoncurrentVersionTransitionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.NoncurrentVersionTransition>() };
-        s[259] = new("NotificationConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NotificationConfiguration() };
-        s[260] = new("NotificationConfigurationFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NotificationConfigurationFilter() };
-        s[261] = new("NotificationId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[262] = new("Object", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Object() };
-        s[263] = new("ObjectAlreadyInActiveTierError", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("ObjectAlreadyInActiveTierError", 400, true) };
-        s[264] = new("ObjectCannedACL", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control"] };
-        s[265] = new("ObjectIdentifier", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ObjectIdentifier() };
-        s[266] = new("ObjectIdentifierList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectIdentifier>() };
-        s[267] = new("ObjectKey", global::Kiln.Core.Shapes.ShapeType.String) { Min = 1 };
-        s[268] = new("ObjectList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Object>() };
-        s[269] = new("ObjectLockEnabledForBucket", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[270] = new("ObjectLockLegalHoldStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ON", "OFF"] };
-        s[271] = new("ObjectLockMode", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["GOVERNANCE", "COMPLIANCE"] };
-        s[272] = new("ObjectLockRetainUntilDate", global::Kiln.Core.Shapes.ShapeType.Timestamp) { TimestampFormat = "iso8601" };
-        s[273] = new("ObjectNotInActiveTierError", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("ObjectNotInActiveTierError", 400, true) };
-        s[274] = new("ObjectOwnership", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"] };
-        s[275] = new("ObjectSizeGreaterThanBytes", global::Kiln.Core.Shapes.ShapeType.Long);
-        s[276] = new("ObjectSizeLessThanBytes", global::Kiln.Core.Shapes.ShapeType.Long);
-        s[277] = new("ObjectStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD", "REDUCED_REDUNDANCY", "GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR"] };
-        s[278] = new("ObjectVersion", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ObjectVersion() };
-        s[279] = new("ObjectVersionId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[280] = new("ObjectVersionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectVersion>() };
-        s[281] = new("ObjectVersionStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD"] };
-        s[282] = new("OutputLocation", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OutputLocation() };
-        s[283] = new("OutputSerialization", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OutputSerialization() };
-        s[284] = new("Owner", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Owner() };
-        s[285] = new("OwnershipControls", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OwnershipControls() };
-        s[286] = new("OwnershipControlsRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OwnershipControlsRule() };
-        s[287] = new("OwnershipControlsRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.OwnershipControlsRule>() };
-        s[288] = new("ParquetInput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ParquetInput() };
-        s[289] = new("Part", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Part() };
-        s[290] = new("PartNumber", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[291] = new("PartNumberMarker", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[292] = new("Parts", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Part>() };
-        s[293] = new("PartsCount", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[294] = new("Permission", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"] };
-        s[295] = new("Policy", global::Kiln.Core.Shapes.ShapeType.String);
-        s[296] = new("PolicyStatus", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PolicyStatus() };
-        s[297] = new("Prefix", global::Kiln.Core.Shapes.ShapeType.String);
-        s[298] = new("PublicAccessBlockConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PublicAccessBlockConfiguration() };
-        s[299] = new("PutBucketAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketAclRequest(), Payload = "AccessControlPolicy" };
-        s[300] = new("PutBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketCorsRequest(), Payload = "CORSConfiguration" };
-        s[301] = new("PutBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketEncryptionRequest(), Payload = "ServerSideEncryptionConfiguration" };
-        s[302] = new("PutBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketIntelligentTieringConfigurationRequest(), Payload = "IntelligentTieringConfiguration" };
-        s[303] = new("PutBucketLifecycleConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketLifecycleConfigurationRequest(), Payload = "LifecycleConfiguration" };
-        s[304] = new("PutBucketLoggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketLoggingRequest(), Payload = "BucketLoggingStatus" };
-        s[305] = new("PutBucketNotificationConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketNotificationConfigurationRequest(), Payload = "NotificationConfiguration" };
-        s[306] = new("PutBucketOwnershipControlsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketOwnershipControlsRequest(), Payload = "OwnershipControls" };
-        s[307] = new("PutBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketPolicyRequest(), Payload = "Policy" };
-        s[308] = new("PutBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketTaggingRequest(), Payload = "Tagging" };
-        s[309] = new("PutBucketVersioningRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketVersioningRequest(), Payload = "VersioningConfiguration" };
-        s[310] = new("PutObjectAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectAclOutput() };
-        s[311] = new("PutObjectAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectAclRequest(), Payload = "AccessControlPolicy" };
-        s[312] = new("PutObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectOutput() };
-        s[313] = new("PutObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectRequest(), Payload = "Body" };
-        s[314] = new("PutObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectTaggingOutput() };
-        s[315] = new("PutObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectTaggingRequest(), Payload = "Tagging" };
-        s[316] = new("PutPublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutPublicAccessBlockRequest(), Payload = "PublicAccessBlockConfiguration" };
-        s[317] = new("QueueArn", global::Kiln.Core.Shapes.ShapeType.String);
-        s[318] = new("QueueConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.QueueConfiguration() };
-        s[319] = new("QueueConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.QueueConfiguration>() };
-        s[320] = new("Quiet", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[321] = new("QuoteCharacter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[322] = new("QuoteEscapeCharacter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[323] = new("QuoteFields", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ALWAYS", "ASNEEDED"] };
-        s[324] = new("Range", global::Kiln.Core.Shapes.ShapeType.String);
-        s[325] = new("RecordDelimiter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[326] = new("ReplicationStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COMPLETE", "PENDING", "FAILED", "REPLICA"] };
-        s[327] = new("RequestCharged", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["requester"] };
-        s[328] = new("RequestPayer", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["requester"] };
-        s[329] = new("ResponseCacheControl", global::Kiln.Core.Shapes.ShapeType.String);
-        s[330] = new("ResponseContentDisposition", global::Kiln.Core.Shapes.ShapeType.String);
-        s[331] = new("ResponseContentEncoding", global::Kiln.Core.Shapes.ShapeType.String);
-        s[332] = new("ResponseContentLanguage", global::Kiln.Core.Shapes.ShapeType.String);
-        s[333] = new("ResponseContentType", global::Kiln.Core.Shapes.ShapeType.String);
-        s[334] = new("ResponseExpires", global::Kiln.Core.Shapes.ShapeType.Timestamp) { TimestampFormat = "rfc822" };
-        s[335] = new("Restore", global::Kiln.Core.Shapes.ShapeType.String);
-        s[336] = new("RestoreObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreObjectOutput() };
-        s[337] = new("RestoreObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreObjectRequest(), Payload = "RestoreRequest" };
-        s[338] = new("RestoreOutputPath", global::Kiln.Core.Shapes.ShapeType.String);
-        s[339] = new("RestoreRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreRequest() };
-        s[340] = new("RestoreRequestType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["SELECT"] };
-        s[341] = new("S3KeyFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.S3KeyFilter() };
-        s[342] = new("S3Location", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.S3Location() };
-        s[343] = new("SSECustomerAlgorithm", global::Kiln.Core.Shapes.ShapeType.String);
-        s[344] = new("SSECustomerKey", global::Kiln.Core.Shapes.ShapeType.String);
-        s[345] = new("SSECustomerKeyMD5", global::Kiln.Core.Shapes.ShapeType.String);
-        s[346] = new("SSEKMSEncryptionContext", global::Kiln.Core.Shapes.ShapeType.String);
-        s[347] = new("SSEKMSKeyId", global::Kiln.Core.Shapes.ShapeType.String);
-        s[348] = new("SelectParameters", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.SelectParameters() };
-        s[349] = new("ServerSideEncryption", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["AES256", "aws:kms"] };
-        s[350] = new("ServerSideEncryptionByDefault", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionByDefault() };
-        s[351] = new("ServerSideEncryptionConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionConfiguration() };
-        s[352] = new("ServerSideEncryptionRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionRule() };
-        s[353] = new("ServerSideEncryptionRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ServerSideEncryptionRule>() };
-        s[354] = new("Setting", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[355] = new("Size", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[356] = new("SkipValidation", global::Kiln.Core.Shapes.ShapeType.Boolean);
-        s[357] = new("StartAfter", global::Kiln.Core.Shapes.ShapeType.String);
-        s[358] = new("StorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR"] };
-        s[359] = new("Tag", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tag() };
-        s[360] = new("TagCount", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[361] = new("TagSet", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>() };
-        s[362] = new("Tagging", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tagging() };
-        s[363] = new("TaggingDirective", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COPY", "REPLACE"] };
-        s[364] = new("TaggingHeader", global::Kiln.Core.Shapes.ShapeType.String);
-        s[365] = new("TargetBucket", global::Kiln.Core.Shapes.ShapeType.String);
-        s[366] = new("TargetGrant", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.TargetGrant() };
-        s[367] = new("TargetGrants", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.TargetGrant>() };
-        s[368] = new("TargetPrefix", global::Kiln.Core.Shapes.ShapeType.String);
-        s[369] = new("Tier", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Standard", "Bulk", "Expedited"] };
-        s[370] = new("Tiering", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tiering() };
-        s[371] = new("TieringList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Tiering>() };
-        s[372] = new("Token", global::Kiln.Core.Shapes.ShapeType.String);
-        s[373] = new("TopicArn", global::Kiln.Core.Shapes.ShapeType.String);
-        s[374] = new("TopicConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.TopicConfiguration() };
-        s[375] = new("TopicConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.TopicConfiguration>() };
-        s[376] = new("Transition", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Transition() };
-        s[377] = new("TransitionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Transition>() };
-        s[378] = new("TransitionStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "GLACIER_IR"] };
-        s[379] = new("Type", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["CanonicalUser", "AmazonCustomerByEmail", "Group"] };
-        s[380] = new("URI", global::Kiln.Core.Shapes.ShapeType.String);
-        s[381] = new("UploadIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[382] = new("UploadPartCopyOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartCopyOutput(), Payload = "CopyPartResult" };
-        s[383] = new("UploadPartCopyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartCopyRequest() };
-        s[384] = new("UploadPartOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartOutput() };
-        s[385] = new("UploadPartRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartRequest(), Payload = "Body" };
-        s[386] = new("UserMetadata", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.MetadataEntry>() };
-        s[387] = new("Value", global::Kiln.Core.Shapes.ShapeType.String);
-        s[388] = new("VersionCount", global::Kiln.Core.Shapes.ShapeType.Integer);
-        s[389] = new("VersionIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
-        s[390] = new("VersioningConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.VersioningConfiguration() };
-        s[391] = new("WebsiteRedirectLocation", global::Kiln.Core.Shapes.ShapeType.String);
+        s[200] = new("IsPublic", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[201] = new("IsTruncated", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[202] = new("JSONInput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.JSONInput() };
+        s[203] = new("JSONOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.JSONOutput() };
+        s[204] = new("JSONType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["DOCUMENT", "LINES"] };
+        s[205] = new("KMSContext", global::Kiln.Core.Shapes.ShapeType.String);
+        s[206] = new("KeyCount", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[207] = new("KeyMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[208] = new("LambdaFunctionArn", global::Kiln.Core.Shapes.ShapeType.String);
+        s[209] = new("LambdaFunctionConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LambdaFunctionConfiguration() };
+        s[210] = new("LambdaFunctionConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.LambdaFunctionConfiguration>() };
+        s[211] = new("LastModified", global::Kiln.Core.Shapes.ShapeType.Timestamp);
+        s[212] = new("LifecycleExpiration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleExpiration() };
+        s[213] = new("LifecycleRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRule() };
+        s[214] = new("LifecycleRuleAndOperator", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRuleAndOperator() };
+        s[215] = new("LifecycleRuleFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LifecycleRuleFilter() };
+        s[216] = new("LifecycleRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.LifecycleRule>() };
+        s[217] = new("ListBucketIntelligentTieringConfigurationsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsOutput() };
+        s[218] = new("ListBucketIntelligentTieringConfigurationsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketIntelligentTieringConfigurationsRequest() };
+        s[219] = new("ListBucketsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListBucketsOutput() };
+        s[220] = new("ListMultipartUploadsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListMultipartUploadsOutput() };
+        s[221] = new("ListMultipartUploadsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListMultipartUploadsRequest() };
+        s[222] = new("ListObjectVersionsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectVersionsOutput() };
+        s[223] = new("ListObjectVersionsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectVersionsRequest() };
+        s[224] = new("ListObjectsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsOutput() };
+        s[225] = new("ListObjectsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsRequest() };
+        s[226] = new("ListObjectsV2Output", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsV2Output() };
+        s[227] = new("ListObjectsV2Request", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListObjectsV2Request() };
+        s[228] = new("ListPartsOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListPartsOutput() };
+        s[229] = new("ListPartsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ListPartsRequest() };
+        s[230] = new("Location", global::Kiln.Core.Shapes.ShapeType.String);
+        s[231] = new("LocationPrefix", global::Kiln.Core.Shapes.ShapeType.String);
+        s[232] = new("LoggingEnabled", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.LoggingEnabled() };
+        s[233] = new("MFA", global::Kiln.Core.Shapes.ShapeType.String);
+        s[234] = new("MFADelete", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
+        s[235] = new("MFADeleteStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Enabled", "Disabled"] };
+        s[236] = new("Marker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[237] = new("MaxAgeSeconds", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[238] = new("MaxKeys", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[239] = new("MaxParts", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[240] = new("MaxUploads", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[241] = new("Message", global::Kiln.Core.Shapes.ShapeType.String);
+        s[242] = new("Metadata", global::Kiln.Core.Shapes.ShapeType.Map) { CreateMap = static () => new global::System.Collections.Generic.Dictionary<string, string>() };
+        s[243] = new("MetadataDirective", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COPY", "REPLACE"] };
+        s[244] = new("MetadataEntry", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.MetadataEntry() };
+        s[245] = new("MetadataKey", global::Kiln.Core.Shapes.ShapeType.String);
+        s[246] = new("MetadataValue", global::Kiln.Core.Shapes.ShapeType.String);
+        s[247] = new("MissingMeta", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[248] = new("MultipartUpload", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.MultipartUpload() };
+        s[249] = new("MultipartUploadId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[250] = new("MultipartUploadList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.MultipartUpload>() };
+        s[251] = new("NextKeyMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[252] = new("NextMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[253] = new("NextPartNumberMarker", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[254] = new("NextToken", global::Kiln.Core.Shapes.ShapeType.String);
+        s[255] = new("NextUploadIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[256] = new("NextVersionIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[257] = new("NoSuchBucket", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchBucket", 400, true) };
+        s[258] = new("NoSuchKey", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchKey", 400, true) };
+        s[259] = new("NoSuchUpload", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("NoSuchUpload", 400, true) };
+        s[260] = new("NoncurrentVersionExpiration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NoncurrentVersionExpiration() };
+        s[261] = new("NoncurrentVersionTransition", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NoncurrentVersionTransition() };
+        s[262] = new("NoncurrentVersionTransitionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.NoncurrentVersionTransition>() };
+        s[263] = new("NotificationConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NotificationConfiguration() };
+        s[264] = new("NotificationConfigurationFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.NotificationConfigurationFilter() };
+        s[265] = new("NotificationId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[266] = new("Object", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Object() };
+        s[267] = new("ObjectAlreadyInActiveTierError", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("ObjectAlreadyInActiveTierError", 400, true) };
+        s[268] = new("ObjectAttributes", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"] };
+        s[269] = new("ObjectAttributesList", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<string>() };
+        s[270] = new("ObjectCannedACL", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control"] };
+        s[271] = new("ObjectIdentifier", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ObjectIdentifier() };
+        s[272] = new("ObjectIdentifierList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectIdentifier>() };
+        s[273] = new("ObjectKey", global::Kiln.Core.Shapes.ShapeType.String) { Min = 1 };
+        s[274] = new("ObjectList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Object>() };
+        s[275] = new("ObjectLockEnabledForBucket", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[276] = new("ObjectLockLegalHoldStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ON", "OFF"] };
+        s[277] = new("ObjectLockMode", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["GOVERNANCE", "COMPLIANCE"] };
+        s[278] = new("ObjectLockRetainUntilDate", global::Kiln.Core.Shapes.ShapeType.Timestamp) { TimestampFormat = "iso8601" };
+        s[279] = new("ObjectNotInActiveTierError", global::Kiln.Core.Shapes.ShapeType.Structure) { Error = new global::Kiln.Core.Shapes.ErrorInfo("ObjectNotInActiveTierError", 400, true) };
+        s[280] = new("ObjectOwnership", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"] };
+        s[281] = new("ObjectPart", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ObjectPart() };
+        s[282] = new("ObjectSize", global::Kiln.Core.Shapes.ShapeType.Long);
+        s[283] = new("ObjectSizeGreaterThanBytes", global::Kiln.Core.Shapes.ShapeType.Long);
+        s[284] = new("ObjectSizeLessThanBytes", global::Kiln.Core.Shapes.ShapeType.Long);
+        s[285] = new("ObjectStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD", "REDUCED_REDUNDANCY", "GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR"] };
+        s[286] = new("ObjectVersion", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ObjectVersion() };
+        s[287] = new("ObjectVersionId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[288] = new("ObjectVersionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectVersion>() };
+        s[289] = new("ObjectVersionStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD"] };
+        s[290] = new("OutputLocation", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OutputLocation() };
+        s[291] = new("OutputSerialization", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OutputSerialization() };
+        s[292] = new("Owner", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Owner() };
+        s[293] = new("OwnershipControls", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OwnershipControls() };
+        s[294] = new("OwnershipControlsRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.OwnershipControlsRule() };
+        s[295] = new("OwnershipControlsRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.OwnershipControlsRule>() };
+        s[296] = new("ParquetInput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ParquetInput() };
+        s[297] = new("Part", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Part() };
+        s[298] = new("PartNumber", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[299] = new("PartNumberMarker", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[300] = new("Parts", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Part>() };
+        s[301] = new("PartsCount", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[302] = new("PartsList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectPart>() };
+        s[303] = new("Permission", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"] };
+        s[304] = new("Policy", global::Kiln.Core.Shapes.ShapeType.String);
+        s[305] = new("PolicyStatus", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PolicyStatus() };
+        s[306] = new("Prefix", global::Kiln.Core.Shapes.ShapeType.String);
+        s[307] = new("PublicAccessBlockConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PublicAccessBlockConfiguration() };
+        s[308] = new("PutBucketAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketAclRequest(), Payload = "AccessControlPolicy" };
+        s[309] = new("PutBucketCorsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketCorsRequest(), Payload = "CORSConfiguration" };
+        s[310] = new("PutBucketEncryptionRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketEncryptionRequest(), Payload = "ServerSideEncryptionConfiguration" };
+        s[311] = new("PutBucketIntelligentTieringConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketIntelligentTieringConfigurationRequest(), Payload = "IntelligentTieringConfiguration" };
+        s[312] = new("PutBucketLifecycleConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketLifecycleConfigurationRequest(), Payload = "LifecycleConfiguration" };
+        s[313] = new("PutBucketLoggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketLoggingRequest(), Payload = "BucketLoggingStatus" };
+        s[314] = new("PutBucketNotificationConfigurationRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketNotificationConfigurationRequest(), Payload = "NotificationConfiguration" };
+        s[315] = new("PutBucketOwnershipControlsRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketOwnershipControlsRequest(), Payload = "OwnershipControls" };
+        s[316] = new("PutBucketPolicyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketPolicyRequest(), Payload = "Policy" };
+        s[317] = new("PutBucketTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketTaggingRequest(), Payload = "Tagging" };
+        s[318] = new("PutBucketVersioningRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutBucketVersioningRequest(), Payload = "VersioningConfiguration" };
+        s[319] = new("PutObjectAclOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectAclOutput() };
+        s[320] = new("PutObjectAclRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectAclRequest(), Payload = "AccessControlPolicy" };
+        s[321] = new("PutObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectOutput() };
+        s[322] = new("PutObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectRequest(), Payload = "Body" };
+        s[323] = new("PutObjectTaggingOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectTaggingOutput() };
+        s[324] = new("PutObjectTaggingRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutObjectTaggingRequest(), Payload = "Tagging" };
+        s[325] = new("PutPublicAccessBlockRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.PutPublicAccessBlockRequest(), Payload = "PublicAccessBlockConfiguration" };
+        s[326] = new("QueueArn", global::Kiln.Core.Shapes.ShapeType.String);
+        s[327] = new("QueueConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.QueueConfiguration() };
+        s[328] = new("QueueConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.QueueConfiguration>() };
+        s[329] = new("Quiet", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[330] = new("QuoteCharacter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[331] = new("QuoteEscapeCharacter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[332] = new("QuoteFields", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["ALWAYS", "ASNEEDED"] };
+        s[333] = new("Range", global::Kiln.Core.Shapes.ShapeType.String);
+        s[334] = new("RecordDelimiter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[335] = new("ReplicationStatus", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COMPLETE", "PENDING", "FAILED", "REPLICA"] };
+        s[336] = new("RequestCharged", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["requester"] };
+        s[337] = new("RequestPayer", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["requester"] };
+        s[338] = new("ResponseCacheControl", global::Kiln.Core.Shapes.ShapeType.String);
+        s[339] = new("ResponseContentDisposition", global::Kiln.Core.Shapes.ShapeType.String);
+        s[340] = new("ResponseContentEncoding", global::Kiln.Core.Shapes.ShapeType.String);
+        s[341] = new("ResponseContentLanguage", global::Kiln.Core.Shapes.ShapeType.String);
+        s[342] = new("ResponseContentType", global::Kiln.Core.Shapes.ShapeType.String);
+        s[343] = new("ResponseExpires", global::Kiln.Core.Shapes.ShapeType.Timestamp) { TimestampFormat = "rfc822" };
+        s[344] = new("Restore", global::Kiln.Core.Shapes.ShapeType.String);
+        s[345] = new("RestoreObjectOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreObjectOutput() };
+        s[346] = new("RestoreObjectRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreObjectRequest(), Payload = "RestoreRequest" };
+        s[347] = new("RestoreOutputPath", global::Kiln.Core.Shapes.ShapeType.String);
+        s[348] = new("RestoreRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.RestoreRequest() };
+        s[349] = new("RestoreRequestType", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["SELECT"] };
+        s[350] = new("S3KeyFilter", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.S3KeyFilter() };
+        s[351] = new("S3Location", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.S3Location() };
+        s[352] = new("SSECustomerAlgorithm", global::Kiln.Core.Shapes.ShapeType.String);
+        s[353] = new("SSECustomerKey", global::Kiln.Core.Shapes.ShapeType.String);
+        s[354] = new("SSECustomerKeyMD5", global::Kiln.Core.Shapes.ShapeType.String);
+        s[355] = new("SSEKMSEncryptionContext", global::Kiln.Core.Shapes.ShapeType.String);
+        s[356] = new("SSEKMSKeyId", global::Kiln.Core.Shapes.ShapeType.String);
+        s[357] = new("SelectParameters", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.SelectParameters() };
+        s[358] = new("ServerSideEncryption", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["AES256", "aws:kms"] };
+        s[359] = new("ServerSideEncryptionByDefault", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionByDefault() };
+        s[360] = new("ServerSideEncryptionConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionConfiguration() };
+        s[361] = new("ServerSideEncryptionRule", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.ServerSideEncryptionRule() };
+        s[362] = new("ServerSideEncryptionRules", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.ServerSideEncryptionRule>() };
+        s[363] = new("Setting", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[364] = new("Size", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[365] = new("SkipValidation", global::Kiln.Core.Shapes.ShapeType.Boolean);
+        s[366] = new("StartAfter", global::Kiln.Core.Shapes.ShapeType.String);
+        s[367] = new("StorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR"] };
+        s[368] = new("Tag", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tag() };
+        s[369] = new("TagCount", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[370] = new("TagSet", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>() };
+        s[371] = new("Tagging", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tagging() };
+        s[372] = new("TaggingDirective", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["COPY", "REPLACE"] };
+        s[373] = new("TaggingHeader", global::Kiln.Core.Shapes.ShapeType.String);
+        s[374] = new("TargetBucket", global::Kiln.Core.Shapes.ShapeType.String);
+        s[375] = new("TargetGrant", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.TargetGrant() };
+        s[376] = new("TargetGrants", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.TargetGrant>() };
+        s[377] = new("TargetPrefix", global::Kiln.Core.Shapes.ShapeType.String);
+        s[378] = new("Tier", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["Standard", "Bulk", "Expedited"] };
+        s[379] = new("Tiering", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Tiering() };
+        s[380] = new("TieringList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Tiering>() };
+        s[381] = new("Token", global::Kiln.Core.Shapes.ShapeType.String);
+        s[382] = new("TopicArn", global::Kiln.Core.Shapes.ShapeType.String);
+        s[383] = new("TopicConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.TopicConfiguration() };
+        s[384] = new("TopicConfigurationList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.TopicConfiguration>() };
+        s[385] = new("Transition", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.Transition() };
+        s[386] = new("TransitionList", global::Kiln.Core.Shapes.ShapeType.List) { Flattened = true, CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.Transition>() };
+        s[387] = new("TransitionStorageClass", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["GLACIER", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "GLACIER_IR"] };
+        s[388] = new("Type", global::Kiln.Core.Shapes.ShapeType.String) { Enum = ["CanonicalUser", "AmazonCustomerByEmail", "Group"] };
+        s[389] = new("URI", global::Kiln.Core.Shapes.ShapeType.String);
+        s[390] = new("UploadIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[391] = new("UploadPartCopyOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartCopyOutput(), Payload = "CopyPartResult" };
+        s[392] = new("UploadPartCopyRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartCopyRequest() };
+        s[393] = new("UploadPartOutput", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartOutput() };
+        s[394] = new("UploadPartRequest", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.UploadPartRequest(), Payload = "Body" };
+        s[395] = new("UserMetadata", global::Kiln.Core.Shapes.ShapeType.List) { CreateList = static () => new global::System.Collections.Generic.List<global::Kiln.Model.S3.MetadataEntry>() };
+        s[396] = new("Value", global::Kiln.Core.Shapes.ShapeType.String);
+        s[397] = new("VersionCount", global::Kiln.Core.Shapes.ShapeType.Integer);
+        s[398] = new("VersionIdMarker", global::Kiln.Core.Shapes.ShapeType.String);
+        s[399] = new("VersioningConfiguration", global::Kiln.Core.Shapes.ShapeType.Structure) { Create = static () => new global::Kiln.Model.S3.VersioningConfiguration() };
     }
 
-    private static void LinkShapes1(global::Kiln.Core.Shapes.ShapeInfo[] s)
+    private static void CreateShapes3(global::Kiln.Core.Shapes.ShapeInfo[] s)
     {
-        global::Kiln.Model.MemberAccess a;
-        a = new(ReadAbortIncompleteMultipartUpload, WriteAbortIncompleteMultipartUpload);
-        s[1].Members =
-        [
-            new("DaysAfterInitiation", s[83], a.Getter(0), a.Setter(0)),
-        ];
-        a = new(ReadAbortMultipartUploadOutput, WriteAbortMultipartUploadOutput);
-        s[2].Members =
-        [
-            new("RequestCharged", s[327], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-        ];
-        a = new(ReadAbortMultipartUploadRequest, WriteAbortMultipartUploadRequest);
-        s[3].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("UploadId", s[245], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
-            new("RequestPayer", s[328], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("ExpectedBucketOwner", s[7], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-        ];
-        a = new(ReadAccessControlPolicy, WriteAccessControlPolicy);
-        s[6].Members =
-        [
-            new("Grants", s[174], a.Getter(0), a.Setter(0)) { LocationName = "AccessControlList" },
-            new("Owner", s[284], a.Getter(1), a.Setter(1)),
-        ];
-        s[10].Member = new(s[9]);
-        s[12].Member = new(s[11]);
-        s[14].Member = new(s[13]);
-        a = new(ReadBucket, WriteBucket);
-        s[17].Members =
-        [
-            new("Name", s[26], a.Getter(0), a.Setter(0)),
-            new("CreationDate", s[80], a.Getter(1), a.Setter(1)),
-        ];
-        a = new(ReadBucketLifecycleConfiguration, WriteBucketLifecycleConfiguration);
-        s[22].Members =
-        [
-            new("Rules", s[212], a.Getter(0), a.Setter(0)) { LocationName = "Rule", Required = true },
-        ];
-        a = new(ReadBucketLoggingStatus, WriteBucketLoggingStatus);
-        s[24].Members =
-        [
-            new("LoggingEnabled", s[228], a.Getter(0), a.Setter(0)),
-        ];
-        s[28].Member = new(s[17], "Bucket");
-        a = new(ReadCORSConfiguration, WriteCORSConfiguration);
-        s[30].Members =
-        [
-            new("CORSRules", s[32], a.Getter(0), a.Setter(0)) { LocationName = "CORSRule", Required = true },
-        ];
-        a = new(ReadCORSRule, WriteCORSRule);
-        s[31].Members =
-        [
-            new("ID", s[178], a.Getter(0), a.Setter(0)),
-            new("AllowedHeaders", s[10], a.Getter(1), a.Setter(1)) { LocationName = "AllowedHeader" },
-            new("AllowedMethods", s[12], a.Getter(2), a.Setter(2)) { LocationName = "AllowedMethod", Required = true },
-            new("AllowedOrigins", s[14], a.Getter(3), a.Setter(3)) { LocationName = "AllowedOrigin", Required = true },
-            new("ExposeHeaders", s[123], a.Getter(4), a.Setter(4)) { LocationName = "ExposeHeader" },
-            new("MaxAgeSeconds", s[233], a.Getter(5), a.Setter(5)),
-        ];
-        s[32].Member = new(s[31]);
-        a = new(ReadCSVInput, WriteCSVInput);
-        s[33].Members =
-        [
-            new("FileHeaderInfo", s[128], a.Getter(0), a.Setter(0)),
-            new("Comments", s[44], a.Getter(1), a.Setter(1)),
-            new("QuoteEscapeCharacter", s[322], a.Getter(2), a.Setter(2)),
-            new("RecordDelimiter", s[325], a.Getter(3), a.Setter(3)),
-            new("FieldDelimiter", s[127], a.Getter(4), a.Setter(4)),
-            new("QuoteCharacter", s[321], a.Getter(5), a.Setter(5)),
-            new("AllowQuotedRecordDelimiter", s[8], a.Getter(6), a.Setter(6)),
-        ];
-        a = new(ReadCSVOutput, WriteCSVOutput);
-        s[34].Members =
-        [
-            new("QuoteFields", s[323], a.Getter(0), a.Setter(0)),
-            new("QuoteEscapeCharacter", s[322], a.Getter(1), a.Setter(1)),
-            new("RecordDelimiter", s[325], a.Getter(2), a.Setter(2)),
-            new("FieldDelimiter", s[127], a.Getter(3), a.Setter(3)),
-            new("QuoteCharacter", s[321], a.Getter(4), a.Setter(4)),
-        ];
-        s[37].Member = new(s[36]);
-        a = new(ReadCommonPrefix, WriteCommonPrefix);
-        s[45].Members =
-        [
-            new("Prefix", s[297], a.Getter(0), a.Setter(0)),
-        ];
-        s[46].Member = new(s[45]);
-        a = new(ReadCompleteMultipartUploadOutput, WriteCompleteMultipartUploadOutput);
-        s[47].Members =
-        [
-            new("Location", s[226], a.Getter(0), a.Setter(0)),
-            new("Bucket", s[26], a.Getter(1), a.Setter(1)),
-            new("Key", s[267], a.Getter(2), a.Setter(2)),
-            new("Expiration", s[118], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
-            new("ETag", s[109], a.Getter(4), a.Setter(4)),
-            new("ChecksumCRC32", s[38], a.Getter(5), a.Setter(5)),
-            new("ChecksumCRC32C", s[39], a.Getter(6), a.Setter(6)),
-            new("ChecksumSHA1", s[41], a.Getter(7), a.Setter(7)),
-            new("ChecksumSHA256", s[42], a.Getter(8), a.Setter(8)),
-            new("ServerSideEncryption", s[349], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("VersionId", s[279], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-            new("SSEKMSKeyId", s[347], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("BucketKeyEnabled", s[21], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[327], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-        ];
-        a = new(ReadCompleteMultipartUploadRequest, WriteCompleteMultipartUploadRequest);
-        s[48].Members =
-        [
-            new("Bucket", s[26], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("Key", s[267], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("MultipartUpload", s[49], a.Getter(2), a.Setter(2)) { LocationName = "CompleteMultipartUpload", XmlNamespaceUri = "http://s3.amazonaws.com/doc/2006-03-01/" },
-            new("UploadId", s[245], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.QueryString, LocationName = "uploadId", Required = true },
-            new("ChecksumCRC32", s[38], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32" },
-            new("ChecksumCRC32C", s[39], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-crc32c" },
-            new("ChecksumSHA1", s[41], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha1" },
-            new("ChecksumSHA256", s[42], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-sha256" },
-            new("RequestPayer", s[328], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("ExpectedBucketOwner", s[7], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[344], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-        ];
-        a = new(ReadCompletedMultipartUpload, WriteCompletedMultipartUpload);
-        s[49].Members =
-        [
-            new("Parts", s[51], a.Getter(0), a.Setter(0)) { LocationName = "Part" },
-        ];
-        a = new(ReadCompletedPart, WriteCompletedPart);
-        s[50].Members =
-        [
-            new("ETag", s[109], a.Getter(0), a.Setter(0)),
-            new("ChecksumCRC32", s[38], a.Getter(1), a.Setter(1)),
-            new("ChecksumCRC32C", s[39], a.Getter(2), a.Setter(2)),
-            new("ChecksumSHA1", s[41], a.Getter(3), a.Setter(3)),
-            new("ChecksumSHA256", s[42], a.Getter(4), a.Setter(4)),
-            new("PartNumber", s[290], a.Getter(5), a.Setter(5)),
-        ];
-        s[51].Member = new(s[50]);
-        a = new(ReadCopyObjectOutput, WriteCopyObjectOutput);
-        s[61].Members =
-        [
-            new("CopyObjectResult", s[63], a.Getter(0), a.Setter(0)),
-            new("Expiration", s[118], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expiration" },
-            new("CopySourceVersionId", s[74], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-version-id" },
-            new("VersionId", s[279], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-version-id" },
-            new("ServerSideEncryption", s[349], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[347], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("SSEKMSEncryptionContext", s[346], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
-            new("BucketKeyEnabled", s[21], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("RequestCharged", s[327], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-charged" },
-        ];
-        a = new(ReadCopyObjectRequest, WriteCopyObjectRequest);
-        s[62].Members =
-        [
-            new("ACL", s[264], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-acl" },
-            new("Bucket", s[26], a.Getter(1), a.Setter(1)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Bucket", Required = true },
-            new("CacheControl", s[35], a.Getter(2), a.Setter(2)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Cache-Control" },
-            new("ChecksumAlgorithm", s[36], a.Getter(3), a.Setter(3)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-checksum-algorithm" },
-            new("ContentDisposition", s[54], a.Getter(4), a.Setter(4)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Disposition" },
-            new("ContentEncoding", s[55], a.Getter(5), a.Setter(5)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Encoding" },
-            new("ContentLanguage", s[56], a.Getter(6), a.Setter(6)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Language" },
-            new("ContentType", s[60], a.Getter(7), a.Setter(7)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Content-Type" },
-            new("CopySource", s[65], a.Getter(8), a.Setter(8)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source", Required = true },
-            new("CopySourceIfMatch", s[66], a.Getter(9), a.Setter(9)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-match" },
-            new("CopySourceIfModifiedSince", s[67], a.Getter(10), a.Setter(10)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-modified-since" },
-            new("CopySourceIfNoneMatch", s[68], a.Getter(11), a.Setter(11)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-none-match" },
-            new("CopySourceIfUnmodifiedSince", s[69], a.Getter(12), a.Setter(12)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-if-unmodified-since" },
-            new("Expires", s[121], a.Getter(13), a.Setter(13)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Expires" },
-            new("GrantFullControl", s[168], a.Getter(14), a.Setter(14)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-full-control" },
-            new("GrantRead", s[169], a.Getter(15), a.Setter(15)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read" },
-            new("GrantReadACP", s[170], a.Getter(16), a.Setter(16)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-read-acp" },
-            new("GrantWriteACP", s[172], a.Getter(17), a.Setter(17)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-grant-write-acp" },
-            new("Key", s[267], a.Getter(18), a.Setter(18)) { Location = global::Kiln.Core.Shapes.MemberLocation.Uri, LocationName = "Key", Required = true },
-            new("Metadata", s[238], a.Getter(19), a.Setter(19)) { Location = global::Kiln.Core.Shapes.MemberLocation.Headers, LocationName = "x-amz-meta-" },
-            new("MetadataDirective", s[239], a.Getter(20), a.Setter(20)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-metadata-directive" },
-            new("TaggingDirective", s[363], a.Getter(21), a.Setter(21)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging-directive" },
-            new("ServerSideEncryption", s[349], a.Getter(22), a.Setter(22)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption" },
-            new("StorageClass", s[358], a.Getter(23), a.Setter(23)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-storage-class" },
-            new("WebsiteRedirectLocation", s[391], a.Getter(24), a.Setter(24)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-website-redirect-location" },
-            new("SSECustomerAlgorithm", s[343], a.Getter(25), a.Setter(25)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-algorithm" },
-            new("SSECustomerKey", s[344], a.Getter(26), a.Setter(26)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key" },
-            new("SSECustomerKeyMD5", s[345], a.Getter(27), a.Setter(27)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-customer-key-MD5" },
-            new("SSEKMSKeyId", s[347], a.Getter(28), a.Setter(28)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-aws-kms-key-id" },
-            new("SSEKMSEncryptionContext", s[346], a.Getter(29), a.Setter(29)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-context" },
-            new("BucketKeyEnabled", s[21], a.Getter(30), a.Setter(30)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-server-side-encryption-bucket-key-enabled" },
-            new("CopySourceSSECustomerAlgorithm", s[71], a.Getter(31), a.Setter(31)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-algorithm" },
-            new("CopySourceSSECustomerKey", s[72], a.Getter(32), a.Setter(32)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key" },
-            new("CopySourceSSECustomerKeyMD5", s[73], a.Getter(33), a.Setter(33)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-copy-source-server-side-encryption-customer-key-MD5" },
-            new("RequestPayer", s[328], a.Getter(34), a.Setter(34)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-request-payer" },
-            new("Tagging", s[364], a.Getter(35), a.Setter(35)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-tagging" },
-            new("ObjectLockMode", s[271], a.Getter(36), a.Setter(36)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-mode" },
-            new("ObjectLockRetainUntilDate", s[272], a.Getter(37), a.Setter(37)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-retain-until-date" },
-            new("ObjectLockLegalHoldStatus", s[270], a.Getter(38), a.Setter(38)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-object-lock-legal-hold" },
-            new("ExpectedBucketOwner", s[7], a.Getter(39), a.Setter(39)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-expected-bucket-owner" },
-            new("ExpectedSourceBucketOwner", s[7], a.Getter(40), a.Setter(40)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "x-amz-source-expected-bucket-owner" },
-        ];
-        a = new(ReadCopyObjectResult, WriteCopyObjectResult);
-        s[63].Members =
-        [
-            new("ETag", s[109], a.Getter(0), a.Setter(0)),
-            new("LastModified", s[207], a.Getter(1), a.Setter(1)),
-            new("ChecksumCRC32", s[38], a.Getter(2), a.Setter(2)),
-            new("ChecksumCRC32C", s[39], a.Getter(3), a.Setter(3)),
-            new("ChecksumSHA1", s[41], a.Getter(4), a.Setter(4)),
-            new("ChecksumSHA256", s[42], a.Getter(5), a.Setter(5)),
-        ];
-        a = new(ReadCopyPartResult, WriteCopyPartResult);
-        s[64].Members =
-        [
-            new("ETag", s[109], a.Getter(0), a.Setter(0)),
-            new("LastModified", s[207], a.Getter(1), a.Setter(1)),
-            new("ChecksumCRC32", s[38], a.Getter(2), a.Setter(2)),
-            new("ChecksumCRC32C", s[39], a.Getter(3), a.Setter(3)),
-            new("ChecksumSHA1", s[41], a.Getter(4), a.Setter(4)),
-            new("ChecksumSHA256", s[42], a.Getter(5), a.Setter(5)),
-        ];
-        a = new(ReadCreateBucketConfiguration, WriteCreateBucketConfiguration);
-        s[75].Members =
-        [
-            new("LocationConstraint", s[23], a.Getter(0), a.Setter(0)),
-        ];
-        a = new(ReadCreateBucketOutput, WriteCreateBucketOutput);
-        s[76].Members =
-        [
-            new("Location", s[226], a.Getter(0), a.Setter(0)) { Location = global::Kiln.Core.Shapes.MemberLocation.Header, LocationName = "Location" },
-        ];
+        s[400] = new("WebsiteRedirectLocation", global::Kiln.Core.Shapes.ShapeType.String);
     }
 }

@@ -117,6 +117,19 @@ public sealed partial class CSVOutput
     public string? QuoteCharacter { get; set; }
 }
 
+/// <summary>Contains all the possible checksum or digest values for an object.</summary>
+public sealed partial class Checksum
+{
+    /// <summary>The base64-encoded, 32-bit CRC32 checksum of the object.</summary>
+    public string? ChecksumCRC32 { get; set; }
+    /// <summary>The base64-encoded, 32-bit CRC32C checksum of the object.</summary>
+    public string? ChecksumCRC32C { get; set; }
+    /// <summary>The base64-encoded, 160-bit SHA-1 digest of the object.</summary>
+    public string? ChecksumSHA1 { get; set; }
+    /// <summary>The base64-encoded, 256-bit SHA-256 digest of the object.</summary>
+    public string? ChecksumSHA256 { get; set; }
+}
+
 /// <summary>Container for all (if there are any) keys between Prefix and the next occurrence of the string specified by a delimiter.</summary>
 public sealed partial class CommonPrefix
 {
@@ -681,18 +694,4 @@ public sealed partial class Error
     public string? Code { get; set; }
     /// <summary>The error message contains a generic description of the error condition in English.</summary>
     public string? Message { get; set; }
-}
-
-/// <summary>A container for specifying the configuration for Amazon EventBridge.</summary>
-public sealed partial class EventBridgeConfiguration
-{
-}
-
-/// <summary>Specifies the Amazon S3 object key name to filter on and whether to filter on the suffix or prefix of the key name.</summary>
-public sealed partial class FilterRule
-{
-    /// <summary>The object key name prefix or suffix identifying one or more objects to which the filtering rule applies.</summary>
-    public string? Name { get; set; }
-    /// <summary>The value that the filter searches for in object key names.</summary>
-    public string? Value { get; set; }
 }

@@ -3,6 +3,20 @@
 
 namespace Kiln.Model.S3;
 
+/// <summary>A container for specifying the configuration for Amazon EventBridge.</summary>
+public sealed partial class EventBridgeConfiguration
+{
+}
+
+/// <summary>Specifies the Amazon S3 object key name to filter on and whether to filter on the suffix or prefix of the key name.</summary>
+public sealed partial class FilterRule
+{
+    /// <summary>The object key name prefix or suffix identifying one or more objects to which the filtering rule applies.</summary>
+    public string? Name { get; set; }
+    /// <summary>The value that the filter searches for in object key names.</summary>
+    public string? Value { get; set; }
+}
+
 public sealed partial class GetBucketAclOutput
 {
     /// <summary>Container for the bucket owner's display name and ID.</summary>
@@ -201,6 +215,69 @@ public sealed partial class GetObjectAclRequest
     public string? RequestPayer { get; set; }
     /// <summary>The account ID of the expected bucket owner.</summary>
     public string? ExpectedBucketOwner { get; set; }
+}
+
+public sealed partial class GetObjectAttributesOutput
+{
+    /// <summary>Specifies whether the object retrieved was ( true) or was not ( false) a delete marker.</summary>
+    public bool? DeleteMarker { get; set; }
+    /// <summary>The creation date of the object.</summary>
+    public global::System.DateTimeOffset? LastModified { get; set; }
+    /// <summary>The version ID of the object.</summary>
+    public string? VersionId { get; set; }
+    public string? RequestCharged { get; set; }
+    /// <summary>An ETag is an opaque identifier assigned by a web server to a specific version of a resource found at a URL.</summary>
+    public string? ETag { get; set; }
+    /// <summary>The checksum or digest of the object.</summary>
+    public global::Kiln.Model.S3.Checksum? Checksum { get; set; }
+    /// <summary>A collection of parts associated with a multipart upload.</summary>
+    public global::Kiln.Model.S3.GetObjectAttributesParts? ObjectParts { get; set; }
+    /// <summary>Provides the storage class information of the object.</summary>
+    public string? StorageClass { get; set; }
+    /// <summary>The size of the object in bytes.</summary>
+    public long? ObjectSize { get; set; }
+}
+
+/// <summary>A collection of parts associated with a multipart upload.</summary>
+public sealed partial class GetObjectAttributesParts
+{
+    /// <summary>The total number of parts.</summary>
+    public int? TotalPartsCount { get; set; }
+    /// <summary>The marker for the current part.</summary>
+    public int? PartNumberMarker { get; set; }
+    /// <summary>When a list is truncated, this element specifies the last part in the list, as well as the value to use for the PartNumberMarker request parameter in a subsequent request.</summary>
+    public int? NextPartNumberMarker { get; set; }
+    /// <summary>The maximum number of parts allowed in the response.</summary>
+    public int? MaxParts { get; set; }
+    /// <summary>Indicates whether the returned list of parts is truncated.</summary>
+    public bool? IsTruncated { get; set; }
+    /// <summary>A container for elements related to a particular part.</summary>
+    public global::System.Collections.Generic.List<global::Kiln.Model.S3.ObjectPart>? Parts { get; set; }
+}
+
+public sealed partial class GetObjectAttributesRequest
+{
+    /// <summary>The name of the bucket that contains the object.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>The object key.</summary>
+    public string? Key { get; set; }
+    /// <summary>The version ID used to reference a specific version of the object.</summary>
+    public string? VersionId { get; set; }
+    /// <summary>Sets the maximum number of parts to return.</summary>
+    public int? MaxParts { get; set; }
+    /// <summary>Specifies the part after which listing should begin.</summary>
+    public int? PartNumberMarker { get; set; }
+    /// <summary>Specifies the algorithm to use when encrypting the object (for example, AES256).</summary>
+    public string? SSECustomerAlgorithm { get; set; }
+    /// <summary>Specifies the customer-provided encryption key for Amazon S3 to use in encrypting data.</summary>
+    public string? SSECustomerKey { get; set; }
+    /// <summary>Specifies the 128-bit MD5 digest of the encryption key according to RFC 1321.</summary>
+    public string? SSECustomerKeyMD5 { get; set; }
+    public string? RequestPayer { get; set; }
+    /// <summary>The account ID of the expected bucket owner.</summary>
+    public string? ExpectedBucketOwner { get; set; }
+    /// <summary>An XML header that specifies the fields at the root level that you want returned in the response.</summary>
+    public global::System.Collections.Generic.List<string>? ObjectAttributes { get; set; }
 }
 
 public sealed partial class GetObjectOutput
@@ -609,87 +686,4 @@ public sealed partial class LifecycleRule
     public global::System.Collections.Generic.List<global::Kiln.Model.S3.NoncurrentVersionTransition>? NoncurrentVersionTransitions { get; set; }
     public global::Kiln.Model.S3.NoncurrentVersionExpiration? NoncurrentVersionExpiration { get; set; }
     public global::Kiln.Model.S3.AbortIncompleteMultipartUpload? AbortIncompleteMultipartUpload { get; set; }
-}
-
-/// <summary>This is used in a Lifecycle Rule Filter to apply a logical AND to two or more predicates.</summary>
-public sealed partial class LifecycleRuleAndOperator
-{
-    /// <summary>Prefix identifying one or more objects to which the rule applies.</summary>
-    public string? Prefix { get; set; }
-    /// <summary>All of these tags must exist in the object's tag set in order for the rule to apply.</summary>
-    public global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>? Tags { get; set; }
-    /// <summary>Minimum object size to which the rule applies.</summary>
-    public long? ObjectSizeGreaterThan { get; set; }
-    /// <summary>Maximum object size to which the rule applies.</summary>
-    public long? ObjectSizeLessThan { get; set; }
-}
-
-/// <summary>The Filter is used to identify objects that a Lifecycle Rule applies to.</summary>
-public sealed partial class LifecycleRuleFilter
-{
-    /// <summary>Prefix identifying one or more objects to which the rule applies.</summary>
-    public string? Prefix { get; set; }
-    /// <summary>This tag must exist in the object's tag set in order for the rule to apply.</summary>
-    public global::Kiln.Model.S3.Tag? Tag { get; set; }
-    /// <summary>Minimum object size to which the rule applies.</summary>
-    public long? ObjectSizeGreaterThan { get; set; }
-    /// <summary>Maximum object size to which the rule applies.</summary>
-    public long? ObjectSizeLessThan { get; set; }
-    public global::Kiln.Model.S3.LifecycleRuleAndOperator? And { get; set; }
-}
-
-public sealed partial class ListBucketIntelligentTieringConfigurationsOutput
-{
-    /// <summary>Indicates whether the returned list of analytics configurations is complete.</summary>
-    public bool? IsTruncated { get; set; }
-    /// <summary>The ContinuationToken that represents a placeholder from where this request should begin.</summary>
-    public string? ContinuationToken { get; set; }
-    /// <summary>The marker used to continue this inventory configuration listing.</summary>
-    public string? NextContinuationToken { get; set; }
-    /// <summary>The list of S3 Intelligent-Tiering configurations for a bucket.</summary>
-    public global::System.Collections.Generic.List<global::Kiln.Model.S3.IntelligentTieringConfiguration>? IntelligentTieringConfigurationList { get; set; }
-}
-
-public sealed partial class ListBucketIntelligentTieringConfigurationsRequest
-{
-    /// <summary>The name of the Amazon S3 bucket whose configuration you want to modify or retrieve.</summary>
-    public string? Bucket { get; set; }
-    /// <summary>The ContinuationToken that represents a placeholder from where this request should begin.</summary>
-    public string? ContinuationToken { get; set; }
-}
-
-public sealed partial class ListBucketsOutput
-{
-    /// <summary>The list of buckets owned by the requester.</summary>
-    public global::System.Collections.Generic.List<global::Kiln.Model.S3.Bucket>? Buckets { get; set; }
-    /// <summary>The owner of the buckets listed.</summary>
-    public global::Kiln.Model.S3.Owner? Owner { get; set; }
-}
-
-public sealed partial class ListMultipartUploadsOutput
-{
-    /// <summary>The name of the bucket to which the multipart upload was initiated.</summary>
-    public string? Bucket { get; set; }
-    /// <summary>The key at or after which the listing began.</summary>
-    public string? KeyMarker { get; set; }
-    /// <summary>Upload ID after which listing began.</summary>
-    public string? UploadIdMarker { get; set; }
-    /// <summary>When a list is truncated, this element specifies the value that should be used for the key-marker request parameter in a subsequent request.</summary>
-    public string? NextKeyMarker { get; set; }
-    /// <summary>When a prefix is provided in the request, this field contains the specified prefix.</summary>
-    public string? Prefix { get; set; }
-    /// <summary>Contains the delimiter you specified in the request.</summary>
-    public string? Delimiter { get; set; }
-    /// <summary>When a list is truncated, this element specifies the value that should be used for the upload-id-marker request parameter in a subsequent request.</summary>
-    public string? NextUploadIdMarker { get; set; }
-    /// <summary>Maximum number of multipart uploads that could have been included in the response.</summary>
-    public int? MaxUploads { get; set; }
-    /// <summary>Indicates whether the returned list of multipart uploads is truncated.</summary>
-    public bool? IsTruncated { get; set; }
-    /// <summary>Container for elements related to a particular multipart upload.</summary>
-    public global::System.Collections.Generic.List<global::Kiln.Model.S3.MultipartUpload>? Uploads { get; set; }
-    /// <summary>If you specify a delimiter in the request, then the result returns each distinct key prefix containing the delimiter in a CommonPrefixes element.</summary>
-    public global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>? CommonPrefixes { get; set; }
-    /// <summary>Encoding type used by Amazon S3 to encode object keys in the response.</summary>
-    public string? EncodingType { get; set; }
 }

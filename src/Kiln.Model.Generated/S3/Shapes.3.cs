@@ -3,6 +3,89 @@
 
 namespace Kiln.Model.S3;
 
+/// <summary>This is used in a Lifecycle Rule Filter to apply a logical AND to two or more predicates.</summary>
+public sealed partial class LifecycleRuleAndOperator
+{
+    /// <summary>Prefix identifying one or more objects to which the rule applies.</summary>
+    public string? Prefix { get; set; }
+    /// <summary>All of these tags must exist in the object's tag set in order for the rule to apply.</summary>
+    public global::System.Collections.Generic.List<global::Kiln.Model.S3.Tag>? Tags { get; set; }
+    /// <summary>Minimum object size to which the rule applies.</summary>
+    public long? ObjectSizeGreaterThan { get; set; }
+    /// <summary>Maximum object size to which the rule applies.</summary>
+    public long? ObjectSizeLessThan { get; set; }
+}
+
+/// <summary>The Filter is used to identify objects that a Lifecycle Rule applies to.</summary>
+public sealed partial class LifecycleRuleFilter
+{
+    /// <summary>Prefix identifying one or more objects to which the rule applies.</summary>
+    public string? Prefix { get; set; }
+    /// <summary>This tag must exist in the object's tag set in order for the rule to apply.</summary>
+    public global::Kiln.Model.S3.Tag? Tag { get; set; }
+    /// <summary>Minimum object size to which the rule applies.</summary>
+    public long? ObjectSizeGreaterThan { get; set; }
+    /// <summary>Maximum object size to which the rule applies.</summary>
+    public long? ObjectSizeLessThan { get; set; }
+    public global::Kiln.Model.S3.LifecycleRuleAndOperator? And { get; set; }
+}
+
+public sealed partial class ListBucketIntelligentTieringConfigurationsOutput
+{
+    /// <summary>Indicates whether the returned list of analytics configurations is complete.</summary>
+    public bool? IsTruncated { get; set; }
+    /// <summary>The ContinuationToken that represents a placeholder from where this request should begin.</summary>
+    public string? ContinuationToken { get; set; }
+    /// <summary>The marker used to continue this inventory configuration listing.</summary>
+    public string? NextContinuationToken { get; set; }
+    /// <summary>The list of S3 Intelligent-Tiering configurations for a bucket.</summary>
+    public global::System.Collections.Generic.List<global::Kiln.Model.S3.IntelligentTieringConfiguration>? IntelligentTieringConfigurationList { get; set; }
+}
+
+public sealed partial class ListBucketIntelligentTieringConfigurationsRequest
+{
+    /// <summary>The name of the Amazon S3 bucket whose configuration you want to modify or retrieve.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>The ContinuationToken that represents a placeholder from where this request should begin.</summary>
+    public string? ContinuationToken { get; set; }
+}
+
+public sealed partial class ListBucketsOutput
+{
+    /// <summary>The list of buckets owned by the requester.</summary>
+    public global::System.Collections.Generic.List<global::Kiln.Model.S3.Bucket>? Buckets { get; set; }
+    /// <summary>The owner of the buckets listed.</summary>
+    public global::Kiln.Model.S3.Owner? Owner { get; set; }
+}
+
+public sealed partial class ListMultipartUploadsOutput
+{
+    /// <summary>The name of the bucket to which the multipart upload was initiated.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>The key at or after which the listing began.</summary>
+    public string? KeyMarker { get; set; }
+    /// <summary>Upload ID after which listing began.</summary>
+    public string? UploadIdMarker { get; set; }
+    /// <summary>When a list is truncated, this element specifies the value that should be used for the key-marker request parameter in a subsequent request.</summary>
+    public string? NextKeyMarker { get; set; }
+    /// <summary>When a prefix is provided in the request, this field contains the specified prefix.</summary>
+    public string? Prefix { get; set; }
+    /// <summary>Contains the delimiter you specified in the request.</summary>
+    public string? Delimiter { get; set; }
+    /// <summary>When a list is truncated, this element specifies the value that should be used for the upload-id-marker request parameter in a subsequent request.</summary>
+    public string? NextUploadIdMarker { get; set; }
+    /// <summary>Maximum number of multipart uploads that could have been included in the response.</summary>
+    public int? MaxUploads { get; set; }
+    /// <summary>Indicates whether the returned list of multipart uploads is truncated.</summary>
+    public bool? IsTruncated { get; set; }
+    /// <summary>Container for elements related to a particular multipart upload.</summary>
+    public global::System.Collections.Generic.List<global::Kiln.Model.S3.MultipartUpload>? Uploads { get; set; }
+    /// <summary>If you specify a delimiter in the request, then the result returns each distinct key prefix containing the delimiter in a CommonPrefixes element.</summary>
+    public global::System.Collections.Generic.List<global::Kiln.Model.S3.CommonPrefix>? CommonPrefixes { get; set; }
+    /// <summary>Encoding type used by Amazon S3 to encode object keys in the response.</summary>
+    public string? EncodingType { get; set; }
+}
+
 public sealed partial class ListMultipartUploadsRequest
 {
     /// <summary>The name of the bucket to which the multipart upload was initiated.</summary>
@@ -327,6 +410,23 @@ public sealed partial class ObjectIdentifier
     public string? VersionId { get; set; }
 }
 
+/// <summary>A container for elements related to an individual part.</summary>
+public sealed partial class ObjectPart
+{
+    /// <summary>The part number identifying the part.</summary>
+    public int? PartNumber { get; set; }
+    /// <summary>The size of the uploaded part in bytes.</summary>
+    public int? Size { get; set; }
+    /// <summary>This header can be used as a data integrity check to verify that the data received is the same data that was originally sent.</summary>
+    public string? ChecksumCRC32 { get; set; }
+    /// <summary>The base64-encoded, 32-bit CRC32C checksum of the object.</summary>
+    public string? ChecksumCRC32C { get; set; }
+    /// <summary>The base64-encoded, 160-bit SHA-1 digest of the object.</summary>
+    public string? ChecksumSHA1 { get; set; }
+    /// <summary>The base64-encoded, 256-bit SHA-256 digest of the object.</summary>
+    public string? ChecksumSHA256 { get; set; }
+}
+
 /// <summary>The version of an object.</summary>
 public sealed partial class ObjectVersion
 {
@@ -594,67 +694,5 @@ public sealed partial class PutBucketVersioningRequest
 
 public sealed partial class PutObjectAclOutput
 {
-    public string? RequestCharged { get; set; }
-}
-
-public sealed partial class PutObjectAclRequest
-{
-    /// <summary>The canned ACL to apply to the object.</summary>
-    public string? ACL { get; set; }
-    /// <summary>Contains the elements that set the ACL permissions for an object per grantee.</summary>
-    public global::Kiln.Model.S3.AccessControlPolicy? AccessControlPolicy { get; set; }
-    /// <summary>The bucket name that contains the object to which you want to attach the ACL.</summary>
-    public string? Bucket { get; set; }
-    /// <summary>The base64-encoded 128-bit MD5 digest of the data.</summary>
-    public string? ContentMD5 { get; set; }
-    /// <summary>Indicates the algorithm used to create the checksum for the object when using the SDK.</summary>
-    public string? ChecksumAlgorithm { get; set; }
-    /// <summary>Allows grantee the read, write, read ACP, and write ACP permissions on the bucket.</summary>
-    public string? GrantFullControl { get; set; }
-    /// <summary>Allows grantee to list the objects in the bucket.</summary>
-    public string? GrantRead { get; set; }
-    /// <summary>Allows grantee to read the bucket ACL.</summary>
-    public string? GrantReadACP { get; set; }
-    /// <summary>Allows grantee to create new objects in the bucket.</summary>
-    public string? GrantWrite { get; set; }
-    /// <summary>Allows grantee to write the ACL for the applicable bucket.</summary>
-    public string? GrantWriteACP { get; set; }
-    /// <summary>Key for which the PUT action was initiated.</summary>
-    public string? Key { get; set; }
-    public string? RequestPayer { get; set; }
-    /// <summary>VersionId used to reference a specific version of the object.</summary>
-    public string? VersionId { get; set; }
-    /// <summary>The account ID of the expected bucket owner.</summary>
-    public string? ExpectedBucketOwner { get; set; }
-}
-
-public sealed partial class PutObjectOutput
-{
-    /// <summary>If the expiration is configured for the object (see PutBucketLifecycleConfiguration), the response includes this header.</summary>
-    public string? Expiration { get; set; }
-    /// <summary>Entity tag for the uploaded object.</summary>
-    public string? ETag { get; set; }
-    /// <summary>The base64-encoded, 32-bit CRC32 checksum of the object.</summary>
-    public string? ChecksumCRC32 { get; set; }
-    /// <summary>The base64-encoded, 32-bit CRC32C checksum of the object.</summary>
-    public string? ChecksumCRC32C { get; set; }
-    /// <summary>The base64-encoded, 160-bit SHA-1 digest of the object.</summary>
-    public string? ChecksumSHA1 { get; set; }
-    /// <summary>The base64-encoded, 256-bit SHA-256 digest of the object.</summary>
-    public string? ChecksumSHA256 { get; set; }
-    /// <summary>If you specified server-side encryption either with an Amazon Web Services KMS key or Amazon S3-managed encryption key in your PUT request, the response includes this header.</summary>
-    public string? ServerSideEncryption { get; set; }
-    /// <summary>Version of the object.</summary>
-    public string? VersionId { get; set; }
-    /// <summary>If server-side encryption with a customer-provided encryption key was requested, the response will include this header confirming the encryption algorithm used.</summary>
-    public string? SSECustomerAlgorithm { get; set; }
-    /// <summary>If server-side encryption with a customer-provided encryption key was requested, the response will include this header to provide round-trip message integrity verification of the customer-provided encryption key.</summary>
-    public string? SSECustomerKeyMD5 { get; set; }
-    /// <summary>If x-amz-server-side-encryption is present and has the value of aws:kms, this header specifies the ID of the Amazon Web Services Key Management Service (Amazon Web Services KMS) symmetric customer managed key that was used for the object.</summary>
-    public string? SSEKMSKeyId { get; set; }
-    /// <summary>If present, specifies the Amazon Web Services KMS Encryption Context to use for object encryption.</summary>
-    public string? SSEKMSEncryptionContext { get; set; }
-    /// <summary>Indicates whether the uploaded object uses an S3 Bucket Key for server-side encryption with Amazon Web Services KMS (SSE-KMS).</summary>
-    public bool? BucketKeyEnabled { get; set; }
     public string? RequestCharged { get; set; }
 }

@@ -3,6 +3,68 @@
 
 namespace Kiln.Model.S3;
 
+public sealed partial class PutObjectAclRequest
+{
+    /// <summary>The canned ACL to apply to the object.</summary>
+    public string? ACL { get; set; }
+    /// <summary>Contains the elements that set the ACL permissions for an object per grantee.</summary>
+    public global::Kiln.Model.S3.AccessControlPolicy? AccessControlPolicy { get; set; }
+    /// <summary>The bucket name that contains the object to which you want to attach the ACL.</summary>
+    public string? Bucket { get; set; }
+    /// <summary>The base64-encoded 128-bit MD5 digest of the data.</summary>
+    public string? ContentMD5 { get; set; }
+    /// <summary>Indicates the algorithm used to create the checksum for the object when using the SDK.</summary>
+    public string? ChecksumAlgorithm { get; set; }
+    /// <summary>Allows grantee the read, write, read ACP, and write ACP permissions on the bucket.</summary>
+    public string? GrantFullControl { get; set; }
+    /// <summary>Allows grantee to list the objects in the bucket.</summary>
+    public string? GrantRead { get; set; }
+    /// <summary>Allows grantee to read the bucket ACL.</summary>
+    public string? GrantReadACP { get; set; }
+    /// <summary>Allows grantee to create new objects in the bucket.</summary>
+    public string? GrantWrite { get; set; }
+    /// <summary>Allows grantee to write the ACL for the applicable bucket.</summary>
+    public string? GrantWriteACP { get; set; }
+    /// <summary>Key for which the PUT action was initiated.</summary>
+    public string? Key { get; set; }
+    public string? RequestPayer { get; set; }
+    /// <summary>VersionId used to reference a specific version of the object.</summary>
+    public string? VersionId { get; set; }
+    /// <summary>The account ID of the expected bucket owner.</summary>
+    public string? ExpectedBucketOwner { get; set; }
+}
+
+public sealed partial class PutObjectOutput
+{
+    /// <summary>If the expiration is configured for the object (see PutBucketLifecycleConfiguration), the response includes this header.</summary>
+    public string? Expiration { get; set; }
+    /// <summary>Entity tag for the uploaded object.</summary>
+    public string? ETag { get; set; }
+    /// <summary>The base64-encoded, 32-bit CRC32 checksum of the object.</summary>
+    public string? ChecksumCRC32 { get; set; }
+    /// <summary>The base64-encoded, 32-bit CRC32C checksum of the object.</summary>
+    public string? ChecksumCRC32C { get; set; }
+    /// <summary>The base64-encoded, 160-bit SHA-1 digest of the object.</summary>
+    public string? ChecksumSHA1 { get; set; }
+    /// <summary>The base64-encoded, 256-bit SHA-256 digest of the object.</summary>
+    public string? ChecksumSHA256 { get; set; }
+    /// <summary>If you specified server-side encryption either with an Amazon Web Services KMS key or Amazon S3-managed encryption key in your PUT request, the response includes this header.</summary>
+    public string? ServerSideEncryption { get; set; }
+    /// <summary>Version of the object.</summary>
+    public string? VersionId { get; set; }
+    /// <summary>If server-side encryption with a customer-provided encryption key was requested, the response will include this header confirming the encryption algorithm used.</summary>
+    public string? SSECustomerAlgorithm { get; set; }
+    /// <summary>If server-side encryption with a customer-provided encryption key was requested, the response will include this header to provide round-trip message integrity verification of the customer-provided encryption key.</summary>
+    public string? SSECustomerKeyMD5 { get; set; }
+    /// <summary>If x-amz-server-side-encryption is present and has the value of aws:kms, this header specifies the ID of the Amazon Web Services Key Management Service (Amazon Web Services KMS) symmetric customer managed key that was used for the object.</summary>
+    public string? SSEKMSKeyId { get; set; }
+    /// <summary>If present, specifies the Amazon Web Services KMS Encryption Context to use for object encryption.</summary>
+    public string? SSEKMSEncryptionContext { get; set; }
+    /// <summary>Indicates whether the uploaded object uses an S3 Bucket Key for server-side encryption with Amazon Web Services KMS (SSE-KMS).</summary>
+    public bool? BucketKeyEnabled { get; set; }
+    public string? RequestCharged { get; set; }
+}
+
 public sealed partial class PutObjectRequest
 {
     /// <summary>The canned ACL to apply to the object.</summary>

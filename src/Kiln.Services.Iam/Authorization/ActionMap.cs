@@ -103,8 +103,11 @@ public static class ActionMap
         { ("s3", "GetObject"), new([new("s3:GetObject", [Object], Version: "VersionId", VersionAction: "s3:GetObjectVersion")]) },
         { ("s3", "HeadObject"), new([new("s3:GetObject", [Object], Version: "VersionId",
             VersionAction: "s3:GetObjectVersion")]) },
-        { ("s3", "GetObjectAttributes"), new([new("s3:GetObject", [Object], Version: "VersionId",
-            VersionAction: "s3:GetObjectVersion")]) },
+        // GetObjectAttributes needs both s3:GetObject and s3:GetObjectAttributes, or with a versionId both
+        // s3:GetObjectVersion and s3:GetObjectVersionAttributes (GetObjectAttributes API reference, Permissions).
+        { ("s3", "GetObjectAttributes"), new([
+            new("s3:GetObject", [Object], Version: "VersionId", VersionAction: "s3:GetObjectVersion"),
+            new("s3:GetObjectAttributes", [Object], Version: "VersionId", VersionAction: "s3:GetObjectVersionAttributes")]) },
         { ("s3", "GetObjectAcl"), new([new("s3:GetObjectAcl", [Object], Version: "VersionId",
             VersionAction: "s3:GetObjectVersionAcl")]) },
         { ("s3", "PutObjectAcl"), new([new("s3:PutObjectAcl", [Object], Version: "VersionId",

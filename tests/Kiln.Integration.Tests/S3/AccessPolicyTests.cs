@@ -35,6 +35,9 @@ public sealed class AccessPolicyTests(ServerFixture fixture) : IClassFixture<Ser
 
         """;
 
+    /// <summary>JSON text without Python's spaces after separators.</summary>
+    private static string Compact(JsonElement e) => JsonSerializer.Serialize(e);
+
     private async Task<JsonElement> RunAsync(string script)
     {
         var result = await Clients.PythonAsync(Server, Prelude + script + "\nprint(json.dumps(out))\n");
@@ -240,5 +243,62 @@ public sealed class AccessPolicyTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal(0, r.GetProperty("version_tags").GetArrayLength());
         Assert.Equal("AccessDenied", r.GetProperty("latest_refused").GetProperty("Code").GetString());
         Assert.Equal("one", r.GetProperty("still_there").GetString());
+    }
+
+    /// <summary>GetObjectAttributes needs s3:GetObject and s3:GetObjectAttributes, or with a versionId
+    /// s3:GetObjectVersion and s3:GetObjectVersionAttributes (GetObjectAttributes API reference, Permissions).</summary>
+    [Fact]
+    public async Task GetObjectAttributes_NeedsBothActions_TheVersionPairWithAVersionId()
+    {
+        var r = await RunAsync("""
+            bucket = uniq('attrs')
+            root_s3.create_bucket(Bucket=bucket)
+            root_s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={'Status': 'Enabled'})
+            v1 = root_s3.put_object(Bucket=bucket, Key='k', Body=b'first')['VersionId']
+            root_s3.put_object(Bucket=bucket, Key='k', Body=b'second!')
+            def user(*actions):
+                return new_user({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': list(actions),
+                    'Resource': 'arn:aws:s3:::%s/*' % bucket}]})[0]
+            def call(c, version=None):
+                kw = {'VersionId': version} if version else {}
+                e = err(lambda: c.get_object_attributes(Bucket=bucket, Key='k', ObjectAttributes=['ETag'], **kw))
+                return e['Code'] if e else 'OK'
+            get_only, get_arn = new_user({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:GetObject',
+                'Resource': 'arn:aws:s3:::%s/*' % bucket}]})
+            out['get_only_message'] = err(lambda: get_only.get_object_attributes(Bucket=bucket, Key='k', ObjectAttributes=['ETag']))['Message']
+            out['arn'] = get_arn; out['bucket'] = bucket
+            out['get_only'] = call(get_only)
+            out['attributes_only'] = call(user('s3:GetObjectAttributes'))
+            both = user('s3:GetObject', 's3:GetObjectAttributes')
+            out['both'] = call(both)
+            out['both_version'] = call(both, v1)
+            version_pair = user('s3:GetObjectVersion', 's3:GetObjectVersionAttributes')
+            out['version_pair'] = call(version_pair, v1)
+            a = both.get_object_attributes(Bucket=bucket, Key='k', ObjectAttributes=['ETag', 'ObjectSize', 'StorageClass'])
+            b = version_pair.get_object_attributes(Bucket=bucket, Key='k', VersionId=v1, ObjectAttributes=['ObjectSize'])
+            out['latest_attrs'] = [a.get('ETag'), a.get('ObjectSize'), a.get('StorageClass'), a.get('VersionId') != v1]
+            out['version_attrs'] = [b.get('ETag'), b.get('ObjectSize'), b.get('VersionId') == v1]
+            out['etag'] = root_s3.head_object(Bucket=bucket, Key='k')['ETag']
+            out['version_pair_latest'] = call(version_pair)
+            out['mixed_version'] = call(user('s3:GetObjectVersion', 's3:GetObjectAttributes'), v1)
+            root_s3.put_bucket_policy(Bucket=bucket, Policy=policy({'Effect': 'Deny', 'Principal': '*',
+                'Action': 's3:GetObjectAttributes', 'Resource': 'arn:aws:s3:::%s/*' % bucket}))
+            out['both_bucket_deny'] = call(both)
+            """);
+
+        Assert.Equal("AccessDenied", r.GetProperty("get_only").GetString());
+        Assert.Equal($"User: {r.GetProperty("arn").GetString()} is not authorized to perform: s3:GetObjectAttributes on resource: \"arn:aws:s3:::{r.GetProperty("bucket").GetString()}/k\" because no identity-based policy allows the s3:GetObjectAttributes action",
+            r.GetProperty("get_only_message").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("attributes_only").GetString());
+        Assert.Equal("OK", r.GetProperty("both").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("both_version").GetString());
+        Assert.Equal("OK", r.GetProperty("version_pair").GetString());
+        // What was asked for, unquoted ETag included, of the latest or of the named version.
+        Assert.Equal($"[\"{r.GetProperty("etag").GetString()!.Trim('"')}\",7,\"STANDARD\",true]",
+            Compact(r.GetProperty("latest_attrs")));
+        Assert.Equal("[null,5,true]", Compact(r.GetProperty("version_attrs")));
+        Assert.Equal("AccessDenied", r.GetProperty("version_pair_latest").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("mixed_version").GetString());
+        Assert.Equal("AccessDenied", r.GetProperty("both_bucket_deny").GetString());
     }
 }
