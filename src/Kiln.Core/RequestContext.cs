@@ -40,6 +40,11 @@ public sealed class RequestContext
     /// resources; null when there were none. The authorizer hands over its own list (no copy).</summary>
     public IReadOnlyList<string>? AuditResources { get; set; }
 
+    /// <summary>For an operation authorized item by item (s3:DeleteObjects' keys), the positions in the
+    /// request's list of the items the authorize stage refused; the handler answers each with its own
+    /// AccessDenied. Null when every item was allowed.</summary>
+    public IReadOnlySet<int>? DeniedItems { get; set; }
+
     public string AccountId => Principal.AccountId;
     public ServiceInfo Service => Operation.Service;
 }

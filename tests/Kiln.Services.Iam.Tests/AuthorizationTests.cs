@@ -77,18 +77,28 @@ public sealed class AuthorizationTests
     }
 
     [Fact]
-    public void Resolve_DeleteObjects_ChecksEveryKey()
+    public void Resolve_DeleteObjects_OneCheckPerKey_AVersionedKeyAsDeleteObjectVersion()
     {
         var op = S3Model.Service.Operations["DeleteObjects"];
         var input = new DeleteObjectsRequest
         {
             Bucket = "b",
-            Delete = new Delete { Objects = [new ObjectIdentifier { Key = "a" }, new ObjectIdentifier { Key = "c/d" }] },
+            Delete = new Delete
+            {
+                Objects = [new ObjectIdentifier { Key = "a" }, new ObjectIdentifier { Key = "c/d", VersionId = "v1" },
+                    new ObjectIdentifier { Key = "e" }],
+            },
         };
 
-        var (_, checks) = ActionMap.Resolve(op, input, "1", "us-east-1");
+        var (mode, checks) = ActionMap.Resolve(op, input, "1", "us-east-1");
 
-        Assert.Equal(["arn:aws:s3:::b/a", "arn:aws:s3:::b/c/d"], checks[0].Resources);
+        Assert.Equal(ActionMap.Mode.PerItem, mode);
+        Assert.Equal(
+        [
+            ("s3:DeleteObject", "arn:aws:s3:::b/a", null),
+            ("s3:DeleteObjectVersion", "arn:aws:s3:::b/c/d", "v1"),
+            ("s3:DeleteObject", "arn:aws:s3:::b/e", (string?)null),
+        ], checks.Select(c => (c.Action, c.Resources.Single(), c.VersionId)));
     }
 
     [Fact]
@@ -136,6 +146,42 @@ public sealed class AuthorizationTests
         {
             Assert.Equal("AccessDenied", Assert.IsType<AwsException>(e).Code);
         }
+    }
+
+    [Fact]
+    public async Task Authorize_DeleteObjects_RecordsTheDeniedKeys_AndDoesNotRefuseTheRequest()
+    {
+        var t = await TestIam.CreateAsync();
+        var user = await t.Iam.CreateUserAsync(t.Account, "deleter", null, null, null, default);
+        await t.Iam.PutInlinePolicyAsync(t.Account, EntityKind.User, "deleter", "p",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::b/*"},""" +
+            """{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::b/keep/*"}]}""", default);
+        var nobody = await t.Iam.CreateUserAsync(t.Account, "nobody", null, null, null, default);
+        var authorizer = new IamAuthorizer(t.Iam, t.Accounts);
+        var op = S3Model.Service.Operations["DeleteObjects"];
+        var input = new DeleteObjectsRequest
+        {
+            Bucket = "b",
+            Delete = new Delete
+            {
+                Objects =
+                [
+                    new ObjectIdentifier { Key = "a" },
+                    new ObjectIdentifier { Key = "a", VersionId = "v1" },
+                    new ObjectIdentifier { Key = "keep/x" },
+                    new ObjectIdentifier { Key = "other/y" },
+                ],
+            },
+        };
+        var context = t.Context(t.UserPrincipal(user), op);
+        var nobodyContext = t.Context(t.UserPrincipal(nobody, "AKIANOBODY"), op);
+
+        await authorizer.AuthorizeAsync(context, input);
+        await authorizer.AuthorizeAsync(nobodyContext, input);
+
+        // s3:DeleteObject does not cover a named version (s3:DeleteObjectVersion); the explicit deny covers keep/.
+        Assert.Equal([1, 2], context.DeniedItems!.Order());
+        Assert.Equal([0, 1, 2, 3], nobodyContext.DeniedItems!.Order());
     }
 
     [Fact]

@@ -185,6 +185,24 @@ public sealed class ObjectTests : IDisposable
     }
 
     [Fact]
+    public async Task DeleteObjects_DeniedKeys_AreAccessDeniedEach_AndStay_WhileTheOthersGo()
+    {
+        var bucket = await _h.BucketAsync();
+        await _h.PutAsync(bucket, "a", "1");
+        await _h.PutAsync(bucket, "b", "2");
+        await _h.PutAsync(bucket, "c", "3");
+
+        var results = await _h.Objects.DeleteObjectsAsync(Harness.Account, bucket, [("a", null), ("b", null), ("c", null)],
+            new HashSet<int> { 1 }, default);
+
+        Assert.Equal([("a", null), ("b", "AccessDenied"), ("c", null)], results.Select(r => (r.Key, r.Error?.Code)));
+        Assert.Equal(403, results[1].Error!.StatusCode);
+        Assert.Equal("2", await _h.ReadAsync(bucket, "b"));
+        await Assert.ThrowsAsync<AwsException>(() => _h.ReadAsync(bucket, "a"));
+        await Assert.ThrowsAsync<AwsException>(() => _h.ReadAsync(bucket, "c"));
+    }
+
+    [Fact]
     public async Task CopyObject_CopiesBytes_KeepsOrReplacesMetadata()
     {
         var bucket = await _h.BucketAsync();

@@ -32,13 +32,21 @@ public static class ActionMap
         /// <summary>The service decides with a resource policy the gateway does not hold
         /// (sts:AssumeRole evaluates the caller's policies together with the role's trust policy).</summary>
         Service,
+        /// <summary>One check per item of a list in the request, each decided on its own: a denied item
+        /// does not refuse the request, the handler reports it (s3:DeleteObjects answers AccessDenied in
+        /// the key's own &lt;Error&gt; and deletes the others). The gateway records the denied items'
+        /// positions in <see cref="Kiln.Core.RequestContext.DeniedItems"/>.</summary>
+        PerItem,
     }
 
     /// <param name="Version">The top-level member naming the object version (VersionId, or CopySource).</param>
     /// <param name="VersionAction">The action checked instead when the request names a version: S3 authorizes
     /// GET ?versionId= as s3:GetObjectVersion, not s3:GetObject ("Policy actions for Amazon S3").</param>
+    /// <param name="Each">A list member path (<c>Delete.Objects[]</c>): the check is made once per element, in
+    /// order, and the templates' and <paramref name="Version"/>'s members are read from the element first,
+    /// then from the input (<c>{Bucket}/{Key}</c>: the input's Bucket, the element's Key).</param>
     private sealed record Check(string? Action, string[] Resources, (string Key, string Member)[]? Conditions = null,
-        string? Version = null, string? VersionAction = null);
+        string? Version = null, string? VersionAction = null, string? Each = null);
 
     private sealed record Rule(Check[] Checks, Mode Mode = Mode.Checked);
 
@@ -125,8 +133,12 @@ public static class ActionMap
         { ("s3", "UploadPart"), new([new("s3:PutObject", [Object])]) },
         { ("s3", "CompleteMultipartUpload"), new([new("s3:PutObject", [Object])]) },
         { ("s3", "ListParts"), new([new("s3:ListMultipartUploadParts", [Object])]) },
-        // DeleteObjects is authorized per key as s3:DeleteObject.
-        { ("s3", "DeleteObjects"), new([new("s3:DeleteObject", ["arn:aws:s3:::{Bucket}/{Delete.Objects[].Key}"])]) },
+        // DeleteObjects is authorized key by key, as S3 does: s3:DeleteObject on the object, or
+        // s3:DeleteObjectVersion when the key names a VersionId; there is no s3:DeleteObjects action and no
+        // bucket-level check ("Required permissions for Amazon S3 API operations"). A key the caller may not
+        // delete is an AccessDenied <Error> of its own, the others are deleted.
+        { ("s3", "DeleteObjects"), new([new("s3:DeleteObject", [Object], Version: "VersionId",
+            VersionAction: "s3:DeleteObjectVersion", Each: "Delete.Objects[]")], Mode.PerItem) },
         // CopyObject: s3:PutObject on the destination and s3:GetObject on the source.
         { ("s3", "CopyObject"), new([new("s3:PutObject", [Object], s_putKeys),
             new("s3:GetObject", ["arn:aws:s3:::{CopySource}"], Version: "CopySource", VersionAction: "s3:GetObjectVersion")]) },
@@ -184,27 +196,86 @@ public static class ActionMap
         var checks = new List<ActionCheck>(rule.Checks.Length);
         foreach (var c in rule.Checks)
         {
-            var resources = new List<string>();
-            foreach (var t in c.Resources)
+            if (c.Each is null)
             {
-                resources.AddRange(Expand(t, operation.Input, input, account, region));
+                checks.Add(Build(c, prefix, operation, input, null, null, account, region));
+                continue;
             }
 
-            var conditions = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (key, member) in c.Conditions ?? [])
+            foreach (var (shape, item) in Items(operation.Input, input, c.Each))
             {
-                if (Read(operation.Input, input, member) is { } v)
-                {
-                    conditions[key] = [v];
-                }
+                checks.Add(Build(c, prefix, operation, input, shape, item, account, region));
             }
-
-            var version = c.Version is null ? null : VersionOf(operation.Input, input, c.Version);
-            var action = version is not null && c.VersionAction is not null ? c.VersionAction : c.Action;
-            checks.Add(new ActionCheck(action ?? $"{prefix}:{operation.Name}", resources, conditions, version));
         }
 
         return (rule.Mode, checks);
+    }
+
+    /// <summary>One check, its members read from <paramref name="item"/> first (a list element of an
+    /// <see cref="Check.Each"/> check), then from the input.</summary>
+    private static ActionCheck Build(Check c, string prefix, OperationInfo operation, object? input, ShapeInfo? itemShape,
+        object? item, string account, string region)
+    {
+        var resources = new List<string>();
+        foreach (var t in c.Resources)
+        {
+            resources.AddRange(Expand(t, operation.Input, input, account, region, itemShape, item));
+        }
+
+        var conditions = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, member) in c.Conditions ?? [])
+        {
+            if (Read(operation.Input, input, member) is { } v)
+            {
+                conditions[key] = [v];
+            }
+        }
+
+        var version = c.Version is null ? null
+            : item is not null && itemShape?.FindMember(c.Version) is not null ? VersionOf(itemShape, item, c.Version)
+            : VersionOf(operation.Input, input, c.Version);
+        var action = version is not null && c.VersionAction is not null ? c.VersionAction : c.Action;
+        return new ActionCheck(action ?? $"{prefix}:{operation.Name}", resources, conditions, version);
+    }
+
+    /// <summary>The elements of the list at <paramref name="path"/> (<c>Delete.Objects[]</c>) with their shape.</summary>
+    private static IEnumerable<(ShapeInfo? Shape, object Item)> Items(ShapeInfo? shape, object? input, string path) =>
+        Walk(shape, input, path).Where(e => e.Value is not null).Select(e => (e.Shape, e.Value!));
+
+    /// <summary>Walks a member path such as <c>Delete.Objects[].Key</c> through the shapes: every value
+    /// it reaches, a list step (<c>[]</c>) fanning out to the list's elements.</summary>
+    private static List<(ShapeInfo? Shape, object? Value)> Walk(ShapeInfo? shape, object? input, string path)
+    {
+        var current = new List<(ShapeInfo? Shape, object? Value)> { (shape, input) };
+        foreach (var raw in path.Split('.'))
+        {
+            var list = raw.EndsWith("[]", StringComparison.Ordinal);
+            var name = list ? raw[..^2] : raw;
+            var next = new List<(ShapeInfo?, object?)>();
+            foreach (var (s, v) in current)
+            {
+                if (s?.FindMember(name) is not { } m || v is null || m.Get(v) is not { } value)
+                {
+                    continue;
+                }
+
+                if (list && value is IList items)
+                {
+                    foreach (var element in items)
+                    {
+                        next.Add((m.Shape.Member?.Shape, element));
+                    }
+                }
+                else
+                {
+                    next.Add((m.Shape, value));
+                }
+            }
+
+            current = next;
+        }
+
+        return current;
     }
 
     private static string? DefaultResource(string prefix, ShapeInfo? shape, object? input)
@@ -228,7 +299,8 @@ public static class ActionMap
     /// <summary>Fills a template; a member path with <c>[]</c> yields one ARN per list element, and a
     /// template whose member is absent yields none (the action is then checked on <c>*</c>). A
     /// top-level member (the common case, on every request) is read directly, without the path walk.</summary>
-    private static IEnumerable<string> Expand(string template, ShapeInfo? shape, object? input, string account, string region)
+    private static IEnumerable<string> Expand(string template, ShapeInfo? shape, object? input, string account, string region,
+        ShapeInfo? itemShape = null, object? item = null)
     {
         var results = new List<string> { "" };
         var i = 0;
@@ -250,6 +322,7 @@ public static class ActionMap
                 {
                     "account" => account,
                     "region" => region,
+                    _ when item is not null && itemShape?.FindMember(name) is { } im => Scalar(im.Get(item), name),
                     _ => Scalar(shape?.FindMember(name) is { } m && input is not null ? m.Get(input) : null, name),
                 };
                 if (value is null)
@@ -295,39 +368,10 @@ public static class ActionMap
     private static string? Read(ShapeInfo? shape, object? input, string member) =>
         ReadAll(shape, input, member).FirstOrDefault();
 
-    /// <summary>Walks a member path such as <c>Delete.Objects[].Key</c> through the shapes.</summary>
+    /// <summary>The values at a member path such as <c>Delete.Objects[].Key</c>, as text.</summary>
     private static IEnumerable<string> ReadAll(ShapeInfo? shape, object? input, string path)
     {
-        var current = new List<(ShapeInfo? Shape, object? Value)> { (shape, input) };
-        foreach (var raw in path.Split('.'))
-        {
-            var list = raw.EndsWith("[]", StringComparison.Ordinal);
-            var name = list ? raw[..^2] : raw;
-            var next = new List<(ShapeInfo?, object?)>();
-            foreach (var (s, v) in current)
-            {
-                if (s?.FindMember(name) is not { } m || v is null || m.Get(v) is not { } value)
-                {
-                    continue;
-                }
-
-                if (list && value is IList items)
-                {
-                    foreach (var item in items)
-                    {
-                        next.Add((m.Shape.Member?.Shape, item));
-                    }
-                }
-                else
-                {
-                    next.Add((m.Shape, value));
-                }
-            }
-
-            current = next;
-        }
-
-        foreach (var (_, v) in current)
+        foreach (var (_, v) in Walk(shape, input, path))
         {
             if (Scalar(v, path) is { } text)
             {

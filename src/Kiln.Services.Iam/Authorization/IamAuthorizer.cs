@@ -43,7 +43,7 @@ public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts,
         var (mode, checks) = ActionMap.Resolve(context.Operation, input, context.AccountId, context.Region);
         // CloudTrail (issue 4): the resolved resources become the audit event's resources.
         context.AuditResources = AuditResourcesOf(checks);
-        if (mode != ActionMap.Mode.Checked)
+        if (mode is not (ActionMap.Mode.Checked or ActionMap.Mode.PerItem))
         {
             return;
         }
@@ -55,8 +55,10 @@ public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts,
         }
 
         Caller? caller = null;
-        foreach (var check in checks)
+        HashSet<int>? denied = null;
+        for (var i = 0; i < checks.Count; i++)
         {
+            var check = checks[i];
             var resource = source is not null && check.Resources.Count > 0
                 ? await source.FindAsync(check.Resources[0], check.VersionId, context).ConfigureAwait(false)
                 : null;
@@ -72,12 +74,23 @@ public sealed class IamAuthorizer(IamDirectory iam, IAccountStore accounts,
                 : await CallerAsync(context).ConfigureAwait(false);
             var request = BuildRequest(context, check, caller, resource);
             var result = PolicyEvaluator.Evaluate(request);
-            if (!result.IsAllowed)
+            if (result.IsAllowed)
             {
-                throw AccessDeniedMessage.ToException(principal.Arn, check.Action, result,
-                    quoteResource: context.Service.SigningName == "s3");
+                continue;
             }
+
+            if (mode == ActionMap.Mode.PerItem)
+            {
+                // The item is refused on its own; the request goes on for the others.
+                (denied ??= []).Add(i);
+                continue;
+            }
+
+            throw AccessDeniedMessage.ToException(principal.Arn, check.Action, result,
+                quoteResource: context.Service.SigningName == "s3");
         }
+
+        context.DeniedItems = denied;
     }
 
     // CloudTrail (issue 4): one check hands over its own list; only several checks (CopyObject) allocate.

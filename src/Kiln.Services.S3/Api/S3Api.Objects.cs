@@ -234,8 +234,9 @@ internal sealed partial class S3Api
     {
         var delete = input.Delete ?? throw S3Errors.MalformedXml();
         var keys = (delete.Objects ?? []).Select(o => (o.Key ?? "", o.VersionId)).ToList();
+        // Each key was authorized on its own (ActionMap, Mode.PerItem): the refused ones come back as errors.
         var results = await objects.DeleteObjectsAsync(context.AccountId, Required(input.Bucket, "Bucket"), keys,
-            context.Aborted).ConfigureAwait(false);
+            context.DeniedItems, context.Aborted).ConfigureAwait(false);
         var output = new DeleteObjectsOutput { Deleted = [], Errors = [] };
         foreach (var (key, versionId, result, error) in results)
         {

@@ -338,9 +338,17 @@ public sealed partial class ObjectService
     }
 
     /// <summary>DeleteObjects: each key on its own; failures are reported per key, not thrown.</summary>
+    public Task<IReadOnlyList<(string Key, string? VersionId, DeleteResult? Result, AwsException? Error)>>
+        DeleteObjectsAsync(string account, string bucketName, IReadOnlyList<(string Key, string? VersionId)> keys,
+            CancellationToken cancellationToken) =>
+        DeleteObjectsAsync(account, bucketName, keys, null, cancellationToken);
+
+    /// <summary>DeleteObjects: each key on its own; failures are reported per key, not thrown.</summary>
+    /// <param name="denied">The positions in <paramref name="keys"/> the caller may not delete (the
+    /// authorize stage decides each key on its own): each is an AccessDenied of its own and is left in place.</param>
     public async Task<IReadOnlyList<(string Key, string? VersionId, DeleteResult? Result, AwsException? Error)>>
         DeleteObjectsAsync(string account, string bucketName, IReadOnlyList<(string Key, string? VersionId)> keys,
-            CancellationToken cancellationToken)
+            IReadOnlySet<int>? denied, CancellationToken cancellationToken)
     {
         await GetBucketAsync(account, bucketName, cancellationToken).ConfigureAwait(false);
         if (keys.Count is 0 or > 1000)
@@ -349,8 +357,15 @@ public sealed partial class ObjectService
         }
 
         var results = new List<(string, string?, DeleteResult?, AwsException?)>(keys.Count);
-        foreach (var (key, versionId) in keys)
+        for (var i = 0; i < keys.Count; i++)
         {
+            var (key, versionId) = keys[i];
+            if (denied?.Contains(i) == true)
+            {
+                results.Add((key, versionId, null, S3Errors.AccessDenied()));
+                continue;
+            }
+
             try
             {
                 results.Add((key, versionId,

@@ -245,6 +245,93 @@ public sealed class AccessPolicyTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal("one", r.GetProperty("still_there").GetString());
     }
 
+    /// <summary>DeleteObjects authorizes each key on its own, as S3 does: a key with a VersionId needs
+    /// s3:DeleteObjectVersion, one without s3:DeleteObject; a refused key is an AccessDenied &lt;Error&gt; of
+    /// its own (also in quiet mode) and the request, a 200, deletes the others.</summary>
+    [Fact]
+    public async Task DeleteObjects_BucketPolicyDenyingVersionDeletesUnderAPrefix_RefusesThoseKeysOnly()
+    {
+        var r = await RunAsync("""
+            bucket = uniq('mdel')
+            root_s3.create_bucket(Bucket=bucket)
+            root_s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={'Status': 'Enabled'})
+            ver = {k: root_s3.put_object(Bucket=bucket, Key=k, Body=k.encode())['VersionId']
+                   for k in ['keep/a', 'keep/b', 'free/c', 'free/d']}
+            s3, _ = new_user({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:*', 'Resource': '*'}]})
+            root_s3.put_bucket_policy(Bucket=bucket, Policy=policy({'Effect': 'Deny', 'Principal': '*',
+                'Action': 's3:DeleteObjectVersion', 'Resource': 'arn:aws:s3:::%s/keep/*' % bucket}))
+            def summary(resp):
+                return {'status': resp['ResponseMetadata']['HTTPStatusCode'],
+                        'errors': [[e['Key'], e.get('VersionId') == ver.get(e['Key']), e['Code'], e['Message']] for e in resp.get('Errors', [])],
+                        'deleted': sorted([[d['Key'], d.get('VersionId') == ver.get(d['Key']), d.get('DeleteMarker', False)]
+                                           for d in resp.get('Deleted', [])])}
+            out['verbose'] = summary(s3.delete_objects(Bucket=bucket, Delete={'Objects': [
+                {'Key': 'keep/a', 'VersionId': ver['keep/a']}, {'Key': 'keep/b'}, {'Key': 'free/c', 'VersionId': ver['free/c']}]}))
+            out['quiet'] = summary(s3.delete_objects(Bucket=bucket, Delete={'Quiet': True, 'Objects': [
+                {'Key': 'keep/b', 'VersionId': ver['keep/b']}, {'Key': 'free/d', 'VersionId': ver['free/d']}]}))
+            # The deny names every principal: the bucket owner's root is refused that key too.
+            out['root'] = summary(root_s3.delete_objects(Bucket=bucket, Delete={'Objects': [{'Key': 'keep/a', 'VersionId': ver['keep/a']}]}))
+            listing = root_s3.list_object_versions(Bucket=bucket)
+            out['versions'] = sorted([v['Key'], v['VersionId'] == ver[v['Key']]] for v in listing.get('Versions', []))
+            out['markers'] = [m['Key'] for m in listing.get('DeleteMarkers', [])]
+            """);
+
+        var verbose = r.GetProperty("verbose");
+        Assert.Equal(200, verbose.GetProperty("status").GetInt32());
+        Assert.Equal("""[["keep/a",true,"AccessDenied","Access Denied"]]""", Compact(verbose.GetProperty("errors")));
+        Assert.Equal("""[["free/c",true,false],["keep/b",false,true]]""", Compact(verbose.GetProperty("deleted")));
+        var quiet = r.GetProperty("quiet");
+        Assert.Equal(200, quiet.GetProperty("status").GetInt32());
+        Assert.Equal("""[["keep/b",true,"AccessDenied","Access Denied"]]""", Compact(quiet.GetProperty("errors")));
+        Assert.Equal("[]", Compact(quiet.GetProperty("deleted")));
+        Assert.Equal("""[["keep/a",true,"AccessDenied","Access Denied"]]""", Compact(r.GetProperty("root").GetProperty("errors")));
+        // keep/a and keep/b keep their versions (keep/b got a delete marker); free/c and free/d are gone.
+        Assert.Equal("""[["keep/a",true],["keep/b",true]]""", Compact(r.GetProperty("versions")));
+        Assert.Equal("""["keep/b"]""", Compact(r.GetProperty("markers")));
+    }
+
+    [Fact]
+    public async Task DeleteObjects_UserAllowedOnlyDeleteObject_CannotDeleteVersions_AndAUserWithoutAnyDeleteGetsAnErrorPerKey()
+    {
+        var r = await RunAsync("""
+            bucket = uniq('mdel')
+            root_s3.create_bucket(Bucket=bucket)
+            root_s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={'Status': 'Enabled'})
+            ver = {k: root_s3.put_object(Bucket=bucket, Key=k, Body=k.encode())['VersionId'] for k in ['a', 'b', 'c']}
+            deleter, _ = new_user({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:DeleteObject',
+                'Resource': 'arn:aws:s3:::%s/*' % bucket}]})
+            nobody, _ = new_user(NOTHING)
+            def summary(resp):
+                return {'status': resp['ResponseMetadata']['HTTPStatusCode'],
+                        'errors': [[e['Key'], e.get('VersionId') is not None, e['Code']] for e in resp.get('Errors', [])],
+                        'deleted': sorted([[d['Key'], d.get('DeleteMarker', False)] for d in resp.get('Deleted', [])])}
+            out['verbose'] = summary(deleter.delete_objects(Bucket=bucket, Delete={'Objects': [
+                {'Key': 'a'}, {'Key': 'b', 'VersionId': ver['b']}]}))
+            out['quiet'] = summary(deleter.delete_objects(Bucket=bucket, Delete={'Quiet': True, 'Objects': [
+                {'Key': 'b', 'VersionId': ver['b']}, {'Key': 'c'}]}))
+            out['nobody'] = summary(nobody.delete_objects(Bucket=bucket, Delete={'Objects': [{'Key': 'a'}, {'Key': 'c', 'VersionId': ver['c']}]}))
+            out['single'] = err(lambda: deleter.delete_object(Bucket=bucket, Key='b', VersionId=ver['b']))
+            out['b'] = root_s3.get_object(Bucket=bucket, Key='b', VersionId=ver['b'])['Body'].read().decode()
+            out['latest_b'] = root_s3.get_object(Bucket=bucket, Key='b')['Body'].read().decode()
+            out['markers'] = sorted(m['Key'] for m in root_s3.list_object_versions(Bucket=bucket).get('DeleteMarkers', []))
+            """);
+
+        var verbose = r.GetProperty("verbose");
+        Assert.Equal(200, verbose.GetProperty("status").GetInt32());
+        Assert.Equal("""[["b",true,"AccessDenied"]]""", Compact(verbose.GetProperty("errors")));
+        Assert.Equal("""[["a",true]]""", Compact(verbose.GetProperty("deleted")));
+        Assert.Equal("""[["b",true,"AccessDenied"]]""", Compact(r.GetProperty("quiet").GetProperty("errors")));
+        Assert.Equal("[]", Compact(r.GetProperty("quiet").GetProperty("deleted")));
+        // No delete permission at all: still a 200, every key refused on its own.
+        Assert.Equal(200, r.GetProperty("nobody").GetProperty("status").GetInt32());
+        Assert.Equal("""[["a",false,"AccessDenied"],["c",true,"AccessDenied"]]""", Compact(r.GetProperty("nobody").GetProperty("errors")));
+        Assert.Equal("[]", Compact(r.GetProperty("nobody").GetProperty("deleted")));
+        Assert.Equal("AccessDenied", r.GetProperty("single").GetProperty("Code").GetString());
+        Assert.Equal("b", r.GetProperty("b").GetString());
+        Assert.Equal("b", r.GetProperty("latest_b").GetString());
+        Assert.Equal("""["a","c"]""", Compact(r.GetProperty("markers")));
+    }
+
     /// <summary>GetObjectAttributes needs s3:GetObject and s3:GetObjectAttributes, or with a versionId
     /// s3:GetObjectVersion and s3:GetObjectVersionAttributes (GetObjectAttributes API reference, Permissions).</summary>
     [Fact]
