@@ -27,7 +27,6 @@ public sealed class S3Service : IKilnService
             sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<IClock>(), sp.GetRequiredService<S3Limits>(),
             sp.GetRequiredService<MasterKey>())
         {
-            AccessStore = new SqliteBucketAccessStore(sp.GetRequiredService<SqliteDatabase>()),
             Time = sp.GetService<LifecycleTime>() ?? LifecycleTime.Real,
             Lifecycles = new SqliteLifecycleStore(sp.GetRequiredService<SqliteDatabase>()),
             AccessLogs = new SqliteAccessLogStore(sp.GetRequiredService<SqliteDatabase>()),

@@ -8,9 +8,9 @@ public abstract class StoreContractTests : IDisposable
     private protected readonly TempDir Dir = new();
     private protected abstract IS3MetadataStore Store { get; }
 
-    private static readonly DateTimeOffset s_now = new(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
+    private protected static readonly DateTimeOffset s_now = new(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
 
-    private static BucketRecord Bucket(string name = "b1", string owner = "111111111111") =>
+    private protected static BucketRecord Bucket(string name = "b1", string owner = "111111111111") =>
         new(name, owner, "us-east-1", s_now);
 
     private static ObjectVersionRecord Version(string key, string versionId = "null", string blob = "", bool marker = false) => new()
@@ -37,6 +37,25 @@ public abstract class StoreContractTests : IDisposable
         var existing = await Store.CreateBucketAsync(Bucket(owner: "222222222222"), default);
 
         Assert.Equal("111111111111", existing!.OwnerAccountId);
+    }
+
+    [Fact]
+    public async Task CreateBucket_WithAccess_WritesBothTogether_AndNothingBesideAnExistingBucket()
+    {
+        var access = new BucketAccessRecord("b1", s_now)
+        {
+            Ownership = ObjectOwnership.ObjectWriter,
+            Acl = [new AclGrant("Group", null, "http://acs.amazonaws.com/groups/global/AuthenticatedUsers", "READ")],
+        };
+
+        Assert.Null(await Store.CreateBucketAsync(Bucket(), access, default));
+        var existing = await Store.CreateBucketAsync(Bucket(owner: "222222222222"),
+            access with { Ownership = ObjectOwnership.BucketOwnerPreferred, Acl = null }, default);
+
+        Assert.Equal("111111111111", existing!.OwnerAccountId);
+        var stored = Store.Access.Get("b1", s_now);
+        Assert.Equal(ObjectOwnership.ObjectWriter, stored!.Ownership);
+        Assert.Equal(access.Acl, stored.Acl!);
     }
 
     [Fact]
@@ -260,6 +279,36 @@ public sealed class SqliteStoreContractTests : StoreContractTests
         var reopened = Harness.NewSqlite(Dir);
 
         Assert.NotNull(await reopened.GetBucketAsync("b1", default));
+    }
+
+    [Fact]
+    public async Task CreateBucket_WithAccess_IsOneCommit_BothRowsOnDisk_OrNeither()
+    {
+        var path = System.IO.Path.Combine(Dir.Path, "metadata.db");
+        var access = new BucketAccessRecord("b1", s_now) { Ownership = ObjectOwnership.ObjectWriter };
+        await _store.CreateBucketAsync(Bucket(), access, default);
+        // The access row's write fails for "b2": the bucket row written before it in the transaction must go too.
+        using (var c = new Kiln.Storage.Sqlite.SqliteDatabase(path).Open())
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "CREATE TRIGGER fail_b2 BEFORE INSERT ON s3_bucket_access WHEN NEW.bucket = 'b2' " +
+                              "BEGIN SELECT RAISE(ABORT, 'injected failure'); END";
+            cmd.ExecuteNonQuery();
+        }
+
+        await Assert.ThrowsAnyAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
+            _store.CreateBucketAsync(Bucket("b2"), new BucketAccessRecord("b2", s_now) { Ownership = ObjectOwnership.ObjectWriter },
+                default));
+
+        // Read back through a new store on the same file: nothing cached, only what was committed.
+        var reopened = Harness.NewSqlite(Dir);
+        Assert.NotNull(await reopened.GetBucketAsync("b1", default));
+        Assert.Equal(ObjectOwnership.ObjectWriter, reopened.Access.Get("b1", s_now)!.Ownership);
+        Assert.Null(await reopened.GetBucketAsync("b2", default));
+        Assert.Null(reopened.Access.Get("b2", s_now));
+        Assert.Null(_store.Access.Get("b2", s_now));
+        // The failed name is free: created again (without the failing row), it is a new bucket.
+        Assert.Null(await _store.CreateBucketAsync(Bucket("b2"), default));
     }
 
     [Fact]

@@ -15,8 +15,9 @@ public sealed partial class ObjectService
     // Parsed policies by bucket incarnation: parse once on write, evaluate on every request.
     private readonly ConcurrentDictionary<(string, DateTimeOffset), Policy.Policy?> _policies = new();
 
-    /// <summary>Bucket access settings; the in-memory store unless the host supplies a durable one.</summary>
-    public IBucketAccessStore AccessStore { get; init; } = new MemoryBucketAccessStore();
+    /// <summary>Bucket access settings, kept by the metadata store (so CreateBucket writes a bucket and its
+    /// settings in one commit).</summary>
+    public IBucketAccessStore AccessStore => store.Access;
 
     // Condition keys whose fixed value makes a "*" grant non-public ("Blocking public access to your
     // Amazon S3 storage", S3 User Guide, "The meaning of public").

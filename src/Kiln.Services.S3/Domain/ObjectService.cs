@@ -60,14 +60,10 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
 
         var bucket = new BucketRecord(name, account, region, clock.UtcNow);
         var access = NewBucketAccess(bucket, ownership, acl);
-        var existing = await store.CreateBucketAsync(bucket, cancellationToken).ConfigureAwait(false);
+        // The bucket and its ownership and ACL are one commit: a crash never leaves the bucket with default settings.
+        var existing = await store.CreateBucketAsync(bucket, access, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
-            if (access is not null)
-            {
-                AccessStore.Put(access);
-            }
-
             return bucket;
         }
 

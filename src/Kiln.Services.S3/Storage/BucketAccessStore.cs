@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kiln.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
 
 namespace Kiln.Services.S3.Storage;
 
@@ -199,15 +200,39 @@ public sealed class SqliteBucketAccessStore : IBucketAccessStore
     {
         lock (_fill)
         {
-            Write(record);
+            using var c = _db.Open();
+            Write(c, null, record);
             _buckets[record.Bucket] = record;
         }
     }
 
-    private void Write(BucketAccessRecord record)
+    /// <summary>A new bucket and its initial settings (x-amz-object-ownership, ACL) in one commit:
+    /// <paramref name="createBucket"/> writes the bucket's row in the transaction it is given and returns
+    /// the existing bucket of that name instead when there is one, and then nothing is written. The
+    /// settings' row goes in the same transaction, so a crash leaves both or neither; the cache lock is
+    /// held until the cache has the row, as <see cref="Put"/> does.</summary>
+    internal BucketRecord? CreateBucket(SqliteConnection c, BucketAccessRecord record,
+        Func<SqliteTransaction, BucketRecord?> createBucket)
     {
-        using var c = _db.Open();
+        lock (_fill)
+        {
+            using var tx = c.BeginTransaction(deferred: false);
+            if (createBucket(tx) is { } existing)
+            {
+                return existing;
+            }
+
+            Write(c, tx, record);
+            tx.Commit();
+            _buckets[record.Bucket] = record;
+            return null;
+        }
+    }
+
+    private static void Write(SqliteConnection c, SqliteTransaction? tx, BucketAccessRecord record)
+    {
         using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText =
             "INSERT INTO s3_bucket_access (bucket, created_at, policy, pab, cors, ownership, acl) VALUES ($b, $c, $p, $f, $cors, $o, $acl) " +
             "ON CONFLICT(bucket) DO UPDATE SET created_at = excluded.created_at, policy = excluded.policy, pab = excluded.pab, " +

@@ -6,8 +6,17 @@ namespace Kiln.Services.S3.Storage;
 /// start), never a reference to a missing file.</summary>
 public interface IS3MetadataStore
 {
+    /// <summary>The buckets' access settings (policy, block public access, CORS, ownership, ACLs), kept
+    /// beside this metadata so that a new bucket and its settings are one commit.</summary>
+    IBucketAccessStore Access { get; }
+
     /// <summary>Creates the bucket, or returns the existing bucket of that name (any owner) untouched.</summary>
     Task<BucketRecord?> CreateBucketAsync(BucketRecord bucket, CancellationToken cancellationToken);
+    /// <summary>Creates the bucket with its initial access settings (CreateBucket's x-amz-object-ownership
+    /// and ACL) in one commit: after a crash the bucket exists with them or not at all. Returns the
+    /// existing bucket of that name (any owner) and writes nothing when there is one.</summary>
+    /// <param name="access">Null: the defaults, nothing written beside the bucket.</param>
+    Task<BucketRecord?> CreateBucketAsync(BucketRecord bucket, BucketAccessRecord? access, CancellationToken cancellationToken);
     Task<BucketRecord?> GetBucketAsync(string name, CancellationToken cancellationToken);
     Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string ownerAccountId, CancellationToken cancellationToken);
     /// <summary>Replaces the bucket's versioning state and tags.</summary>

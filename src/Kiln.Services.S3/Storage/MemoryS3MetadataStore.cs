@@ -11,7 +11,12 @@ public sealed class MemoryS3MetadataStore : IS3MetadataStore
     private readonly Dictionary<(string, int), PartRecord> _parts = [];
     private long _sequence;
 
-    public Task<BucketRecord?> CreateBucketAsync(BucketRecord bucket, CancellationToken cancellationToken)
+    public IBucketAccessStore Access { get; } = new MemoryBucketAccessStore();
+
+    public Task<BucketRecord?> CreateBucketAsync(BucketRecord bucket, CancellationToken cancellationToken) =>
+        CreateBucketAsync(bucket, null, cancellationToken);
+
+    public Task<BucketRecord?> CreateBucketAsync(BucketRecord bucket, BucketAccessRecord? access, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -21,6 +26,11 @@ public sealed class MemoryS3MetadataStore : IS3MetadataStore
             }
 
             _buckets[bucket.Name] = bucket;
+            if (access is not null)
+            {
+                Access.Put(access);
+            }
+
             return Task.FromResult<BucketRecord?>(null);
         }
     }

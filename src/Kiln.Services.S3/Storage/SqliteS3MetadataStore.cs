@@ -71,24 +71,49 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     {
         _db = db;
         db.Migrate("s3", s_schema);
+        _access = new SqliteBucketAccessStore(db);
     }
 
-    public Task<BucketRecord?> CreateBucketAsync(BucketRecord bucket, CancellationToken cancellationToken)
+    private readonly SqliteBucketAccessStore _access;
+
+    /// <summary>The bucket access settings, in the same database, so a new bucket and its settings commit together.</summary>
+    public IBucketAccessStore Access => _access;
+
+    public Task<BucketRecord?> CreateBucketAsync(BucketRecord bucket, CancellationToken cancellationToken) =>
+        CreateBucketAsync(bucket, null, cancellationToken);
+
+    public Task<BucketRecord?> CreateBucketAsync(BucketRecord bucket, BucketAccessRecord? access, CancellationToken cancellationToken)
     {
         using var c = _db.Open();
+        if (access is not null)
+        {
+            return Task.FromResult(_access.CreateBucket(c, access, tx => InsertBucket(c, tx, bucket)));
+        }
+
         using var tx = c.BeginTransaction(deferred: false);
+        var existing = InsertBucket(c, tx, bucket);
+        if (existing is null)
+        {
+            tx.Commit();
+        }
+
+        return Task.FromResult(existing);
+    }
+
+    /// <summary>Writes the bucket's row, or returns the existing bucket of that name and writes nothing.</summary>
+    private static BucketRecord? InsertBucket(SqliteConnection c, SqliteTransaction tx, BucketRecord bucket)
+    {
         var existing = ReadBucket(c, tx, bucket.Name);
         if (existing is not null)
         {
-            return Task.FromResult<BucketRecord?>(existing);
+            return existing;
         }
 
         Run(c, tx, "INSERT INTO s3_buckets (name, owner, region, created_at, versioning, tags, encryption) " +
                    "VALUES ($n, $o, $r, $c, $v, $t, $e)",
             ("$n", bucket.Name), ("$o", bucket.OwnerAccountId), ("$r", bucket.Region), ("$c", Format(bucket.CreatedAt)),
             ("$v", (int)bucket.Versioning), ("$t", TagsJson(bucket.Tags)), ("$e", BucketEncryption.ToColumn(bucket.DefaultEncryption)));
-        tx.Commit();
-        return Task.FromResult<BucketRecord?>(null);
+        return null;
     }
 
     public Task<BucketRecord?> GetBucketAsync(string name, CancellationToken cancellationToken)
