@@ -50,6 +50,35 @@ public sealed class BucketTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateBucket_LegacyEuInEuWest1_IsAnEuWest1Bucket_ThatKeepsItsConstraint()
+    {
+        var created = await _h.Objects.CreateBucketAsync(Harness.Account, "eu-west-1", "legacy-eu", "EU", default);
+        var read = await _h.Objects.GetBucketAsync(Harness.Account, "legacy-eu", default);
+
+        Assert.Equal(("eu-west-1", "EU"), (created.Region, created.LocationConstraint));
+        Assert.Equal(("eu-west-1", "EU"), (read.Region, read.LocationConstraint));
+        Assert.Null((await _h.Objects.CreateBucketAsync(Harness.Account, "eu-west-1", "plain-eu", "eu-west-1", default))
+            .LocationConstraint);
+    }
+
+    [Theory]
+    [InlineData("us-east-1")]
+    [InlineData("eu-central-1")]
+    [InlineData("us-west-2")]
+    public async Task CreateBucket_LegacyEuOutsideEuWest1_IsIllegalLocationConstraint_AsAnyMismatch(string region)
+    {
+        var eu = await Assert.ThrowsAsync<AwsException>(() =>
+            _h.Objects.CreateBucketAsync(Harness.Account, region, "legacy-eu", "EU", default));
+        var other = await Assert.ThrowsAsync<AwsException>(() =>
+            _h.Objects.CreateBucketAsync(Harness.Account, region, "legacy-eu", "ap-south-1", default));
+
+        Assert.Equal(("IllegalLocationConstraintException", 400), (eu.Code, eu.StatusCode));
+        Assert.Equal((other.Code, other.StatusCode), (eu.Code, eu.StatusCode));
+        Assert.Equal("The EU location constraint is incompatible for the region specific endpoint this request was sent to.",
+            eu.Message);
+    }
+
+    [Fact]
     public async Task CreateBucket_OwnAgainInUsEast1_Succeeds()
     {
         await _h.BucketAsync("mine");

@@ -59,6 +59,18 @@ public abstract class StoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateBucket_LegacyLocationConstraint_RoundTrips()
+    {
+        await Store.CreateBucketAsync(new BucketRecord("b1", "111111111111", "eu-west-1", s_now) { LocationConstraint = "EU" }, default);
+        await Store.CreateBucketAsync(new BucketRecord("b2", "111111111111", "eu-west-1", s_now), default);
+
+        Assert.Equal(("eu-west-1", "EU"), ((await Store.GetBucketAsync("b1", default))!.Region,
+            (await Store.GetBucketAsync("b1", default))!.LocationConstraint));
+        Assert.Null((await Store.GetBucketAsync("b2", default))!.LocationConstraint);
+        Assert.Equal(new string?[] { "EU", null }, (await Store.ListBucketsAsync("111111111111", default)).Select(b => b.LocationConstraint));
+    }
+
+    [Fact]
     public async Task UpdateBucket_VersioningAndTags_RoundTrip()
     {
         await Store.CreateBucketAsync(Bucket(), default);

@@ -52,10 +52,10 @@ internal sealed partial class S3Api
     {
         var bucket = await objects.GetBucketAsync(context.AccountId, Required(input.Bucket, "Bucket"), context.Aborted)
             .ConfigureAwait(false);
-        // us-east-1 is reported as an empty constraint, as S3 does.
+        // As CreateBucket named it ("EU" for a legacy eu-west-1 bucket); us-east-1 is an empty constraint, as S3 answers.
         return new GetBucketLocationOutput
         {
-            LocationConstraint = bucket.Region == Domain.ObjectService.DefaultRegion ? null : bucket.Region,
+            LocationConstraint = bucket.LocationConstraint ?? (bucket.Region == Domain.ObjectService.DefaultRegion ? null : bucket.Region),
         };
     }
 

@@ -15,6 +15,9 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
     MasterKey masterKey)
 {
     public const string DefaultRegion = "us-east-1";
+    /// <summary>The legacy LocationConstraint "EU" and the region it names.</summary>
+    public const string LegacyEuConstraint = "EU";
+    public const string LegacyEuRegion = "eu-west-1";
     public const string Aes256 = "AES256";
 
     public S3Limits Limits => limits;
@@ -48,6 +51,13 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
             throw S3Errors.InvalidLocationConstraint(locationConstraint);
         }
 
+        if (locationConstraint == LegacyEuConstraint)
+        {
+            // "EU" is S3's legacy name for eu-west-1 (BucketLocationConstraint): a bucket made with it is in
+            // eu-west-1 and GetBucketLocation answers "EU". Sent to any other region it is a mismatch like any other.
+            region = LegacyEuRegion;
+        }
+
         if (region != requestRegion)
         {
             // A scope that names no region (s3cmd signs with its bucket_location "US" until it learns a
@@ -58,7 +68,10 @@ public sealed partial class ObjectService(IS3MetadataStore store, IBlobStore blo
                 : S3Errors.WrongSigningRegion(requestRegion, region);
         }
 
-        var bucket = new BucketRecord(name, account, region, clock.UtcNow);
+        var bucket = new BucketRecord(name, account, region, clock.UtcNow)
+        {
+            LocationConstraint = locationConstraint == LegacyEuConstraint ? locationConstraint : null,
+        };
         var access = NewBucketAccess(bucket, ownership, acl);
         // The bucket and its ownership and ACL are one commit: a crash never leaves the bucket with default settings.
         var existing = await store.CreateBucketAsync(bucket, access, cancellationToken).ConfigureAwait(false);

@@ -17,6 +17,9 @@ public sealed record BucketRecord(string Name, string OwnerAccountId, string Reg
     /// <summary>The default encryption set by PutBucketEncryption; null means S3's own default since
     /// 2023, SSE-S3 (AES256).</summary>
     public BucketEncryption? DefaultEncryption { get; init; }
+    /// <summary>The LocationConstraint CreateBucket named when it is not the region's own name: "EU", S3's
+    /// legacy name for eu-west-1, which GetBucketLocation answers as given. Null otherwise.</summary>
+    public string? LocationConstraint { get; init; }
 }
 
 /// <summary>A bucket's default encryption (PutBucketEncryption's ServerSideEncryptionByDefault and

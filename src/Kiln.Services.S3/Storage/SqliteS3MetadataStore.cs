@@ -14,7 +14,7 @@ namespace Kiln.Services.S3.Storage;
 public sealed class SqliteS3MetadataStore : IS3MetadataStore
 {
     // Append-only (SqliteDatabase.Migrate). v1: buckets, versions, uploads, parts.
-    // v2: bucket default encryption.
+    // v2: bucket default encryption. v3: the legacy location constraint.
     private static readonly string[] s_schema =
     [
         """
@@ -50,6 +50,8 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
             PRIMARY KEY (upload_id, part_number));
         """,
         "ALTER TABLE s3_buckets ADD COLUMN encryption TEXT;",
+        // v3: a LocationConstraint other than the region's own name ("EU", S3's legacy name for eu-west-1).
+        "ALTER TABLE s3_buckets ADD COLUMN location TEXT;",
     ];
 
     private const string VersionColumns = "seq, is_latest, doc";
@@ -109,10 +111,11 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
             return existing;
         }
 
-        Run(c, tx, "INSERT INTO s3_buckets (name, owner, region, created_at, versioning, tags, encryption) " +
-                   "VALUES ($n, $o, $r, $c, $v, $t, $e)",
+        Run(c, tx, "INSERT INTO s3_buckets (name, owner, region, created_at, versioning, tags, encryption, location) " +
+                   "VALUES ($n, $o, $r, $c, $v, $t, $e, $l)",
             ("$n", bucket.Name), ("$o", bucket.OwnerAccountId), ("$r", bucket.Region), ("$c", Format(bucket.CreatedAt)),
-            ("$v", (int)bucket.Versioning), ("$t", TagsJson(bucket.Tags)), ("$e", BucketEncryption.ToColumn(bucket.DefaultEncryption)));
+            ("$v", (int)bucket.Versioning), ("$t", TagsJson(bucket.Tags)), ("$e", BucketEncryption.ToColumn(bucket.DefaultEncryption)),
+            ("$l", bucket.LocationConstraint));
         return null;
     }
 
@@ -153,7 +156,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     {
         using var c = _db.Open();
         using var cmd = Command(c, null,
-            "SELECT name, owner, region, created_at, versioning, tags, encryption FROM s3_buckets WHERE owner = $o ORDER BY name",
+            "SELECT name, owner, region, created_at, versioning, tags, encryption, location FROM s3_buckets WHERE owner = $o ORDER BY name",
             ("$o", ownerAccountId));
         using var r = cmd.ExecuteReader();
         var list = new List<BucketRecord>();
@@ -502,7 +505,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
     }
 
     private const string BucketQuery =
-        "SELECT name, owner, region, created_at, versioning, tags, encryption FROM s3_buckets WHERE name = $n";
+        "SELECT name, owner, region, created_at, versioning, tags, encryption, location FROM s3_buckets WHERE name = $n";
     private const string LatestVersionQuery =
         $"SELECT {VersionColumns} FROM s3_versions WHERE bucket = $b AND key = $k AND is_latest = 1";
     private const string VersionQuery =
@@ -521,6 +524,7 @@ public sealed class SqliteS3MetadataStore : IS3MetadataStore
             Versioning = (VersioningState)r.GetInt32(4),
             Tags = r.IsDBNull(5) ? null : JsonSerializer.Deserialize(r.GetString(5), S3Json.Default.IReadOnlyListObjectTag),
             DefaultEncryption = BucketEncryption.FromColumn(r.IsDBNull(6) ? null : r.GetString(6)),
+            LocationConstraint = r.IsDBNull(7) ? null : r.GetString(7),
         };
 
     private static UploadRecord? ReadUpload(SqliteConnection c, SqliteTransaction? tx, string uploadId) =>

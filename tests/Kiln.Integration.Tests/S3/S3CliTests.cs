@@ -121,4 +121,20 @@ public sealed class S3CliTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.Contains("(BucketAlreadyOwnedByYou)", ownedAgain.Stderr);
         Assert.Contains("(IllegalLocationConstraintException)", badConstraint.Stderr);
     }
+
+    [Fact]
+    public async Task CreateBucket_LegacyEu_AcceptedInEuWest1_ReportedAsEu_RefusedElsewhere()
+    {
+        await AwsOkAsync("s3api", "create-bucket", "--bucket", "it-cli-legacy-eu", "--region", "eu-west-1",
+            "--create-bucket-configuration", "LocationConstraint=EU");
+        var location = await Clients.AwsAsync(Server, "s3api", "get-bucket-location", "--bucket", "it-cli-legacy-eu",
+            "--region", "eu-west-1", "--output", "text");
+        var elsewhere = await Clients.AwsAsync(Server, "s3api", "create-bucket", "--bucket", "it-cli-legacy-eu-2",
+            "--region", "us-west-2", "--create-bucket-configuration", "LocationConstraint=EU");
+
+        Assert.True(location.ExitCode == 0, location.ToString());
+        Assert.Equal("EU", location.Stdout.Trim());
+        Assert.NotEqual(0, elsewhere.ExitCode);
+        Assert.Contains("(IllegalLocationConstraintException)", elsewhere.Stderr);
+    }
 }

@@ -47,6 +47,38 @@ public sealed class S3ObjectTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal(("404", 404), S3Py.Error(o.GetProperty("after_delete")));
     }
 
+    /// <summary>"EU" is S3's legacy LocationConstraint for eu-west-1: accepted there, the bucket is in
+    /// eu-west-1 and GetBucketLocation answers "EU"; anywhere else it is a mismatch like any other.</summary>
+    [Fact]
+    public async Task CreateBucket_LegacyEuConstraint_InEuWest1Only()
+    {
+        var o = await S3Py.RunAsync(Server, """
+            eu = client('eu-west-1')
+            eu.create_bucket(Bucket='it-legacy-eu', CreateBucketConfiguration={'LocationConstraint': 'EU'})
+            out['location'] = s3.get_bucket_location(Bucket='it-legacy-eu')['LocationConstraint']
+            out['head'] = eu.head_bucket(Bucket='it-legacy-eu')['ResponseMetadata']['HTTPHeaders'].get('x-amz-bucket-region')
+            out['listed'] = 'it-legacy-eu' in [b['Name'] for b in s3.list_buckets()['Buckets']]
+            out['again'] = err(eu.create_bucket, Bucket='it-legacy-eu', CreateBucketConfiguration={'LocationConstraint': 'EU'})
+            out['us'] = err(s3.create_bucket, Bucket='it-legacy-eu-us', CreateBucketConfiguration={'LocationConstraint': 'EU'})
+            central = client('eu-central-1')
+            out['central'] = err(central.create_bucket, Bucket='it-legacy-eu-c', CreateBucketConfiguration={'LocationConstraint': 'EU'})
+            out['central_other'] = err(central.create_bucket, Bucket='it-legacy-eu-c',
+                                       CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})
+            out['absent'] = [err(s3.head_bucket, Bucket=b) for b in ['it-legacy-eu-us', 'it-legacy-eu-c']]
+            """);
+
+        Assert.Equal("EU", o.Str("location"));
+        Assert.Equal("eu-west-1", o.Str("head"));
+        Assert.True(o.GetProperty("listed").GetBoolean());
+        Assert.Equal(("BucketAlreadyOwnedByYou", 409), S3Py.Error(o.GetProperty("again")));
+        Assert.Equal(("IllegalLocationConstraintException", 400), S3Py.Error(o.GetProperty("us")));
+        Assert.Equal("The EU location constraint is incompatible for the region specific endpoint this request was sent to.",
+            o.GetProperty("us")[2].GetString());
+        Assert.Equal(("IllegalLocationConstraintException", 400), S3Py.Error(o.GetProperty("central")));
+        Assert.Equal(S3Py.Error(o.GetProperty("central_other")), S3Py.Error(o.GetProperty("central")));
+        Assert.All(o.GetProperty("absent").EnumerateArray(), e => Assert.Equal(("404", 404), S3Py.Error(e)));
+    }
+
     [Fact]
     public async Task CreateBucket_ObjectLockEnabled_NotImplemented_NothingCreated()
     {
