@@ -499,6 +499,23 @@ public sealed class KMeansTrainer : IStreamingTrainer
         var d = x.Cols;
         var sums = new double[k * d];
         var mass = new double[k];
+        if (narrow && weights is null)
+        {
+            // KMeansNarrowKernels.AxpyWidened's sums (each float widened, multiplied by the weight 1, added) as a loop
+            // over the arrays: DenseMatrix.Row and the span arguments cost a call per row in ReadyToRun code.
+            var data = x.Array;
+            for (var i = start; i < end; i++)
+            {
+                var c = assignment[i];
+                mass[c] += 1;
+                var (into, from) = (c * d, i * d);
+                for (var j = 0; j < d; j++)
+                {
+                    sums[into + j] += 1.0 * data[from + j];
+                }
+            }
+            return (sums, mass);
+        }
         for (var i = start; i < end; i++)
         {
             var w = weights?[i] ?? 1;
