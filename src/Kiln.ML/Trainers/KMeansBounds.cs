@@ -101,14 +101,15 @@ internal sealed class KMeansBounds
         for (var c = 0; c < k; c++)
         {
             norms[c] = KMeansModel.Norm2(centers, c, d, _narrow);
-            largest = Math.Max(largest, Math.Sqrt(Norm2(centers.AsSpan(c * d, d))));
+            largest = Math.Max(largest, Math.Sqrt(Norm2(new ReadOnlySpan<float>(centers, c * d, d))));
         }
         var state = new Pass
         {
             Centers = centers,
             K = k,
             Norms = norms,
-            Packed = PanelGemm.Pack(centers.AsSpan(0, k * d), k, d),
+            // Spans built, not AsSpan: ReadyToRun holds no AsSpan over float (tier-0 code).
+            Packed = PanelGemm.Pack(new ReadOnlySpan<float>(centers, 0, k * d), k, d),
             Largest = largest * (1 + 1e-9),
             MarginScale = 4.0 * (d + 4) / (1 << 24),
             Widen = 1 + 2.0 * (d + 2) / (1 << 24) + 1e-9,
@@ -128,7 +129,8 @@ internal sealed class KMeansBounds
             // The totals are sums of doubles: each addition may round down by half an ulp of the total.
             _totalError += (_maxDriftTotal + state.MaxDrift) * (1.0 / (1L << 52));
         }
-        _previous = centers.AsSpan(0, k * d).ToArray();
+        _previous = new float[k * d];
+        Array.Copy(centers, _previous, k * d);
         var changed = new int[(_rows + Block - 1) / Block];
         KMeansTrainer.For(changed.Length, threads, block => changed[block] = AssignBlock(state, block));
         // A loop, not LINQ's Sum, whose instantiation over int ReadyToRun does not hold (JIT-compiled at first call).
@@ -163,7 +165,7 @@ internal sealed class KMeansBounds
     {
         for (var c = 0; c < k; c++)
         {
-            var drift = Math.Sqrt(BlasScalar.SquaredDistanceInDouble(previous.AsSpan(c * d, d), centers.AsSpan(c * d, d))) * (1 + 1e-9);
+            var drift = Math.Sqrt(BlasScalar.SquaredDistanceInDouble(new ReadOnlySpan<float>(previous, c * d, d), new ReadOnlySpan<float>(centers, c * d, d))) * (1 + 1e-9);
             state.Drift[c] = drift;
             state.MaxDrift = Math.Max(state.MaxDrift, drift);
         }
@@ -174,7 +176,7 @@ internal sealed class KMeansBounds
             {
                 if (o != c)
                 {
-                    nearest = Math.Min(nearest, BlasScalar.SquaredDistanceInDouble(centers.AsSpan(c * d, d), centers.AsSpan(o * d, d)));
+                    nearest = Math.Min(nearest, BlasScalar.SquaredDistanceInDouble(new ReadOnlySpan<float>(centers, c * d, d), new ReadOnlySpan<float>(centers, o * d, d)));
                 }
             }
             state.Separation[c] = Math.Sqrt(nearest) * (1 - 1e-9);
