@@ -70,6 +70,39 @@ public sealed class KMeansTests
     }
 
     [Theory]
+    [InlineData(1, 1, 0, 1)]
+    [InlineData(3, 1, 0, 3)]
+    [InlineData(8, 8, 0, 8)]
+    [InlineData(19, 7, 3, 18)]
+    [InlineData(37, 9, 5, 37)]
+    [InlineData(100, 0, 9, 60)]
+    [InlineData(70, 54, 0, 0)]
+    public void ColumnSquaredDistances_MatchUnfusedPanelBitForBit(int n, int d, int start, int end)
+    {
+        var x = TestData.Gaussian(n, d, 7, scale: 30).Data.ToArray();
+        var point = TestData.Gaussian(1, d, 8, scale: 30).Data.ToArray();
+        var columns = KMeansNarrowKernels.Columns(x, n, d);
+        for (var i = 0; i < n; i++)
+        {
+            for (var p = 0; p < d; p++)
+            {
+                Assert.Equal(x[i * d + p], columns[p * n + i]);
+            }
+        }
+        var distances = new float[end - start + 1];
+        distances[^1] = -1;
+        KMeansNarrowKernels.ColumnSquaredDistances(columns, n, start, end, point, distances);
+        var lanes = new float[8];
+        for (var i = start; i < end; i++)
+        {
+            KMeansKernelsScalar.PanelSquaredDistancesUnfused(x.AsSpan(i * d, d), PanelGemm.Pack(point, 1, d), lanes);
+            Assert.Equal(lanes[0], distances[i - start]);
+        }
+        // Nothing written past the range.
+        Assert.Equal(-1, distances[^1]);
+    }
+
+    [Theory]
     [InlineData(1, 1, 1)]
     [InlineData(2, 3, 1)]
     [InlineData(5, 8, 8)]

@@ -26,7 +26,8 @@ public static class PanelGemm
         var packed = new float[Panels(n) * Width * k];
         for (var j = 0; j < n; j++)
         {
-            var panel = packed.AsSpan(j / Width * Width * k, Width * k);
+            // A span built, not AsSpan: ReadyToRun holds no AsSpan over float (JIT-compiled at first call).
+            var panel = new Span<float>(packed, j / Width * Width * k, Width * k);
             var r = j % Width;
             var row = b.Slice(j * k, k);
             for (var p = 0; p < k; p++)

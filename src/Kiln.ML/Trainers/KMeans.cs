@@ -71,8 +71,8 @@ public sealed class KMeansTrainer : IStreamingTrainer
         var counts = MiniBatch(x, centers, big, s.BatchSize, s.Epochs, rng, context, narrow);
         // In memory a refinement pass costs little (bounds settle most rows without a distance), so it
         // runs to Lloyd's fixed point.
-        KMeansBatch[]? whole = null;
-        (centers, var trainSsd) = Reduce(s, x.Cols, centers, counts, big, () => whole ??= [new KMeansBatch(x, new KMeansBounds(x, 0, x.Rows, narrow))],
+        KMeansBatch? whole = null;
+        (centers, var trainSsd) = Reduce(s, x.Cols, centers, counts, big, () => One(whole ??= new KMeansBatch(x, new KMeansBounds(x, 0, x.Rows, narrow))),
             s.LloydIter, rng, context, narrow);
         var model = new KMeansModel(s.K, x.Cols, centers, means, new Dictionary<string, double>());
         var result = new Dictionary<string, double>();
@@ -160,6 +160,25 @@ public sealed class KMeansTrainer : IStreamingTrainer
         return model.WithMetrics(result);
     }
 
+    /// <summary>One batch as a sequence: an iterator of this assembly, where a one-element array enumerated as
+    /// IEnumerable ran SZArrayHelper's enumerator over KMeansBatch as tier-0 code (ReadyToRun holds no such instantiation).</summary>
+    private static IEnumerable<KMeansBatch> One(KMeansBatch batch)
+    {
+        yield return batch;
+    }
+
+    /// <summary>
+    /// Results as small types of this assembly, not value tuples: ReadyToRun holds no tuple instantiation
+    /// with a double or double? field (its constructor was JIT-compiled at first call, one per shape).
+    /// </summary>
+    internal readonly record struct Refined(float[] Centers, double? Ssd);
+
+    /// <inheritdoc cref="Refined"/>
+    internal readonly record struct Weighted(float[] Centers, double Ssd);
+
+    /// <inheritdoc cref="Refined"/>
+    private readonly record struct ClusterSums(double[] Sums, double[] Mass, double Ssd);
+
     /// <summary>body(0) … body(count − 1): on <paramref name="threads"/> threads, or in order on the calling thread for one.</summary>
     internal static void For(int count, int threads, Action<int> body)
     {
@@ -235,7 +254,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// refinement: Lloyd passes over the rows until no row changes cluster, at most
     /// <paramref name="refinePasses"/> of them. The SSD is the rows' at the fixed point (null if the cap stopped short of it).
     /// </summary>
-    private static (float[] Centers, double? Ssd) Reduce(Settings s, int d, float[] centers, float[] counts, int big, Func<IEnumerable<KMeansBatch>> pass,
+    private static Refined Reduce(Settings s, int d, float[] centers, float[] counts, int big, Func<IEnumerable<KMeansBatch>> pass,
         int refinePasses, Random rng, TrainingContext context, bool narrow)
     {
         if (big <= s.K)
@@ -366,7 +385,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// At that fixed point the last pass assigned every row to its nearest final center, and its SSD
     /// is returned; after the cap the SSD is null (the last pass's centers are not the final ones).
     /// </summary>
-    internal static (float[] Centers, double? Ssd) LloydPasses(Func<IEnumerable<KMeansBatch>> pass, float[] centers, int k, int d, int maxIter,
+    internal static Refined LloydPasses(Func<IEnumerable<KMeansBatch>> pass, float[] centers, int k, int d, int maxIter,
         TrainingContext context, bool narrow)
     {
         var previous = new float[centers.Length];
@@ -395,14 +414,14 @@ public sealed class KMeansTrainer : IStreamingTrainer
             }
         }
         context.Progress($"refinement: {iter} Lloyd passes over the rows, ssd before the last update {ssd:G6}");
-        return (centers, fixedPoint ? ssd : null);
+        return new Refined(centers, fixedPoint ? ssd : null);
     }
 
     /// <summary>
     /// Assigns the batch's rows to their nearest centers (through its bounds when it has them, which
     /// give the same assignment) and returns each cluster's row sum and count, and the SSD of the assignment.
     /// </summary>
-    private static (double[] Sums, double[] Mass, double Ssd) AssignAndSum(KMeansBatch batch, float[] centers, int k, TrainingContext context, bool narrow)
+    private static ClusterSums AssignAndSum(KMeansBatch batch, float[] centers, int k, TrainingContext context, bool narrow)
     {
         var x = batch.Rows;
         if (batch.Bounds is null)
@@ -416,7 +435,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
             {
                 ssd += v;
             }
-            return (sums, mass, ssd);
+            return new ClusterSums(sums, mass, ssd);
         }
         batch.Bounds.Assign(centers, k, context.Threads);
         var (boundSums, boundMass) = SumByCluster(x, null, batch.Bounds.Assignment, k, context, narrow, batch.Bounds.Sums);
@@ -432,7 +451,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
                 total += v * (boundMass[c] * v - 2 * boundSums[c * d + j]);
             }
         }
-        return (boundSums, boundMass, Math.Max(0, total));
+        return new ClusterSums(boundSums, boundMass, Math.Max(0, total));
     }
 
     /// <summary>
@@ -499,6 +518,23 @@ public sealed class KMeansTrainer : IStreamingTrainer
         var d = x.Cols;
         var sums = new double[k * d];
         var mass = new double[k];
+        if (narrow && weights is null)
+        {
+            // KMeansNarrowKernels.AxpyWidened's sums (each float widened, multiplied by the weight 1, added) as a loop
+            // over the arrays: DenseMatrix.Row and the span arguments cost a call per row in ReadyToRun code.
+            var data = x.Array;
+            for (var i = start; i < end; i++)
+            {
+                var c = assignment[i];
+                mass[c] += 1;
+                var (into, from) = (c * d, i * d);
+                for (var j = 0; j < d; j++)
+                {
+                    sums[into + j] += 1.0 * data[from + j];
+                }
+            }
+            return (sums, mass);
+        }
         for (var i = start; i < end; i++)
         {
             var w = weights?[i] ?? 1;
@@ -572,7 +608,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
     /// Weighted Lloyd iterations from <paramref name="centers"/> until the relative SSD change is below
     /// <paramref name="tol"/>; returns the centers and the weighted SSD of their final assignment.
     /// </summary>
-    internal static (float[] Centers, double Ssd) Lloyd(DenseMatrix x, float[]? weights, float[] centers, int k, int maxIter, double tol, TrainingContext context,
+    internal static Weighted Lloyd(DenseMatrix x, float[]? weights, float[] centers, int k, int maxIter, double tol, TrainingContext context,
         bool narrow)
     {
         var d = x.Cols;
@@ -601,7 +637,7 @@ public sealed class KMeansTrainer : IStreamingTrainer
         {
             final += (weights?[i] ?? 1) * distance[i];
         }
-        return (centers, final);
+        return new Weighted(centers, final);
     }
 }
 
@@ -621,7 +657,8 @@ public sealed class KMeansModel : IModel
     {
         K = k;
         Features = features;
-        _centers = centers.AsSpan(0, k * features).ToArray();
+        _centers = new float[k * features];
+        Array.Copy(centers, _centers, k * features);
         _means = means;
         Metrics = metrics;
     }
@@ -708,7 +745,7 @@ public sealed class KMeansModel : IModel
             norms[c] = Norm2(centers, c, d, narrow);
         }
         var panels = PanelGemm.Panels(k);
-        var packed = PanelGemm.Pack(centers.AsSpan(0, k * d), k, d);
+        var packed = PanelGemm.Pack(new ReadOnlySpan<float>(centers, 0, k * d), k, d);
         var width = panels * PanelGemm.Width;
         var assign = new int[x.Rows];
         var dist = new float[x.Rows];
@@ -737,8 +774,12 @@ public sealed class KMeansModel : IModel
                 dist[start + i] = Math.Max(0, self + bestValue);
             }
         });
-        assign.CopyTo(assignment);
-        dist.CopyTo(distance);
+        // Loops, not Array.CopyTo into a span (an instantiation ReadyToRun does not hold: tier-0 code).
+        for (var i = 0; i < x.Rows; i++)
+        {
+            assignment[i] = assign[i];
+            distance[i] = dist[i];
+        }
     }
 
     /// <summary>

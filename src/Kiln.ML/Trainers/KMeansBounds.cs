@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kiln.ML.Data;
 using Kiln.ML.Kernels;
 
@@ -100,14 +101,15 @@ internal sealed class KMeansBounds
         for (var c = 0; c < k; c++)
         {
             norms[c] = KMeansModel.Norm2(centers, c, d, _narrow);
-            largest = Math.Max(largest, Math.Sqrt(Norm2(centers.AsSpan(c * d, d))));
+            largest = Math.Max(largest, Math.Sqrt(Norm2(new ReadOnlySpan<float>(centers, c * d, d))));
         }
         var state = new Pass
         {
             Centers = centers,
             K = k,
             Norms = norms,
-            Packed = PanelGemm.Pack(centers.AsSpan(0, k * d), k, d),
+            // Spans built, not AsSpan: ReadyToRun holds no AsSpan over float (tier-0 code).
+            Packed = PanelGemm.Pack(new ReadOnlySpan<float>(centers, 0, k * d), k, d),
             Largest = largest * (1 + 1e-9),
             MarginScale = 4.0 * (d + 4) / (1 << 24),
             Widen = 1 + 2.0 * (d + 2) / (1 << 24) + 1e-9,
@@ -127,7 +129,8 @@ internal sealed class KMeansBounds
             // The totals are sums of doubles: each addition may round down by half an ulp of the total.
             _totalError += (_maxDriftTotal + state.MaxDrift) * (1.0 / (1L << 52));
         }
-        _previous = centers.AsSpan(0, k * d).ToArray();
+        _previous = new float[k * d];
+        Array.Copy(centers, _previous, k * d);
         var changed = new int[(_rows + Block - 1) / Block];
         KMeansTrainer.For(changed.Length, threads, block => changed[block] = AssignBlock(state, block));
         // A loop, not LINQ's Sum, whose instantiation over int ReadyToRun does not hold (JIT-compiled at first call).
@@ -162,7 +165,7 @@ internal sealed class KMeansBounds
     {
         for (var c = 0; c < k; c++)
         {
-            var drift = Math.Sqrt(BlasScalar.SquaredDistanceInDouble(previous.AsSpan(c * d, d), centers.AsSpan(c * d, d))) * (1 + 1e-9);
+            var drift = Math.Sqrt(BlasScalar.SquaredDistanceInDouble(new ReadOnlySpan<float>(previous, c * d, d), new ReadOnlySpan<float>(centers, c * d, d))) * (1 + 1e-9);
             state.Drift[c] = drift;
             state.MaxDrift = Math.Max(state.MaxDrift, drift);
         }
@@ -173,7 +176,7 @@ internal sealed class KMeansBounds
             {
                 if (o != c)
                 {
-                    nearest = Math.Min(nearest, BlasScalar.SquaredDistanceInDouble(centers.AsSpan(c * d, d), centers.AsSpan(o * d, d)));
+                    nearest = Math.Min(nearest, BlasScalar.SquaredDistanceInDouble(new ReadOnlySpan<float>(centers, c * d, d), new ReadOnlySpan<float>(centers, o * d, d)));
                 }
             }
             state.Separation[c] = Math.Sqrt(nearest) * (1 - 1e-9);
@@ -195,6 +198,7 @@ internal sealed class KMeansBounds
         var (gathered, rows, dots) = (scratch.Gathered, scratch.Rows, scratch.Dots);
         var count = 0;
         var changed = 0;
+        var data = _x.Array;
         var end = Math.Min(_rows, (block + 1) * Block);
         for (var i = block * Block; i < end; i++)
         {
@@ -204,11 +208,12 @@ internal sealed class KMeansBounds
                 continue;
             }
             gathered[count] = i;
-            // A loop, not Span.CopyTo into AsSpan: ReadyToRun holds neither instantiation (tier-0 calls per row).
-            var source = _x.Row(_start + i);
+            // A loop over the array, not Span.CopyTo into AsSpan (ReadyToRun holds neither instantiation: tier-0
+            // calls per row) nor DenseMatrix.Row (not inlined in ReadyToRun code: a call per row).
+            var source = (_start + i) * d;
             for (var j = 0; j < d; j++)
             {
-                rows[count * d + j] = source[j];
+                rows[count * d + j] = data[source + j];
             }
             if (++count == Gather)
             {
@@ -220,6 +225,7 @@ internal sealed class KMeansBounds
     }
 
     /// <summary>Moves row i's bounds by the centers' drift; true when they prove its center unchanged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Settled(Pass state, int i)
     {
         var a = Assignment[i];
@@ -239,9 +245,7 @@ internal sealed class KMeansBounds
         }
         // The drifts loosen the upper bound fastest; the distance to the row's own center tightens it.
         // Blas.SquaredDistance's relative error is below (d+2)·2⁻²⁴; twice that rounds it up.
-        var row = _x.Row(_start + i);
-        var center = new ReadOnlySpan<float>(state.Centers, a * row.Length, row.Length);
-        upper = Math.Sqrt((_narrow ? BlasScalar.SquaredDistance(row, center) : Blas.SquaredDistance(row, center)) * state.Widen);
+        upper = Math.Sqrt(SquaredDistance(state.Centers, a, i) * state.Widen);
         _upper[i] = upper;
         if (Separates(Math.Max(lower, state.Separation[a] - upper), upper, margin))
         {
@@ -252,12 +256,33 @@ internal sealed class KMeansBounds
         return false;
     }
 
+    /// <summary>Row i's squared distance to center a: <see cref="BlasScalar.SquaredDistance"/> (narrow, its loop
+    /// over the arrays, the same float) or <see cref="Blas.SquaredDistance"/>.</summary>
+    private float SquaredDistance(float[] centers, int a, int i)
+    {
+        var d = _x.Cols;
+        if (!_narrow)
+        {
+            return Blas.SquaredDistance(_x.Row(_start + i), new ReadOnlySpan<float>(centers, a * d, d));
+        }
+        var data = _x.Array;
+        var (row, center) = ((_start + i) * d, a * d);
+        var sum = 0f;
+        for (var j = 0; j < d; j++)
+        {
+            var diff = data[row + j] - centers[center + j];
+            sum += diff * diff;
+        }
+        return sum;
+    }
+
     /// <summary>
     /// Sets row i's expiry from its bounds as of now. After a further largest-drift total δ its bounds are
     /// l − δ and u + δ, and the centers' norms, hence the margin, grew by at most δ; with δ &lt; (l − u)/2 &lt; l
     /// the margin is at most M = scale·(‖x‖ + largest + l)², and (l − δ)² − (u + δ)² = l² − u² − 2δ(l + u)
     /// stays above 2M while δ &lt; (l² − u² − 2M) / (2(l + u)).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Expire(Pass state, int i, double lower, double upper)
     {
         if (double.IsPositiveInfinity(lower))
@@ -271,6 +296,7 @@ internal sealed class KMeansBounds
         _expiry[i] = room > 0 ? _maxDriftTotal + room : double.NegativeInfinity;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Separates(double lower, double upper, double margin) => lower > 0 && lower * lower - upper * upper > 2 * margin;
 
     /// <summary>Nearest's scores for the gathered rows; sets their centers and bounds, returns how many changed.</summary>
@@ -284,6 +310,7 @@ internal sealed class KMeansBounds
         var k = state.K;
         KMeansModel.Multiply(new ReadOnlySpan<float>(rows, 0, count * d), count, d, state.Packed, width / PanelGemm.Width, dots, _narrow);
         var changed = 0;
+        var norms = state.Norms;
         for (var r = 0; r < count; r++)
         {
             var i = gathered[r];
@@ -293,7 +320,7 @@ internal sealed class KMeansBounds
             for (var c = 0; c < k; c++)
             {
                 // The same expression as Nearest, so the same float.
-                var v = state.Norms[c] - 2 * dots[r * width + c];
+                var v = norms[c] - 2 * dots[r * width + c];
                 if (v < bestValue)
                 {
                     (secondValue, bestValue, best) = (bestValue, v, c);

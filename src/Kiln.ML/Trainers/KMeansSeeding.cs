@@ -40,6 +40,10 @@ internal static class KMeansSeeding
     /// <param name="narrow">Score with <see cref="KMeansNarrowKernels"/> (small inputs) rather than <see cref="KMeansKernels"/>.</param>
     public static float[] KMeansPlusPlus(DenseMatrix x, float[]? weights, int count, Random rng, TrainingContext context, bool narrow)
     {
+        if (narrow)
+        {
+            return KMeansPlusPlusColumns(x, weights, count, rng, context);
+        }
         var d = x.Cols;
         var n = x.Rows;
         var blocks = (n + Block - 1) / Block;
@@ -105,6 +109,136 @@ internal static class KMeansSeeding
             rows.AsSpan(best * d, d).CopyTo(centers.AsSpan(c * d));
         }
         return centers;
+    }
+
+    /// <summary>
+    /// <see cref="KMeansPlusPlus"/> with the narrow kernels, over the rows laid out feature-major: every
+    /// row is scored against every candidate by <see cref="KMeansNarrowKernels.ColumnSquaredDistances"/>,
+    /// four rows a vector, with no skipping (the skip only ever spares rows whose distances would not
+    /// change, so the draws, potentials and centers are the ones the row-major path computes).
+    /// </summary>
+    private static float[] KMeansPlusPlusColumns(DenseMatrix x, float[]? weights, int count, Random rng, TrainingContext context)
+    {
+        var d = x.Cols;
+        var n = x.Rows;
+        var blocks = (n + Block - 1) / Block;
+        var centers = new float[count * d];
+        var cumulative = new double[n];
+        if (weights is not null)
+        {
+            Cumulate(weights, null, cumulative);
+        }
+        var first = weights is null ? rng.Next(n) : Sample(cumulative, rng);
+        CopyRow(x, first, centers, 0);
+        var columns = KMeansNarrowKernels.Columns(x.Data, n, d);
+        var trials = 2 + (int)Math.Log(count);
+        var distances = new float[trials * n];
+        var closest = new double[n];
+        KMeansTrainer.For(blocks, context.Threads, block =>
+        {
+            var (start, end) = (block * Block, Math.Min(n, (block + 1) * Block));
+            KMeansNarrowKernels.ColumnSquaredDistances(columns, n, start, end, new ReadOnlySpan<float>(centers, 0, d),
+                new Span<float>(distances, start, end - start));
+            for (var i = start; i < end; i++)
+            {
+                closest[i] = distances[i];
+            }
+        });
+        var rows = new float[trials * d];
+        var partial = new double[blocks * trials];
+        for (var c = 1; c < count; c++)
+        {
+            Cumulate(closest, weights, cumulative);
+            for (var t = 0; t < trials; t++)
+            {
+                CopyRow(x, Sample(cumulative, rng), rows, t * d);
+            }
+            KMeansTrainer.For(blocks, context.Threads, block => ScoreColumns(columns, n, d, rows, trials, weights, closest, distances, partial, block));
+            var best = 0;
+            var bestPotential = double.PositiveInfinity;
+            for (var t = 0; t < trials; t++)
+            {
+                var potential = 0.0;
+                for (var block = 0; block < blocks; block++)
+                {
+                    potential += partial[block * trials + t];
+                }
+                if (potential < bestPotential)
+                {
+                    (best, bestPotential) = (t, potential);
+                }
+            }
+            // Each row takes the chosen candidate when it is strictly closer than its current center.
+            var own = best * n;
+            for (var i = 0; i < n; i++)
+            {
+                double next = distances[own + i];
+                if (next < closest[i])
+                {
+                    closest[i] = next;
+                }
+            }
+            for (var j = 0; j < d; j++)
+            {
+                centers[c * d + j] = rows[best * d + j];
+            }
+        }
+        return centers;
+    }
+
+    /// <summary>One block's distances to every candidate (distances[t·n + i]) and its weighted potential under each,
+    /// Σᵢ min(D(i), d²(i, t)) × weight, added in row order as the row-major path adds them.</summary>
+    private static void ScoreColumns(float[] columns, int n, int d, float[] rows, int trials, float[]? weights, double[] closest,
+        float[] distances, double[] partial, int block)
+    {
+        var (start, end) = (block * Block, Math.Min(n, (block + 1) * Block));
+        for (var t = 0; t < trials; t++)
+        {
+            KMeansNarrowKernels.ColumnSquaredDistances(columns, n, start, end, new ReadOnlySpan<float>(rows, t * d, d),
+                new Span<float>(distances, t * n + start, end - start));
+        }
+        var at = block * trials;
+        // Four trials (every count from 8 to 20) in locals: added through memory, each sum waited on a store each row.
+        for (var t0 = 0; t0 < trials; t0 += 4)
+        {
+            var width = Math.Min(4, trials - t0);
+            var (o0, o1, o2, o3) = (t0 * n, (t0 + Math.Min(1, width - 1)) * n, (t0 + Math.Min(2, width - 1)) * n, (t0 + Math.Min(3, width - 1)) * n);
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (var i = start; i < end; i++)
+            {
+                double w = weights?[i] ?? 1;
+                var current = closest[i];
+                s0 += Math.Min(current, distances[o0 + i]) * w;
+                s1 += Math.Min(current, distances[o1 + i]) * w;
+                s2 += Math.Min(current, distances[o2 + i]) * w;
+                s3 += Math.Min(current, distances[o3 + i]) * w;
+            }
+            // Lanes past the last trial repeat it and are dropped.
+            partial[at + t0] = s0;
+            if (width > 1)
+            {
+                partial[at + t0 + 1] = s1;
+            }
+            if (width > 2)
+            {
+                partial[at + t0 + 2] = s2;
+            }
+            if (width > 3)
+            {
+                partial[at + t0 + 3] = s3;
+            }
+        }
+    }
+
+    /// <summary>into[at …] = row i of x (a loop: ReadyToRun holds no Span.CopyTo over float, which ran as tier-0 code).</summary>
+    private static void CopyRow(DenseMatrix x, int i, float[] into, int at)
+    {
+        var source = x.Array;
+        var d = x.Cols;
+        for (var j = 0; j < d; j++)
+        {
+            into[at + j] = source[i * d + j];
+        }
     }
 
     private static void FirstDistances(DenseMatrix x, float[] packed, double[] closest, int block, bool narrow)
