@@ -269,6 +269,31 @@ public sealed class PcaKernelTests
         }
     }
 
+    /// <summary>num_components as plain digits (read without double.TryParse) and as the other integral texts SageMaker sends.</summary>
+    [Theory]
+    [InlineData("3", 3)]
+    [InlineData("03", 3)]
+    [InlineData(" 12 ", 12)]
+    [InlineData("3.0", 3)]
+    [InlineData("1e1", 10)]
+    [InlineData("+4", 4)]
+    [InlineData("3.5", -1)]
+    [InlineData("-3", -1)]
+    [InlineData("3x", -1)]
+    [InlineData("", -1)]
+    [InlineData("1234567890123", -1)]
+    public void NumComponents_IntegerTexts(string text, int expected)
+    {
+        var x = TestData.Gaussian(50, 20, 3);
+        IModel Train() => new PcaTrainer().Train(new Dataset(x, null, "t"), null, TestData.Hp(("num_components", text)), TestData.Context);
+        if (expected < 0)
+        {
+            Assert.Throws<HyperparameterException>(Train);
+            return;
+        }
+        Assert.Equal(expected, ((PcaModel)Train()).K);
+    }
+
     [Theory]
     [InlineData(3, 5)]
     [InlineData(9, 1000)]
