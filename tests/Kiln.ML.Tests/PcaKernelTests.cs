@@ -269,6 +269,41 @@ public sealed class PcaKernelTests
         }
     }
 
+    /// <summary>The progress line's ratio against "G6": random magnitudes, sixth-digit halves and nines, the range's ends.</summary>
+    [Fact]
+    public void ExplainedLine_IsTheInterpolatedText()
+    {
+        var rng = new Random(21);
+        var values = new List<double> { 0, -0.0, 1, 0.1, 0.5, 1e-4, 9.99999e-5, 1e-5, 99999.95, 1e5, 0.9994468221422028, 0.9999995,
+            0.99999949999, 0.99999950001, 0.1234565, 0.00012345649999, double.NaN, double.PositiveInfinity, -0.5, 123456.7, 1.015625 };
+        for (var i = 0; i < 300_000; i++)
+        {
+            var x = Math.Pow(10, rng.NextDouble() * 10 - 5);
+            values.Add(x);
+            // A sixth significant digit followed by exactly 5 (up to binary rounding), and by 4999… and 5000….
+            var e = Math.Floor(Math.Log10(x)) - 5;
+            var half = (Math.Floor(x / Math.Pow(10, e)) + 0.5) * Math.Pow(10, e);
+            values.Add(half);
+            values.Add(Math.BitIncrement(half));
+            values.Add(Math.BitDecrement(half));
+        }
+        var fast = 0;
+        foreach (var x in values)
+        {
+            Assert.Equal($"explained variance ratio of 3 components: {x:G6}", PcaTrainer.ExplainedLine(3, x));
+            if (PcaTrainer.G6(x) is { } text)
+            {
+                fast++;
+                Assert.Equal(x.ToString("G6", CultureInfo.InvariantCulture), text);
+            }
+        }
+        Assert.True(fast > 200_000);
+        foreach (var k in new[] { 1, 9, 10, 54, 999, 123456 })
+        {
+            Assert.Equal($"explained variance ratio of {k} components: {0.25:G6}", PcaTrainer.ExplainedLine(k, 0.25));
+        }
+    }
+
     /// <summary>num_components as plain digits (read without double.TryParse) and as the other integral texts SageMaker sends.</summary>
     [Theory]
     [InlineData("3", 3)]
