@@ -212,10 +212,14 @@ internal static class MlCommand
     /// written with write(2) as Console does, in UTF-8 without a byte order mark. Not Console.Out
     /// nor Console.OpenStandardOutput(): their first write sets up the terminal (terminfo, signal
     /// handling, the console encoding), 2 to 8 ms measured inside train_seconds and 2 ms inside
-    /// predict_seconds on california-housing, more than its training arithmetic.
+    /// predict_seconds on california-housing, more than its training arithmetic. Encoding.Default is
+    /// UTF-8 without a byte order mark on .NET: naming UTF8Encoding loads the
+    /// System.Text.Encoding.Extensions facade, an assembly load inside predict_seconds. The buffer is
+    /// small because the responses and the progress lines go to the stream as bytes (Responses.WriteBytes):
+    /// it holds only the closing JSON line.
     /// </summary>
     private static StreamWriter StandardOutput(bool autoFlush) =>
-        new(new DescriptorStream(1), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = autoFlush };
+        new(new DescriptorStream(1), System.Text.Encoding.Default, 4096) { AutoFlush = autoFlush };
 
     /// <summary>
     /// A write-only stream over a file descriptor the process inherited, with write(2): the
@@ -244,7 +248,6 @@ internal static class MlCommand
         {
             while (!buffer.IsEmpty && !_broken)
             {
-                System.Runtime.InteropServices.Marshal.SetLastSystemError(0);
                 nint written;
                 unsafe
                 {
@@ -253,12 +256,12 @@ internal static class MlCommand
                         written = WriteDescriptor(descriptor, bytes, buffer.Length);
                     }
                 }
-                var error = System.Runtime.InteropServices.Marshal.GetLastSystemError();
                 if (written >= 0)
                 {
                     buffer = buffer[(int)written..];
                     continue;
                 }
+                var error = System.Runtime.InteropServices.Marshal.GetLastSystemError();
                 if (error == BrokenPipe)
                 {
                     _broken = true;
@@ -281,11 +284,15 @@ internal static class MlCommand
         public override void SetLength(long value) => throw new NotSupportedException();
 
         /// <summary>
-        /// write(2), with only blittable arguments and errno read right after the call (as LibraryImport's
+        /// write(2), with only blittable arguments and errno read right after a failed call (as LibraryImport's
         /// SetLastError code does) so that ReadyToRun compiles the call: SetLastError = true or a ref argument
-        /// needs a marshalling stub, JIT-compiled at the first write, inside predict_seconds.
+        /// needs a marshalling stub, JIT-compiled at the first write, inside predict_seconds. errno only on
+        /// failure: Marshal is named through the System.Runtime.InteropServices facade, an assembly load at the
+        /// first call. "libc.so.6" (glibc, as Debian), not "libc": the runtime tries libc.so (a linker script
+        /// it reads and rejects) and liblibc.so in every library directory before "libc" resolves, some
+        /// 0.1 ms at the first write, inside train_seconds (the progress line) and predict_seconds.
         /// </summary>
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "write")]
+        [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "write")]
         private static extern unsafe nint WriteDescriptor(int descriptor, byte* buffer, nint count);
     }
 

@@ -36,7 +36,7 @@ public sealed class PcaKernelTests
                     plain += (double)packed[i / 8 * stride + r * 8 + i % 8] * packed[j / 8 * stride + r * 8 + j % 8];
                 }
                 Assert.Equal(scalar[i * width + j], fast[i * width + j], 1e-4f * (rows + 1));
-                Assert.Equal(scalar[i * width + j], narrow[i * width + j], 1e-4f * (rows + 1));
+                Assert.Equal(scalar[i * width + j], narrow[i * width + j]); // the same float sums, rounded alike
                 Assert.Equal(plain, scalar[i * width + j], 1e-4 * (rows + 1));
             }
         }
@@ -224,6 +224,109 @@ public sealed class PcaKernelTests
                 Assert.Equal(expected[a * d + b], cov[a * d + b], 1e-5 * scale);
             }
         }
+    }
+
+    /// <summary>
+    /// The narrow path (ShiftRow, its column sums kept row by row) against the wide one (a copy of the
+    /// row, PcaGram.ShiftIntoPanels and the column sums taken at the flush), bit for bit: small integers
+    /// with an integer shift make every product and sum exact in float, so FMA or not, both must give the
+    /// same doubles. Awkward widths (1, 7, 8, 9, 17 features), partial blocks, missing values.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 255)]
+    [InlineData(8, 256)]
+    [InlineData(9, 257)]
+    [InlineData(17, 700)]
+    public void Moments_NarrowRowPath_EqualsWidePath_OnExactData(int d, int n)
+    {
+        var rng = new Random(d * 1000 + n);
+        var x = new DenseMatrix(n, d);
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < d; j++)
+            {
+                x[i, j] = rng.Next(9) == 0 ? float.NaN : rng.Next(-8, 9);
+            }
+        }
+        var shift = new float[d];
+        for (var j = 0; j < d; j++)
+        {
+            shift[j] = rng.Next(-2, 3);
+        }
+        foreach (var subtractMean in new[] { true, false })
+        {
+            var narrow = new PcaMoments(shift, n);
+            var wide = new PcaMoments(shift, -1);
+            narrow.Add(x, 0, n);
+            wide.Add(x, 0, n);
+            narrow.Flush();
+            wide.Flush();
+            var (narrowMean, narrowCov) = narrow.Result(subtractMean);
+            var (wideMean, wideCov) = wide.Result(subtractMean);
+            Assert.Equal(wideMean, narrowMean);
+            Assert.Equal(wideCov, narrowCov);
+        }
+    }
+
+    /// <summary>The progress line's ratio against "G6": random magnitudes, sixth-digit halves and nines, the range's ends.</summary>
+    [Fact]
+    public void ExplainedLine_IsTheInterpolatedText()
+    {
+        var rng = new Random(21);
+        var values = new List<double> { 0, -0.0, 1, 0.1, 0.5, 1e-4, 9.99999e-5, 1e-5, 99999.95, 1e5, 0.9994468221422028, 0.9999995,
+            0.99999949999, 0.99999950001, 0.1234565, 0.00012345649999, double.NaN, double.PositiveInfinity, -0.5, 123456.7, 1.015625 };
+        for (var i = 0; i < 300_000; i++)
+        {
+            var x = Math.Pow(10, rng.NextDouble() * 10 - 5);
+            values.Add(x);
+            // A sixth significant digit followed by exactly 5 (up to binary rounding), and by 4999… and 5000….
+            var e = Math.Floor(Math.Log10(x)) - 5;
+            var half = (Math.Floor(x / Math.Pow(10, e)) + 0.5) * Math.Pow(10, e);
+            values.Add(half);
+            values.Add(Math.BitIncrement(half));
+            values.Add(Math.BitDecrement(half));
+        }
+        var fast = 0;
+        foreach (var x in values)
+        {
+            Assert.Equal($"explained variance ratio of 3 components: {x:G6}", PcaTrainer.ExplainedLine(3, x));
+            if (PcaTrainer.G6(x) is { } text)
+            {
+                fast++;
+                Assert.Equal(x.ToString("G6", CultureInfo.InvariantCulture), text);
+            }
+        }
+        Assert.True(fast > 200_000);
+        foreach (var k in new[] { 1, 9, 10, 54, 999, 123456 })
+        {
+            Assert.Equal($"explained variance ratio of {k} components: {0.25:G6}", PcaTrainer.ExplainedLine(k, 0.25));
+        }
+    }
+
+    /// <summary>num_components as plain digits (read without double.TryParse) and as the other integral texts SageMaker sends.</summary>
+    [Theory]
+    [InlineData("3", 3)]
+    [InlineData("03", 3)]
+    [InlineData(" 12 ", 12)]
+    [InlineData("3.0", 3)]
+    [InlineData("1e1", 10)]
+    [InlineData("+4", 4)]
+    [InlineData("3.5", -1)]
+    [InlineData("-3", -1)]
+    [InlineData("3x", -1)]
+    [InlineData("", -1)]
+    [InlineData("1234567890123", -1)]
+    public void NumComponents_IntegerTexts(string text, int expected)
+    {
+        var x = TestData.Gaussian(50, 20, 3);
+        IModel Train() => new PcaTrainer().Train(new Dataset(x, null, "t"), null, TestData.Hp(("num_components", text)), TestData.Context);
+        if (expected < 0)
+        {
+            Assert.Throws<HyperparameterException>(Train);
+            return;
+        }
+        Assert.Equal(expected, ((PcaModel)Train()).K);
     }
 
     [Theory]

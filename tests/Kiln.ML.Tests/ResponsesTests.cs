@@ -104,6 +104,82 @@ public class ResponsesTests
         }
     }
 
+    /// <summary>
+    /// Floats for the shortest-digits path: random bit patterns over its range 1e-3 ≤ |v| &lt; 1e9 (binary
+    /// exponents -10 to 29), the neighbours of every power of two there (the interval is lopsided at one)
+    /// and of powers of ten and the range's ends, integers, halves and short decimals.
+    /// </summary>
+    private static IEnumerable<float> ShortestCandidates()
+    {
+        var random = new Random(11);
+        for (var i = 0; i < 1_000_000; i++)
+        {
+            var exponent = random.Next(127 - 11, 127 + 31);
+            var v = BitConverter.Int32BitsToSingle((exponent << 23) | random.Next(1 << 23));
+            yield return random.Next(2) == 0 ? v : -v;
+        }
+        var centres = new List<float>();
+        for (var e = -12; e <= 31; e++)
+        {
+            centres.Add(MathF.ScaleB(1f, e));
+        }
+        for (var p = -4; p <= 9; p++)
+        {
+            centres.Add((float)Math.Pow(10, p));
+        }
+        centres.AddRange([1e-3f, 1e9f, 999999940f, 123456789f, 16777216f, 0.1f, 0.3f]);
+        foreach (var c in centres)
+        {
+            var bits = BitConverter.SingleToInt32Bits(c);
+            for (var d = -4; d <= 4; d++)
+            {
+                yield return BitConverter.Int32BitsToSingle(bits + d);
+                yield return -BitConverter.Int32BitsToSingle(bits + d);
+            }
+        }
+        for (var n = 0; n < 200_000; n++)
+        {
+            yield return n;
+            yield return n + 0.5f;
+            yield return -n - 0.25f;
+            yield return n / 1000f;
+            yield return random.Next(1_000_000_000) / (float)Math.Pow(10, random.Next(12));
+        }
+    }
+
+    [Fact]
+    public void Float_ShortestDigits_AreTheRoundTripStringsInItsRange()
+    {
+        var buffer = new byte[Responses.FloatBytes];
+        var fast = 0;
+        foreach (var v in ShortestCandidates())
+        {
+            var expected = v.ToString("R", CultureInfo.InvariantCulture);
+            var inRange = Math.Abs(v) >= 1e-3 && Math.Abs(v) < 1e9;
+            Assert.True(ShortestFloat.TryWrite(v, buffer, out var n) == inRange, $"{expected}: fast path taken = {!inRange}");
+            if (inRange)
+            {
+                fast++;
+                Assert.Equal(expected, Encoding.ASCII.GetString(buffer, 0, n));
+            }
+            Assert.Equal(expected, Encoding.ASCII.GetString(buffer, 0, Responses.Float(v, buffer)));
+        }
+        Assert.True(fast > 1_000_000);
+    }
+
+    [Fact]
+    public void Float_OutsideTheShortestRange_IsCoreLibsText()
+    {
+        var buffer = new byte[Responses.FloatBytes];
+        float[] outside = [0f, -0f, float.NaN, -float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, -float.Epsilon,
+            float.MaxValue, float.MinValue, 1.17549435e-38f, 9.99e-4f, -9.99e-4f, 1e-5f, 1.0000001e9f, 3e10f, -1e20f];
+        foreach (var v in outside)
+        {
+            Assert.False(ShortestFloat.TryWrite(v, buffer, out _));
+            Assert.Equal(v.ToString("R", CultureInfo.InvariantCulture), Encoding.ASCII.GetString(buffer, 0, Responses.Float(v, buffer)));
+        }
+    }
+
     private static string OldJson(Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();

@@ -178,9 +178,110 @@ public sealed class PcaTrainer : IStreamingTrainer
             top += values[c];
         }
         var explained = top / total;
-        context.Progress($"explained variance ratio of {k} components: {explained:G6}");
+        context.Progress(ExplainedLine(k, explained));
         return new PcaModel(k, d, components, eigenvalues, s.SubtractMean ? fill : new float[d], fill,
             new Dictionary<string, double> { ["train:explained_variance_ratio"] = explained });
+    }
+
+    /// <summary>
+    /// The progress line $"explained variance ratio of {k} components: {explained:G6}" (invariant culture,
+    /// the only one under InvariantGlobalization). The ratio is written by <see cref="G6"/> where it can:
+    /// the first double formatting and interpolation of a process cost ~0.3 ms inside train_seconds.
+    /// </summary>
+    internal static string ExplainedLine(int k, double explained) =>
+        G6(explained) is { } text && k is > 0 and < 1000000
+            ? string.Concat("explained variance ratio of ", Digits(k), " components: ", text)
+            : $"explained variance ratio of {k} components: {explained:G6}";
+
+    private static string Digits(int n)
+    {
+        Span<char> text = stackalloc char[10];
+        var at = text.Length;
+        do
+        {
+            text[--at] = (char)('0' + n % 10);
+            n /= 10;
+        }
+        while (n > 0);
+        return new string(text[at..]);
+    }
+
+    /// <summary>
+    /// x.ToString("G6", InvariantCulture) for 1e-4 ≤ x &lt; 1e5, or null: x·10^k (k ≤ 9, so one rounding,
+    /// off by at most 6e-11) rounded to a 6-digit integer, null when the fraction is within 1e-9 of a half
+    /// (where that error could decide) or the scaled value near a power of ten. "G6" is the correctly
+    /// rounded 6 significant digits, trailing zeros dropped, plain notation in this range.
+    /// </summary>
+    internal static string? G6(double x)
+    {
+        if (!(x >= 1e-4 && x < 1e5))
+        {
+            return null;
+        }
+        var k = 0;
+        var scale = 1.0;
+        while (x * scale < 1e5)
+        {
+            scale *= 10;
+            k++;
+        }
+        var y = x * scale;
+        var whole = Math.Floor(y);
+        var fraction = y - whole;
+        if (Math.Abs(fraction - 0.5) < 1e-9 || y - 1e5 < 1e-6 || 1e6 - y < 1e-6)
+        {
+            return null;
+        }
+        var n = (long)whole + (fraction > 0.5 ? 1 : 0);
+        var point = 6 - k; // x ≈ 0.d1…d6 × 10^point
+        if (n == 1_000_000)
+        {
+            n = 100_000;
+            point++;
+        }
+        var count = 6;
+        while (n % 10 == 0)
+        {
+            n /= 10;
+            count--;
+        }
+        Span<char> digits = stackalloc char[6];
+        for (var i = count - 1; i >= 0; i--)
+        {
+            digits[i] = (char)('0' + n % 10);
+            n /= 10;
+        }
+        Span<char> text = stackalloc char[16];
+        var at = 0;
+        if (point <= 0)
+        {
+            text[at++] = '0';
+            text[at++] = '.';
+            for (var z = point; z < 0; z++)
+            {
+                text[at++] = '0';
+            }
+            digits[..count].CopyTo(text[at..]);
+            at += count;
+        }
+        else if (point >= count)
+        {
+            digits[..count].CopyTo(text[at..]);
+            at += count;
+            for (var z = count; z < point; z++)
+            {
+                text[at++] = '0';
+            }
+        }
+        else
+        {
+            digits[..point].CopyTo(text[at..]);
+            at += point;
+            text[at++] = '.';
+            digits[point..count].CopyTo(text[at..]);
+            at += count - point;
+        }
+        return new string(text[..at]);
     }
 
     /// <summary>
@@ -430,7 +531,42 @@ public sealed class PcaModel : IModel
             {
                 centered[j] = (float.IsNaN(row[j]) ? _fill[j] : row[j]) - _mean[j];
             }
-            for (var c = 0; c < K; c++)
+            // Four components at a time: independent sums, each still added in feature order (the same floats).
+            var c = 0;
+            for (; c + 4 <= K; c += 4)
+            {
+                var (c0, c1, c2, c3) = (c * Features, (c + 1) * Features, (c + 2) * Features, (c + 3) * Features);
+                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                for (var j = 0; j < Features; j++)
+                {
+                    var cj = centered[j];
+                    s0 += _components[c0 + j] * cj;
+                    s1 += _components[c1 + j] * cj;
+                    s2 += _components[c2 + j] * cj;
+                    s3 += _components[c3 + j] * cj;
+                }
+                result[i * K + c] = s0;
+                result[i * K + c + 1] = s1;
+                result[i * K + c + 2] = s2;
+                result[i * K + c + 3] = s3;
+            }
+            if (K - c == 3)
+            {
+                var (c0, c1, c2) = (c * Features, (c + 1) * Features, (c + 2) * Features);
+                float s0 = 0f, s1 = 0f, s2 = 0f;
+                for (var j = 0; j < Features; j++)
+                {
+                    var cj = centered[j];
+                    s0 += _components[c0 + j] * cj;
+                    s1 += _components[c1 + j] * cj;
+                    s2 += _components[c2 + j] * cj;
+                }
+                result[i * K + c] = s0;
+                result[i * K + c + 1] = s1;
+                result[i * K + c + 2] = s2;
+                c += 3;
+            }
+            for (; c < K; c++)
             {
                 var component = c * Features;
                 var sum = 0f;
@@ -447,7 +583,20 @@ public sealed class PcaModel : IModel
     public void WriteResponse(DenseMatrix features, string accept, TextWriter output, int threads)
     {
         var z = Project(features, threads);
-        Responses.Write(output, accept, "projections", features.Rows, threads,
+        // CSV apart from JSON: the JSON writer's delegate type loads System.Text.Json where it is created.
+        if (Responses.Accept(accept) == ContentTypes.Csv)
+        {
+            Responses.WriteCsv(output, features.Rows, K * (Responses.FloatBytes + 1), threads,
+                (i, text) => Responses.Floats(new ReadOnlySpan<float>(z, i * K, K), text));
+        }
+        else
+        {
+            WriteJson(z, features.Rows, accept, output, threads);
+        }
+    }
+
+    private void WriteJson(float[] z, int rows, string accept, TextWriter output, int threads) =>
+        Responses.Write(output, accept, "projections", rows, threads,
             (w, i) =>
             {
                 w.WriteStartObject();
@@ -461,7 +610,6 @@ public sealed class PcaModel : IModel
             },
             K * (Responses.FloatBytes + 1),
             (i, text) => Responses.Floats(new ReadOnlySpan<float>(z, i * K, K), text));
-    }
 
     public void Save(string directory) => ModelFile.Write(directory, Algorithm, w =>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kiln.ML.Data;
 using Kiln.ML.Kernels;
 
@@ -33,6 +34,7 @@ internal sealed class PcaMoments
     private double[]? _missingSum;
     private long[]? _missingPairs;
     private readonly float[] _block, _gram, _row;
+    private readonly double[] _blockSum;
     private readonly List<int> _absent = [];
     private readonly bool _wide;
     private int _pending;
@@ -61,6 +63,7 @@ internal sealed class PcaMoments
         _block = new float[_panels * Stride];
         _gram = new float[_width * _width];
         _row = new float[_width];
+        _blockSum = new double[_width];
         _wide = rows < 0 || rows * _width * _width >= WideWork;
     }
 
@@ -93,23 +96,60 @@ internal sealed class PcaMoments
 
     public void Add(ReadOnlySpan<float> x)
     {
-        // A loop, not CopyTo: ReadyToRun holds no Buffer.Memmove<float>, which ran as tier-0 code, a call per row.
-        for (var j = 0; j < x.Length; j++)
-        {
-            _row[j] = x[j];
-        }
         var r = _pending;
-        var missing = _wide
-            ? PcaGram.ShiftIntoPanels(_row, _shift, _block, Stride, r)
-            : PcaGramNarrow.ShiftIntoPanels(_row, _shift, _block, Stride, r);
+        bool missing;
+        if (_wide)
+        {
+            // A loop, not CopyTo: ReadyToRun holds no Buffer.Memmove<float>, which ran as tier-0 code, a call per row.
+            for (var j = 0; j < x.Length; j++)
+            {
+                _row[j] = x[j];
+            }
+            missing = PcaGram.ShiftIntoPanels(_row, _shift, _block, Stride, r);
+        }
+        else
+        {
+            missing = ShiftRow(x, r);
+        }
         if (missing)
         {
-            AddMissing(r);
+            AddMissing(x, r);
         }
         if (++_pending == BlockRows)
         {
             Flush();
         }
+    }
+
+    /// <summary>
+    /// The narrow path's row shift, one pass over the row's features: y = x − s into the block (NaN
+    /// written as 0; the padding lanes, never written, stay 0) and y added to the block's column sums,
+    /// which are the sums Flush took over the block before (the same doubles, added in row order).
+    /// </summary>
+    private bool ShiftRow(ReadOnlySpan<float> x, int r)
+    {
+        const int w = PcaGram.Width;
+        ref var block = ref _block[r * w];
+        ref var shift = ref _shift[0];
+        ref var sums = ref _blockSum[0];
+        var missing = false;
+        for (var j = 0; j < x.Length; j++)
+        {
+            var v = x[j];
+            float y;
+            if (float.IsNaN(v))
+            {
+                y = 0;
+                missing = true;
+            }
+            else
+            {
+                y = v - Unsafe.Add(ref shift, j);
+            }
+            Unsafe.Add(ref block, (j >> 3) * Stride + (j & (w - 1))) = y;
+            Unsafe.Add(ref sums, j) += y;
+        }
+        return missing;
     }
 
     /// <summary>Rows [start, start + count) of <paramref name="x"/>.</summary>
@@ -121,14 +161,14 @@ internal sealed class PcaMoments
         }
     }
 
-    private void AddMissing(int r)
+    private void AddMissing(ReadOnlySpan<float> x, int r)
     {
         _missingSum ??= new double[_d * _d];
         _missingPairs ??= new long[_d * _d];
         _absent.Clear();
         for (var j = 0; j < _d; j++)
         {
-            if (float.IsNaN(_row[j]))
+            if (float.IsNaN(x[j]))
             {
                 _absent.Add(j);
             }
@@ -171,6 +211,16 @@ internal sealed class PcaMoments
                 {
                     _cross[i * _width + j] += _gram[i * _width + j];
                 }
+            }
+            if (!_wide)
+            {
+                // ShiftRow kept these sums row by row.
+                for (var j = a * PcaGram.Width; j < Math.Min(_d, (a + 1) * PcaGram.Width); j++)
+                {
+                    _sum[j] += _blockSum[j];
+                    _blockSum[j] = 0;
+                }
+                continue;
             }
             sums.Clear();
             for (var r = 0; r < _pending; r++)
